@@ -1,0 +1,310 @@
+//! The spec's vendor extensions, and how they change the generated code.
+//!
+//! - `x-aliases` on a property lists other spellings of its key. The field
+//!   gets one `#[serde(alias = "...")]` per spelling, so every spelling
+//!   decodes into the same field and encoding writes the canonical name.
+//! - `x-extensible-enum` on a string schema lists its documented values. The
+//!   schema becomes a Rust enum with a variant per value plus
+//!   `Unknown(String)`, which keeps any other value as it came.
+//!
+//! Both are read from the spec, so changing the spec is all it takes.
+
+use std::collections::BTreeMap;
+
+use heck::ToUpperCamelCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use syn::{Item, parse_quote};
+
+use crate::error::Finding;
+use crate::positions::escape;
+use crate::source::SpecSource;
+
+/// A component schema that is an open enumeration.
+#[derive(Debug, Clone)]
+pub struct OpenEnum {
+    /// Component name, which is also the Rust type name.
+    pub name: String,
+    /// Documented values, in spec order.
+    pub values: Vec<String>,
+    /// The schema's description.
+    pub description: Option<String>,
+}
+
+/// Everything the extensions ask of the generated code.
+#[derive(Debug, Clone, Default)]
+pub struct Extensions {
+    /// Open enumerations, by component name.
+    pub open_enums: BTreeMap<String, OpenEnum>,
+    /// For each component schema: property name -> other spellings.
+    pub aliases: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+/// The name used for values an open enum does not list.
+const UNKNOWN_VARIANT: &str = "Unknown";
+
+impl Extensions {
+    /// Reads the extensions of every component schema, or reports the ones
+    /// that are malformed.
+    pub fn collect(source: &SpecSource) -> Result<Self, Vec<Finding>> {
+        let mut out = Self::default();
+        let mut findings = Vec::new();
+        let Some(schemas) = source.at("/components/schemas").and_then(Value::as_object) else {
+            return Ok(out);
+        };
+        for (name, schema) in schemas {
+            let pointer = format!("/components/schemas/{}", escape(name));
+            if let Some(values) = schema.get("x-extensible-enum") {
+                match open_enum(name, schema, values) {
+                    Ok(e) => {
+                        out.open_enums.insert(name.clone(), e);
+                    }
+                    Err(message) => findings.push(source.finding(
+                        "x-extensible-enum",
+                        &format!("{pointer}/x-extensible-enum"),
+                        message,
+                    )),
+                }
+            }
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            for (property, body) in properties {
+                let Some(aliases) = body.get("x-aliases") else {
+                    continue;
+                };
+                let list = aliases.as_array().and_then(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                });
+                match list {
+                    Some(list) if !list.is_empty() => {
+                        out.aliases
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(property.clone(), list);
+                    }
+                    _ => findings.push(source.finding(
+                        "x-aliases",
+                        &format!("{pointer}/properties/{}/x-aliases", escape(property)),
+                        "x-aliases must be a non-empty list of strings",
+                    )),
+                }
+            }
+        }
+        if findings.is_empty() {
+            Ok(out)
+        } else {
+            Err(findings)
+        }
+    }
+
+    /// Adds `#[serde(alias)]` attributes and the open enum types to the
+    /// generated file.
+    pub fn apply(&self, file: &mut syn::File) -> Result<(), syn::Error> {
+        for item in &mut file.items {
+            let Item::Mod(module) = item else { continue };
+            if module.ident != "types" {
+                continue;
+            }
+            let Some((_, items)) = module.content.as_mut() else {
+                continue;
+            };
+            for item in items.iter_mut() {
+                if let Item::Struct(s) = item
+                    && let Some(aliases) = self.aliases.get(&s.ident.to_string())
+                {
+                    add_aliases(s, aliases);
+                }
+            }
+            for open in self.open_enums.values() {
+                let emitted: syn::File = syn::parse2(open_enum_tokens(open))?;
+                items.extend(emitted.items);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn open_enum(name: &str, schema: &Value, values: &Value) -> Result<OpenEnum, String> {
+    if schema.get("type").and_then(Value::as_str) != Some("string") {
+        return Err(format!("{name}: x-extensible-enum needs `type: string`"));
+    }
+    if schema.get("enum").is_some() {
+        return Err(format!(
+            "{name}: use either `enum` (closed) or x-extensible-enum (open), not both"
+        ));
+    }
+    let values: Vec<String> = values
+        .as_array()
+        .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect())
+        .ok_or_else(|| format!("{name}: x-extensible-enum must be a list of strings"))?;
+    if values.is_empty() {
+        return Err(format!("{name}: x-extensible-enum lists no value"));
+    }
+    let mut seen = BTreeMap::new();
+    for value in &values {
+        let variant = variant_name(value);
+        if variant.is_empty() || variant == UNKNOWN_VARIANT {
+            return Err(format!(
+                "{name}: value {value:?} has no usable Rust variant name"
+            ));
+        }
+        if let Some(other) = seen.insert(variant.clone(), value) {
+            return Err(format!(
+                "{name}: values {other:?} and {value:?} both become variant {variant}"
+            ));
+        }
+    }
+    Ok(OpenEnum {
+        name: name.to_string(),
+        values,
+        description: schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+fn variant_name(value: &str) -> String {
+    let name = value.to_upper_camel_case();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V{name}")
+    } else {
+        name
+    }
+}
+
+fn add_aliases(s: &mut syn::ItemStruct, aliases: &BTreeMap<String, Vec<String>>) {
+    for field in s.fields.iter_mut() {
+        let Some(ident) = field.ident.as_ref() else {
+            continue;
+        };
+        let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.to_string());
+        let Some(spellings) = aliases.get(&wire) else {
+            continue;
+        };
+        let listed = spellings
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let doc = format!("Also decoded from {listed}.");
+        field.attrs.push(parse_quote!(#[doc = ""]));
+        field.attrs.push(parse_quote!(#[doc = #doc]));
+        for spelling in spellings {
+            field.attrs.push(parse_quote!(#[serde(alias = #spelling)]));
+        }
+    }
+}
+
+/// The `rename` of a `#[serde(rename = "...")]` attribute, if any.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                found = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+fn open_enum_tokens(open: &OpenEnum) -> TokenStream {
+    let name = format_ident!("{}", open.name);
+    let doc = open
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("Values of {}.", open.name));
+    let variants: Vec<_> = open
+        .values
+        .iter()
+        .map(|v| format_ident!("{}", variant_name(v)))
+        .collect();
+    let values = &open.values;
+    let variant_docs = values.iter().map(|v| format!("`{v}`"));
+    let unknown = format_ident!("{UNKNOWN_VARIANT}");
+    quote! {
+        #[doc = #doc]
+        ///
+        /// An open set: values that are not listed decode into `Unknown`
+        /// and encode back unchanged.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(
+                #[doc = #variant_docs]
+                #variants,
+            )*
+            /// A value the spec does not list, kept as it came.
+            #unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The documented values.
+            pub const KNOWN: &'static [Self] = &[#(Self::#variants),*];
+
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::#unknown(value) => value.as_str(),
+                }
+            }
+
+            /// Whether the value is one the spec lists.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::#unknown(_))
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::#unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                match Self::from(value.as_str()) {
+                    Self::#unknown(_) => Self::#unknown(value),
+                    known => known,
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::std::string::String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}

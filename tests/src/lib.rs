@@ -1,0 +1,205 @@
+//! Helpers shared by the tests: the spec's examples, decoding a JSON value
+//! into the generated type a schema names, and the canonical form a lossless
+//! round trip must reproduce.
+
+use std::path::{Path, PathBuf};
+
+use hss_codegen::SpecSource;
+use hss_codegen::check::{operations, resolve};
+use serde_json::{Map, Value};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The spec the client is generated from.
+pub fn spec_path() -> PathBuf {
+    workspace_root().join("spec/hss.yaml")
+}
+
+/// Loads the spec.
+pub fn load_spec() -> Result<SpecSource, hss_codegen::Error> {
+    SpecSource::load(spec_path())
+}
+
+/// One response example of the spec.
+#[derive(Debug, Clone)]
+pub struct ResponseExample {
+    /// `operationId/status/name`, unique within the spec.
+    pub label: String,
+    /// Name of the component schema the response body uses.
+    pub schema: String,
+    /// The example payload.
+    pub value: Value,
+}
+
+/// Every response example in the spec (named `examples` and single
+/// `example`), in document order.
+pub fn response_examples(spec: &SpecSource) -> Vec<ResponseExample> {
+    let doc = &spec.value;
+    let mut out = Vec::new();
+    for op in operations(doc) {
+        let id = op.operation_id().unwrap_or("?");
+        let Some(responses) = op.operation.get("responses").and_then(Value::as_object) else {
+            continue;
+        };
+        for (status, response) in responses {
+            let Some(media) =
+                resolve(doc, response).and_then(|r| r.pointer("/content/application~1json"))
+            else {
+                continue;
+            };
+            let schema = media
+                .pointer("/schema/$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .unwrap_or("?")
+                .to_string();
+            let mut push = |name: &str, value: &Value| {
+                out.push(ResponseExample {
+                    label: format!("{id}/{status}/{name}"),
+                    schema: schema.clone(),
+                    value: value.clone(),
+                });
+            };
+            if let Some(value) = media.get("example") {
+                push("example", value);
+            }
+            if let Some(named) = media.get("examples").and_then(Value::as_object) {
+                for (name, example) in named {
+                    if let Some(value) = resolve(doc, example).and_then(|e| e.get("value")) {
+                        push(name, value);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A value decoded into a generated type: its `Debug` form and its JSON
+/// encoding.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// `{:#?}` of the typed value.
+    pub debug: String,
+    /// The typed value encoded back to JSON.
+    pub reencoded: Value,
+}
+
+/// Decodes `value` into the generated type named `schema` and encodes it
+/// back.
+pub fn decode_as(schema: &str, value: &Value) -> Result<Decoded, String> {
+    fn run<T>(value: &Value) -> Result<Decoded, String>
+    where
+        T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+    {
+        let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        let reencoded = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+        Ok(Decoded {
+            debug: format!("{typed:#?}"),
+            reencoded,
+        })
+    }
+    use hss_client::types::*;
+    match schema {
+        "ListClusterEventLogsResponse" => run::<ListClusterEventLogsResponse>(value),
+        "ClusterEventLogResponseInfo" => run::<ClusterEventLogResponseInfo>(value),
+        "ListClusterEventsResponse" => run::<ListClusterEventsResponse>(value),
+        "ClusterEventResponseInfo" => run::<ClusterEventResponseInfo>(value),
+        "ClusterEventResourceResponseInfo" => run::<ClusterEventResourceResponseInfo>(value),
+        "ErrorResponse" => run::<ErrorResponse>(value),
+        other => Err(format!(
+            "no generated type is registered for schema {other}"
+        )),
+    }
+}
+
+/// The form a lossless round trip of `value` (a payload of `schema`) must
+/// give back: every key spelled with its canonical name (an `x-aliases`
+/// spelling is renamed), and nothing else changed, except that a declared
+/// optional property that is `null`, or an empty list, is the same as an
+/// absent one.
+pub fn canonical(spec: &SpecSource, schema: &str, value: &Value) -> Value {
+    let reference = Value::String(format!("#/components/schemas/{schema}"));
+    let mut holder = Map::new();
+    holder.insert("$ref".into(), reference);
+    canonical_at(&spec.value, &Value::Object(holder), value)
+}
+
+fn canonical_at(doc: &Value, schema: &Value, value: &Value) -> Value {
+    let schema = resolve(doc, schema).unwrap_or(schema);
+    match value {
+        Value::Object(map) => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let mut out = Map::new();
+            for (key, child) in map {
+                let declared = properties.and_then(|props| {
+                    props.iter().find(|(name, body)| {
+                        *name == key
+                            || body
+                                .get("x-aliases")
+                                .and_then(Value::as_array)
+                                .is_some_and(|a| a.iter().any(|s| s == key))
+                    })
+                });
+                match declared {
+                    Some((name, body)) => {
+                        let empty = child.is_null() || child.as_array().is_some_and(Vec::is_empty);
+                        if !empty {
+                            out.insert(name.clone(), canonical_at(doc, body, child));
+                        }
+                    }
+                    None => {
+                        out.insert(key.clone(), child.clone());
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            let item_schema = schema.get("items").unwrap_or(&Value::Null);
+            Value::Array(
+                items
+                    .iter()
+                    .map(|i| canonical_at(doc, item_schema, i))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+/// The edge-case fixtures: `tests/fixtures/<Schema>/<case>.json`, sorted.
+pub fn fixtures() -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    let root = workspace_root().join("tests/fixtures");
+    let Ok(schemas) = std::fs::read_dir(&root) else {
+        return out;
+    };
+    for schema_dir in schemas.flatten() {
+        let schema = schema_dir.file_name().to_string_lossy().into_owned();
+        let Ok(cases) = std::fs::read_dir(schema_dir.path()) else {
+            continue;
+        };
+        for case in cases.flatten() {
+            let path = case.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| Value::String(format!("unreadable fixture: {e}")));
+                out.push((schema.clone(), name, value));
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    out
+}

@@ -1,0 +1,132 @@
+//! `cargo xtask generate` as a maintainer meets it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const NEW_PARAMETER: &str = "        - name: cluster_id
+          in: query
+          required: false
+          description: Only events of this cluster.
+          schema:
+            type: string
+";
+
+#[test]
+fn check_passes_on_the_committed_client() {
+    let output = xtask(&["generate", "--check"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_new_query_parameter_makes_check_fail_with_a_diff_and_generate_adds_a_method() {
+    let spec = std::fs::read_to_string(root().join("spec/hss.yaml")).expect("spec");
+    assert!(spec.contains(NEW_PARAMETER));
+    let added = format!(
+        "{NEW_PARAMETER}        - name: severity_level\n          in: query\n          required: false\n          description: Only events of this severity.\n          schema:\n            type: string\n"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let changed = dir.path().join("hss.yaml");
+    std::fs::write(&changed, spec.replacen(NEW_PARAMETER, &added, 1)).expect("write");
+    let changed = changed.to_string_lossy().into_owned();
+
+    let committed = root().join("generated-client/src/generated.rs");
+    let before = std::fs::read(&committed).expect("generated.rs");
+    let check = xtask(&["generate", "--check", "--spec", &changed]);
+    assert!(!check.status.success(), "check must fail on a stale client");
+    let diff = text(&check.stdout);
+    assert!(
+        diff.contains("--- a/generated-client/src/generated.rs"),
+        "{diff}"
+    );
+    assert!(diff.contains("+        pub fn severity_level<V>"), "{diff}");
+    assert!(text(&check.stderr).contains("is stale"));
+    assert_eq!(
+        std::fs::read(&committed).expect("generated.rs"),
+        before,
+        "--check wrote"
+    );
+
+    let out = dir.path().join("generated.rs");
+    let out = out.to_string_lossy().into_owned();
+    let written = xtask(&["generate", "--spec", &changed, "--out", &out]);
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    let code = std::fs::read_to_string(&out).expect("written");
+    assert!(code.contains("pub fn severity_level<V>"));
+    assert!(
+        code.contains("\"severity_level\","),
+        "the query parameter is sent"
+    );
+}
+
+#[test]
+fn broken_specs_fail_with_one_line_and_leave_the_client_untouched() {
+    let committed = root().join("generated-client/src/generated.rs");
+    let before = std::fs::read(&committed).expect("generated.rs");
+    let broken = root().join("codegen/tests/specs/broken");
+    for (file, expected) in [
+        ("invalid-yaml.yaml", "invalid YAML"),
+        ("missing-ref.yaml", "[ref-resolves]"),
+        ("duplicate-operation-id.yaml", "[operation-id-unique]"),
+        ("undeclared-path-parameter.yaml", "[path-params]"),
+        ("two-error-schemas.yaml", "[error-schema]"),
+    ] {
+        let spec = broken.join(file).to_string_lossy().into_owned();
+        let output = xtask(&["generate", "--spec", &spec]);
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{file}: should fail");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{file}: one line expected:\n{stderr}"
+        );
+        assert!(stderr.starts_with("error: "), "{file}: {stderr}");
+        assert!(stderr.contains(expected), "{file}: {stderr}");
+        assert!(
+            stderr.contains(file),
+            "{file}: the error names the file: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        assert_eq!(
+            std::fs::read(&committed).expect("generated.rs"),
+            before,
+            "{file}: generated.rs changed"
+        );
+    }
+}
+
+#[test]
+fn help_describes_every_command() {
+    let output = xtask(&["--help"]);
+    let help = text(&output.stdout);
+    assert!(output.status.success());
+    assert!(help.contains("generate"), "{help}");
+    let output = xtask(&["generate", "--help"]);
+    let help = text(&output.stdout);
+    assert!(
+        help.contains("--check") && help.contains("--spec") && help.contains("--out"),
+        "{help}"
+    );
+}
