@@ -1,18 +1,22 @@
 //! Turns the HSS OpenAPI spec into Rust source for the `hss-client` crate.
 //!
-//! The flow is one way: [`SpecSource::load`] reads the YAML, the checks in
-//! [`check`] make sure progenitor can work on it, [`extensions`] reads the
+//! The flow is one way: [`SpecSource::load`] reads the YAML, the
+//! [`validate`] rules (which include the checks in [`check`] that keep
+//! progenitor from panicking) must all pass, [`extensions`] reads the
 //! spec's vendor extensions, progenitor generates the code with the settings
 //! in [`settings`], and [`generate_client`] formats it with prettyplease
 //! under a "generated, do not edit" header. The same spec always gives the
 //! same bytes.
 
 pub mod check;
+pub mod diff;
 pub mod error;
 pub mod extensions;
+pub mod httpmock;
 pub mod positions;
 pub mod settings;
 pub mod source;
+pub mod validate;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -54,19 +58,15 @@ pub fn generate_client(source: &SpecSource, spec_label: &str) -> Result<String, 
     ))
 }
 
-/// Runs the generation checks and reads the extensions; every problem found
-/// is reported at once.
+/// Runs the whole validator ([`validate::validate`]) and reads the
+/// extensions. A spec with any finding is refused, so a broken spec never
+/// reaches progenitor; every problem found is reported at once.
 fn prepare(source: &SpecSource) -> Result<Extensions, Error> {
-    let mut findings = check::generation_findings(source);
-    let extensions = Extensions::collect(source).unwrap_or_else(|more| {
-        findings.extend(more);
-        Extensions::default()
-    });
-    if findings.is_empty() {
-        Ok(extensions)
-    } else {
-        Err(Error::Invalid(findings))
+    let findings = validate::validate(source);
+    if !findings.is_empty() {
+        return Err(Error::Invalid(findings));
     }
+    Extensions::collect(source).map_err(Error::Invalid)
 }
 
 /// The header of every generated file.

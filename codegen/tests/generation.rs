@@ -56,7 +56,7 @@ fn missing_ref_names_the_pointer_and_line() {
         error.contains("(#/components/schemas/ThingList/properties/things/items/$ref)"),
         "{error}"
     );
-    assert!(error.contains("missing-ref.yaml:69"), "{error}");
+    assert!(error.contains("missing-ref.yaml:75"), "{error}");
 }
 
 #[test]

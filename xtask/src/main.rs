@@ -1,6 +1,10 @@
 //! `cargo xtask`: a thin command line over `hss-codegen`.
 
+mod diff;
+mod docs_check;
 mod generate;
+mod lint;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +37,46 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Check the spec against every rule and report every finding at once.
+    ///
+    /// Structure (OpenAPI 3.0.x, `$ref`s, path parameters, operationIds),
+    /// the project's rules and the examples. Fails on any finding.
+    Validate {
+        /// The spec to check [default: spec/hss.yaml].
+        spec: Option<PathBuf>,
+    },
+    /// Run the external linter (Redocly CLI, pinned in package.json).
+    ///
+    /// Installs it with `npm ci` when node_modules is missing. Any problem,
+    /// a warning too, fails.
+    Lint {
+        /// The spec to lint [default: spec/hss.yaml].
+        spec: Option<PathBuf>,
+    },
+    /// Report what changed between two versions of the spec for client
+    /// users, breaking changes first. Fails when a change is breaking.
+    Diff {
+        /// The old spec: a file, or a git revision and path such as
+        /// `HEAD~1:spec/hss.yaml`.
+        old: String,
+        /// The new spec, in the same forms.
+        new: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare API reference pages saved as text with the spec.
+    ///
+    /// Lists every difference; the ones the spec settles on purpose
+    /// (`x-acknowledged`) are shown as acknowledged. Fails on any other.
+    DocsCheck {
+        /// The spec to compare with [default: spec/hss.yaml].
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// The pages to check.
+        #[arg(required = true)]
+        pages: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +87,16 @@ fn main() -> ExitCode {
             let spec = spec.unwrap_or_else(|| root.join(generate::SPEC));
             let out = out.unwrap_or_else(|| root.join(generate::CLIENT_OUT));
             generate::run(&root, &spec, &out, check)
+        }
+        Command::Validate { spec } => {
+            validate::run(&spec.unwrap_or_else(|| root.join(generate::SPEC)))
+        }
+        Command::Lint { spec } => {
+            lint::run(&root, &spec.unwrap_or_else(|| root.join(generate::SPEC)))
+        }
+        Command::Diff { old, new, json } => diff::run(&old, &new, json),
+        Command::DocsCheck { spec, pages } => {
+            docs_check::run(&spec.unwrap_or_else(|| root.join(generate::SPEC)), &pages)
         }
     };
     match result {

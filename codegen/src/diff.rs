@@ -1,0 +1,795 @@
+//! `cargo xtask diff OLD NEW`: what changed between two versions of the
+//! spec, for the users of the generated client.
+//!
+//! Operations are matched by operationId (then by method and path, which
+//! finds a renamed operation); parameters by where they go and their name;
+//! schemas are compared through their `$ref`s, field by field. Each change
+//! is either breaking (code written against the old client stops compiling,
+//! or a call or a decode that worked starts failing) or compatible.
+//!
+//! How each change is classified:
+//!
+//! | change | breaking when |
+//! | --- | --- |
+//! | operation removed, renamed, moved to another path or method | always |
+//! | operation added | never |
+//! | parameter removed | always (its builder method goes away) |
+//! | parameter added | it is required |
+//! | parameter made required / optional | made required |
+//! | field removed from a response | always |
+//! | field added to a response | never |
+//! | response field made optional / required | always: the Rust field type changes (`T` vs `Option<T>`) |
+//! | type or format changed | always |
+//! | enum value removed | always: the Rust variant goes away, and a request may be refused |
+//! | enum value added | on a closed response `enum` (an old client cannot decode it); compatible on a request or on an `x-extensible-enum`, whose `Unknown` variant already holds any value |
+//! | range, length or item count narrowed | on a request (a value that was accepted is refused) |
+//! | range, length or item count widened | on a response (a value the old client checks against may now arrive) |
+//! | success response removed | always |
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::{Value, json};
+
+use crate::check::{OperationRef, operations, parameters, resolve};
+use crate::error::Location;
+use crate::positions::escape;
+use crate::source::SpecSource;
+
+/// Whether a change breaks client users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Code or calls that worked against the old spec may fail.
+    Breaking,
+    /// Existing users are not affected.
+    Compatible,
+}
+
+/// One difference between the two specs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Breaking or compatible.
+    pub severity: Severity,
+    /// Short name of the kind of change, such as `parameter-made-required`.
+    pub rule: &'static str,
+    /// Where it is: in the new spec, or in the old one for a removal.
+    pub location: Location,
+    /// What changed, in one sentence.
+    pub message: String,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: [{}] {}", self.location, self.rule, self.message)
+    }
+}
+
+/// Every change between two specs.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The changes, breaking ones first, each group in document order.
+    pub changes: Vec<Change>,
+}
+
+impl Report {
+    /// Whether any change is breaking.
+    pub fn is_breaking(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.severity == Severity::Breaking)
+    }
+
+    /// The changes of one severity.
+    pub fn of(&self, severity: Severity) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(move |c| c.severity == severity)
+    }
+
+    /// The report as JSON: `{"breaking": [...], "compatible": [...]}`, each
+    /// change with its rule, file, line, pointer and message.
+    pub fn to_json(&self) -> Value {
+        let list = |severity| {
+            self.of(severity)
+                .map(|c| {
+                    json!({
+                        "rule": c.rule,
+                        "file": c.location.file.to_string_lossy(),
+                        "line": c.location.line,
+                        "pointer": c.location.pointer,
+                        "message": c.message,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        json!({
+            "breaking": list(Severity::Breaking),
+            "compatible": list(Severity::Compatible),
+        })
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (severity, title) in [
+            (Severity::Breaking, "Breaking changes"),
+            (Severity::Compatible, "Compatible changes"),
+        ] {
+            let changes: Vec<_> = self.of(severity).collect();
+            writeln!(f, "{title} ({}):", changes.len())?;
+            for change in changes {
+                writeln!(f, "  {change}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Compares `old` with `new`.
+pub fn diff(old: &SpecSource, new: &SpecSource) -> Report {
+    let mut differ = Differ {
+        old,
+        new,
+        changes: Vec::new(),
+    };
+    differ.operations();
+    let mut changes = differ.changes;
+    changes.sort_by_key(|c| c.severity);
+    Report { changes }
+}
+
+/// Which way data flows through a schema: what the client sends, or what
+/// it receives. Narrowing breaks requests; widening breaks responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Request,
+    Response,
+}
+
+struct Differ<'a> {
+    old: &'a SpecSource,
+    new: &'a SpecSource,
+    changes: Vec<Change>,
+}
+
+/// Which side a pointer belongs to.
+#[derive(Clone, Copy)]
+enum Side {
+    Old,
+    New,
+}
+
+impl<'a> Differ<'a> {
+    fn push(
+        &mut self,
+        severity: Severity,
+        rule: &'static str,
+        side: Side,
+        pointer: &str,
+        message: String,
+    ) {
+        let source = match side {
+            Side::Old => self.old,
+            Side::New => self.new,
+        };
+        self.changes.push(Change {
+            severity,
+            rule,
+            location: source.locate(pointer),
+            message,
+        });
+    }
+
+    fn operations(&mut self) {
+        let old_ops = operations(&self.old.value);
+        let new_ops = operations(&self.new.value);
+        let mut matched_new = BTreeSet::new();
+        for old_op in &old_ops {
+            let by_id = old_op
+                .operation_id()
+                .and_then(|id| new_ops.iter().position(|n| n.operation_id() == Some(id)));
+            let by_route = || {
+                new_ops
+                    .iter()
+                    .position(|n| n.path == old_op.path && n.method == old_op.method)
+            };
+            let old_name = label(old_op);
+            match by_id.or_else(by_route) {
+                Some(index) => {
+                    matched_new.insert(index);
+                    let new_op = &new_ops[index];
+                    if new_op.operation_id() != old_op.operation_id() {
+                        self.push(
+                            Severity::Breaking,
+                            "operation-renamed",
+                            Side::New,
+                            &format!("{}/operationId", new_op.pointer()),
+                            format!(
+                                "{old_name} is now {}; the client method is renamed",
+                                label(new_op)
+                            ),
+                        );
+                    }
+                    if new_op.path != old_op.path || new_op.method != old_op.method {
+                        self.push(
+                            Severity::Breaking,
+                            "operation-moved",
+                            Side::New,
+                            &new_op.pointer(),
+                            format!(
+                                "{old_name} moved from {} {} to {} {}",
+                                old_op.method.to_uppercase(),
+                                old_op.path,
+                                new_op.method.to_uppercase(),
+                                new_op.path
+                            ),
+                        );
+                    }
+                    self.operation(old_op, new_op);
+                }
+                None => self.push(
+                    Severity::Breaking,
+                    "operation-removed",
+                    Side::Old,
+                    &old_op.pointer(),
+                    format!("{old_name} was removed"),
+                ),
+            }
+        }
+        for (index, new_op) in new_ops.iter().enumerate() {
+            if !matched_new.contains(&index) {
+                self.push(
+                    Severity::Compatible,
+                    "operation-added",
+                    Side::New,
+                    &new_op.pointer(),
+                    format!("{} was added", label(new_op)),
+                );
+            }
+        }
+    }
+
+    fn operation(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>) {
+        let name = label(new_op);
+        let keyed = |doc: &'a Value,
+                     op: &OperationRef<'a>|
+         -> BTreeMap<(String, String), (String, &'a Value)> {
+            parameters(doc, op)
+                .into_iter()
+                .map(|(pointer, p)| {
+                    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    ((text("in"), text("name")), (pointer, p))
+                })
+                .collect()
+        };
+        let old_params = keyed(&self.old.value, old_op);
+        let new_params = keyed(&self.new.value, new_op);
+        for ((place, param), (old_pointer, old_p)) in &old_params {
+            let what = format!("{name}: {place} parameter {param}");
+            let Some((new_pointer, new_p)) = new_params.get(&(place.clone(), param.clone())) else {
+                self.push(
+                    Severity::Breaking,
+                    "parameter-removed",
+                    Side::Old,
+                    old_pointer,
+                    format!("{what} was removed"),
+                );
+                continue;
+            };
+            match (is_required(old_p), is_required(new_p)) {
+                (false, true) => self.push(
+                    Severity::Breaking,
+                    "parameter-made-required",
+                    Side::New,
+                    new_pointer,
+                    format!("{what} became required"),
+                ),
+                (true, false) => self.push(
+                    Severity::Compatible,
+                    "parameter-made-optional",
+                    Side::New,
+                    new_pointer,
+                    format!("{what} became optional"),
+                ),
+                _ => {}
+            }
+            if let (Some(old_s), Some(new_s)) = (old_p.get("schema"), new_p.get("schema")) {
+                self.schema(
+                    old_s,
+                    new_s,
+                    &format!("{new_pointer}/schema"),
+                    &what,
+                    Direction::Request,
+                    0,
+                );
+            }
+        }
+        for ((place, param), (new_pointer, new_p)) in &new_params {
+            if old_params.contains_key(&(place.clone(), param.clone())) {
+                continue;
+            }
+            let what = format!("{name}: {place} parameter {param}");
+            if is_required(new_p) {
+                self.push(
+                    Severity::Breaking,
+                    "parameter-added-required",
+                    Side::New,
+                    new_pointer,
+                    format!("{what} was added and is required"),
+                );
+            } else {
+                self.push(
+                    Severity::Compatible,
+                    "parameter-added",
+                    Side::New,
+                    new_pointer,
+                    format!("{what} was added (optional)"),
+                );
+            }
+        }
+        self.responses(old_op, new_op, &name);
+    }
+
+    fn responses(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>, name: &str) {
+        let responses = |op: &OperationRef<'a>| {
+            op.operation
+                .get("responses")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let old_responses = responses(old_op);
+        let new_responses = responses(new_op);
+        for (status, old_r) in &old_responses {
+            let pointer = format!("{}/responses/{}", new_op.pointer(), escape(status));
+            let Some(new_r) = new_responses.get(status) else {
+                if status.starts_with('2') {
+                    self.push(
+                        Severity::Breaking,
+                        "response-removed",
+                        Side::Old,
+                        &format!("{}/responses/{}", old_op.pointer(), escape(status)),
+                        format!("{name}: the {status} response was removed"),
+                    );
+                }
+                continue;
+            };
+            let schema = |doc: &'a Value, r: &Value| -> Option<Value> {
+                resolve(doc, r)
+                    .and_then(|r| r.pointer("/content/application~1json/schema"))
+                    .cloned()
+            };
+            if let (Some(old_s), Some(new_s)) = (
+                schema(&self.old.value, old_r),
+                schema(&self.new.value, new_r),
+            ) {
+                self.schema(
+                    &old_s,
+                    &new_s,
+                    &format!("{pointer}/content/application~1json/schema"),
+                    &format!("{name}: {status} response"),
+                    Direction::Response,
+                    0,
+                );
+            }
+        }
+        for status in new_responses.keys() {
+            if !old_responses.contains_key(status) {
+                self.push(
+                    Severity::Compatible,
+                    "response-added",
+                    Side::New,
+                    &format!("{}/responses/{}", new_op.pointer(), escape(status)),
+                    format!("{name}: a {status} response was added"),
+                );
+            }
+        }
+    }
+
+    /// Compares two schemas. `pointer` is where the new schema is written
+    /// (a `$ref` is followed, so findings point at the component), `what`
+    /// names it for people.
+    fn schema(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+        depth: usize,
+    ) {
+        if depth > 16 {
+            return;
+        }
+        let pointer = new_s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .map(str::to_string)
+            .unwrap_or_else(|| pointer.to_string());
+        let (Some(old_s), Some(new_s)) = (
+            resolve(&self.old.value, old_s),
+            resolve(&self.new.value, new_s),
+        ) else {
+            return;
+        };
+        for key in ["type", "format"] {
+            let (o, n) = (old_s.get(key), new_s.get(key));
+            if o != n {
+                self.push(
+                    Severity::Breaking,
+                    "type-changed",
+                    Side::New,
+                    &pointer,
+                    format!("{what}: {key} changed from {} to {}", show(o), show(n)),
+                );
+            }
+        }
+        let nullable = |s: &Value| s.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        if nullable(old_s) != nullable(new_s) {
+            let breaking = match direction {
+                Direction::Response => nullable(new_s),
+                Direction::Request => nullable(old_s),
+            };
+            self.push(
+                if breaking {
+                    Severity::Breaking
+                } else {
+                    Severity::Compatible
+                },
+                "nullable-changed",
+                Side::New,
+                &pointer,
+                format!(
+                    "{what}: nullable changed from {} to {}",
+                    nullable(old_s),
+                    nullable(new_s)
+                ),
+            );
+        }
+        self.enums(old_s, new_s, &pointer, what, direction);
+        self.bounds(old_s, new_s, &pointer, what, direction);
+        self.properties(old_s, new_s, &pointer, what, direction, depth);
+        if let (Some(o), Some(n)) = (old_s.get("items"), new_s.get("items")) {
+            self.schema(
+                o,
+                n,
+                &format!("{pointer}/items"),
+                &format!("{what}[]"),
+                direction,
+                depth + 1,
+            );
+        }
+        if let (Some(o), Some(n)) = (
+            old_s.get("additionalProperties").filter(|v| v.is_object()),
+            new_s.get("additionalProperties").filter(|v| v.is_object()),
+        ) {
+            self.schema(
+                o,
+                n,
+                &format!("{pointer}/additionalProperties"),
+                &format!("{what}{{*}}"),
+                direction,
+                depth + 1,
+            );
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            let branches = |s: &Value| {
+                s.get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let (old_b, new_b) = (branches(old_s), branches(new_s));
+            if old_b.len() != new_b.len() {
+                self.push(
+                    Severity::Breaking,
+                    "type-changed",
+                    Side::New,
+                    &pointer,
+                    format!(
+                        "{what}: {key} changed from {} to {} branches",
+                        old_b.len(),
+                        new_b.len()
+                    ),
+                );
+                continue;
+            }
+            for (index, (o, n)) in old_b.iter().zip(&new_b).enumerate() {
+                self.schema(
+                    o,
+                    n,
+                    &format!("{pointer}/{key}/{index}"),
+                    what,
+                    direction,
+                    depth + 1,
+                );
+            }
+        }
+    }
+
+    fn properties(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+        depth: usize,
+    ) {
+        let props = |s: &Value| {
+            s.get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let required = |s: &Value| -> BTreeSet<String> {
+            s.get("required")
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (old_p, new_p) = (props(old_s), props(new_s));
+        let (old_r, new_r) = (required(old_s), required(new_s));
+        for (name, old_field) in &old_p {
+            let field = format!("{what}: field {name}");
+            let at = format!("{pointer}/properties/{}", escape(name));
+            let Some(new_field) = new_p.get(name) else {
+                // Gone from a response: the Rust field goes away. Gone from
+                // a request body: the client can no longer send it.
+                self.push(
+                    Severity::Breaking,
+                    "field-removed",
+                    Side::New,
+                    pointer,
+                    format!("{field} was removed"),
+                );
+                continue;
+            };
+            if old_r.contains(name) != new_r.contains(name) {
+                let made_required = new_r.contains(name);
+                let severity = match direction {
+                    Direction::Response => Severity::Breaking,
+                    Direction::Request if made_required => Severity::Breaking,
+                    Direction::Request => Severity::Compatible,
+                };
+                self.push(
+                    severity,
+                    if made_required {
+                        "field-made-required"
+                    } else {
+                        "field-made-optional"
+                    },
+                    Side::New,
+                    &at,
+                    format!(
+                        "{field} became {}",
+                        if made_required {
+                            "required"
+                        } else {
+                            "optional"
+                        }
+                    ),
+                );
+            }
+            self.schema(
+                old_field,
+                new_field,
+                &at,
+                &format!("{what}.{name}"),
+                direction,
+                depth + 1,
+            );
+        }
+        for name in new_p.keys() {
+            if old_p.contains_key(name) {
+                continue;
+            }
+            let breaking = direction == Direction::Request && new_r.contains(name);
+            self.push(
+                if breaking {
+                    Severity::Breaking
+                } else {
+                    Severity::Compatible
+                },
+                "field-added",
+                Side::New,
+                &format!("{pointer}/properties/{}", escape(name)),
+                format!(
+                    "{what}: field {name} was added{}",
+                    if breaking { " and is required" } else { "" }
+                ),
+            );
+        }
+    }
+
+    fn enums(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+    ) {
+        for key in ["enum", "x-extensible-enum"] {
+            let values =
+                |s: &Value| -> Option<Vec<Value>> { s.get(key).and_then(Value::as_array).cloned() };
+            let (old_v, new_v) = (values(old_s), values(new_s));
+            let (old_v, new_v) = match (old_v, new_v) {
+                (None, None) => continue,
+                (Some(o), Some(n)) => (o, n),
+                (None, Some(n)) => {
+                    // A new closed set on a request narrows it; on a
+                    // response an open set is fine, a closed one is not.
+                    let breaking = direction == Direction::Request || key == "enum";
+                    self.push(
+                        if breaking {
+                            Severity::Breaking
+                        } else {
+                            Severity::Compatible
+                        },
+                        "enum-added",
+                        Side::New,
+                        &format!("{pointer}/{key}"),
+                        format!("{what}: values are now limited to {}", show_list(&n)),
+                    );
+                    continue;
+                }
+                (Some(o), None) => {
+                    self.push(
+                        Severity::Breaking,
+                        "enum-removed",
+                        Side::New,
+                        pointer,
+                        format!(
+                            "{what}: the {key} list {} was dropped; its Rust enum goes away",
+                            show_list(&o)
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let removed: Vec<Value> = old_v
+                .iter()
+                .filter(|v| !new_v.contains(v))
+                .cloned()
+                .collect();
+            let added: Vec<Value> = new_v
+                .iter()
+                .filter(|v| !old_v.contains(v))
+                .cloned()
+                .collect();
+            let at = format!("{pointer}/{key}");
+            if !removed.is_empty() {
+                self.push(
+                    Severity::Breaking,
+                    "enum-narrowed",
+                    Side::New,
+                    &at,
+                    format!("{what}: {key} values removed: {}", show_list(&removed)),
+                );
+            }
+            if !added.is_empty() {
+                let breaking = direction == Direction::Response && key == "enum";
+                self.push(
+                    if breaking {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    },
+                    "enum-widened",
+                    Side::New,
+                    &at,
+                    format!("{what}: {key} values added: {}", show_list(&added)),
+                );
+            }
+        }
+    }
+
+    fn bounds(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+    ) {
+        // (keyword, true when it is a lower bound)
+        for (key, lower) in [
+            ("minimum", true),
+            ("maximum", false),
+            ("minLength", true),
+            ("maxLength", false),
+            ("minItems", true),
+            ("maxItems", false),
+        ] {
+            let number = |s: &Value| s.get(key).and_then(Value::as_f64);
+            let (o, n) = (number(old_s), number(new_s));
+            let narrowed = match (o, n) {
+                (None, None) => continue,
+                (Some(o), Some(n)) if o == n => continue,
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some(o), Some(n)) => {
+                    if lower {
+                        n > o
+                    } else {
+                        n < o
+                    }
+                }
+            };
+            let breaking = match direction {
+                Direction::Request => narrowed,
+                Direction::Response => !narrowed,
+            };
+            self.push(
+                if breaking {
+                    Severity::Breaking
+                } else {
+                    Severity::Compatible
+                },
+                if narrowed {
+                    "range-narrowed"
+                } else {
+                    "range-widened"
+                },
+                Side::New,
+                &format!("{pointer}/{key}"),
+                format!(
+                    "{what}: {key} changed from {} to {}",
+                    show(old_s.get(key)),
+                    show(new_s.get(key))
+                ),
+            );
+        }
+        for key in ["exclusiveMinimum", "exclusiveMaximum", "pattern"] {
+            let (o, n) = (old_s.get(key), new_s.get(key));
+            if o != n {
+                self.push(
+                    if direction == Direction::Request {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    },
+                    "range-changed",
+                    Side::New,
+                    &format!("{pointer}/{key}"),
+                    format!("{what}: {key} changed from {} to {}", show(o), show(n)),
+                );
+            }
+        }
+    }
+}
+
+fn is_required(parameter: &Value) -> bool {
+    parameter
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn label(op: &OperationRef<'_>) -> String {
+    match op.operation_id() {
+        Some(id) => id.to_string(),
+        None => format!("{} {}", op.method.to_uppercase(), op.path),
+    }
+}
+
+fn show(value: Option<&Value>) -> String {
+    match value {
+        None => "(none)".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn show_list(values: &[Value]) -> String {
+    values
+        .iter()
+        .map(|v| show(Some(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
