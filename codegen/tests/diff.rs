@@ -1,0 +1,198 @@
+//! `diff`: each pair of specs under tests/specs/diff gives exactly the
+//! change it was written for, classified as breaking or compatible.
+
+use std::path::PathBuf;
+
+use hss_codegen::SpecSource;
+use hss_codegen::diff::{Change, Severity, diff};
+
+fn load(name: &str) -> SpecSource {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs/diff")
+        .join(name);
+    SpecSource::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn parse(name: &str, text: &str) -> SpecSource {
+    SpecSource::parse(name, text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn base_text() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/diff/base.yaml");
+    std::fs::read_to_string(path).expect("base.yaml")
+}
+
+/// The only change from base.yaml to `name`.
+fn only_change(name: &str) -> Change {
+    let report = diff(&load("base.yaml"), &load(name));
+    assert_eq!(
+        report.changes.len(),
+        1,
+        "{name}: expected one change, got:\n{report}"
+    );
+    report.changes[0].clone()
+}
+
+#[test]
+fn identical_specs_have_no_change() {
+    let report = diff(&load("base.yaml"), &load("base.yaml"));
+    assert!(report.changes.is_empty(), "{report}");
+    assert!(!report.is_breaking());
+}
+
+#[test]
+fn an_optional_parameter_made_required_is_breaking() {
+    let change = only_change("made-required.yaml");
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.rule, "parameter-made-required");
+    assert_eq!(change.location.pointer, "/paths/~1v1~1things/get/parameters/1");
+    assert_eq!(change.location.line, Some(22));
+    assert!(change.message.contains("query parameter cursor"), "{change}");
+}
+
+#[test]
+fn a_new_required_parameter_is_breaking() {
+    let change = only_change("new-required-parameter.yaml");
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.rule, "parameter-added-required");
+    assert!(change.message.contains("region"), "{change}");
+}
+
+#[test]
+fn a_new_optional_parameter_is_compatible() {
+    let change = only_change("new-optional-parameter.yaml");
+    assert_eq!(change.severity, Severity::Compatible);
+    assert_eq!(change.rule, "parameter-added");
+}
+
+#[test]
+fn a_removed_response_field_is_breaking() {
+    let change = only_change("removed-field.yaml");
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.rule, "field-removed");
+    assert!(change.message.contains("field size"), "{change}");
+    assert_eq!(change.location.pointer, "/components/schemas/Thing");
+}
+
+#[test]
+fn a_type_change_is_breaking() {
+    let report = diff(&load("base.yaml"), &load("type-change.yaml"));
+    let rules: Vec<_> = report.changes.iter().map(|c| (c.severity, c.rule)).collect();
+    // The type and the format both changed.
+    assert_eq!(
+        rules,
+        vec![
+            (Severity::Breaking, "type-changed"),
+            (Severity::Breaking, "type-changed")
+        ],
+        "{report}"
+    );
+    assert_eq!(
+        report.changes[0].location.pointer,
+        "/components/schemas/Thing/properties/size"
+    );
+}
+
+#[test]
+fn a_narrowed_parameter_range_is_breaking() {
+    let change = only_change("narrowed-range.yaml");
+    assert_eq!(change.severity, Severity::Breaking);
+    assert_eq!(change.rule, "range-narrowed");
+    assert!(change.message.contains("from 100 to 50"), "{change}");
+}
+
+#[test]
+fn a_widened_parameter_range_is_compatible() {
+    let report = diff(&load("narrowed-range.yaml"), &load("base.yaml"));
+    assert_eq!(report.changes.len(), 1, "{report}");
+    assert_eq!(report.changes[0].severity, Severity::Compatible);
+    assert_eq!(report.changes[0].rule, "range-widened");
+}
+
+#[test]
+fn a_new_response_field_is_compatible() {
+    let change = only_change("new-response-field.yaml");
+    assert_eq!(change.severity, Severity::Compatible);
+    assert_eq!(change.rule, "field-added");
+}
+
+#[test]
+fn operations_renamed_moved_removed_and_added() {
+    let base = base_text();
+    let renamed = base.replace("operationId: ListThings", "operationId: ListAllThings");
+    let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &renamed));
+    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(rules, vec!["operation-renamed"], "{report}");
+
+    let moved = base.replace("/v1/things:", "/v2/things:");
+    let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &moved));
+    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(rules, vec!["operation-moved"], "{report}");
+
+    let both = moved.replace("operationId: ListThings", "operationId: ListAllThings");
+    let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &both));
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            (Severity::Breaking, "operation-removed"),
+            (Severity::Compatible, "operation-added")
+        ],
+        "{report}"
+    );
+}
+
+#[test]
+fn enum_values_on_responses_and_requests() {
+    let base = base_text();
+    // A value added to an open response enum: compatible.
+    let added = base.replace("[active, retired]", "[active, retired, lost]");
+    let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &added));
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect();
+    assert_eq!(rules, vec![(Severity::Compatible, "enum-widened")], "{report}");
+
+    // A value removed: its Rust variant goes away.
+    let removed = base.replace("[active, retired]", "[active]");
+    let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &removed));
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect();
+    assert_eq!(rules, vec![(Severity::Breaking, "enum-narrowed")], "{report}");
+
+    // A value added to a closed response enum: old clients cannot decode it.
+    let closed = base.replace("x-extensible-enum: [active, retired]", "enum: [active, retired]");
+    let closed_more = closed.replace("[active, retired]", "[active, retired, lost]");
+    let report = diff(&parse("old.yaml", &closed), &parse("new.yaml", &closed_more));
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect();
+    assert_eq!(rules, vec![(Severity::Breaking, "enum-widened")], "{report}");
+}
+
+#[test]
+fn the_json_report_groups_changes() {
+    let report = diff(&load("base.yaml"), &load("made-required.yaml"));
+    let json = report.to_json();
+    assert_eq!(json["breaking"][0]["rule"], "parameter-made-required");
+    assert_eq!(json["breaking"][0]["line"], 22);
+    assert_eq!(json["compatible"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn the_real_spec_against_itself_has_no_change() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/hss.yaml");
+    let spec = SpecSource::load(&path).expect("spec");
+    assert!(diff(&spec, &spec).changes.is_empty());
+}

@@ -1,0 +1,187 @@
+//! `validate`: the valid specs give no finding; each broken spec gives the
+//! finding of its rule, at the right place, and nothing else; nothing panics.
+
+use std::path::PathBuf;
+
+use hss_codegen::validate::{validate, validate_file};
+use hss_codegen::{Error, Finding, SpecSource};
+
+fn spec(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs")
+        .join(name)
+}
+
+fn findings(name: &str) -> Vec<Finding> {
+    validate_file(spec(name)).unwrap_or_else(|e| panic!("{name} loads: {e}"))
+}
+
+/// The single finding of a broken spec, as (rule, line, pointer).
+fn only(name: &str) -> (String, Option<usize>, String, String) {
+    let found = findings(name);
+    assert_eq!(found.len(), 1, "{name}: expected one finding, got {found:#?}");
+    let f = &found[0];
+    (
+        f.rule.to_string(),
+        f.location.line,
+        f.location.pointer.clone(),
+        f.message.clone(),
+    )
+}
+
+#[test]
+fn the_real_spec_has_no_finding() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/hss.yaml");
+    let found = validate_file(&path).expect("spec/hss.yaml loads");
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_minimal_spec_has_no_finding() {
+    assert_eq!(findings("minimal.yaml"), vec![]);
+}
+
+#[test]
+fn structure_problems_keep_their_rule_and_place() {
+    let (rule, line, pointer, _) = only("broken/missing-ref.yaml");
+    assert_eq!(rule, "ref-resolves");
+    assert_eq!(line, Some(75));
+    assert_eq!(
+        pointer,
+        "/components/schemas/ThingList/properties/things/items/$ref"
+    );
+
+    let (rule, _, pointer, message) = only("broken/undeclared-path-parameter.yaml");
+    assert_eq!(rule, "path-params");
+    assert_eq!(pointer, "/paths/~1v1~1{project_id}~1things~1{thing_id}/get");
+    assert!(message.contains("{thing_id}"), "{message}");
+
+    let (rule, line, pointer, _) = only("broken/duplicate-operation-id.yaml");
+    assert_eq!(rule, "operation-id-unique");
+    assert_eq!(line, Some(46));
+    assert_eq!(pointer, "/paths/~1v1~1{project_id}~1things/get/operationId");
+}
+
+#[test]
+fn an_example_of_the_wrong_type_points_at_the_value() {
+    let (rule, line, pointer, message) = only("broken/example-wrong-type.yaml");
+    assert_eq!(rule, "example-valid");
+    assert_eq!(line, Some(41));
+    assert_eq!(
+        pointer,
+        "/paths/~1v1~1{project_id}~1things/get/responses/200/content/application~1json/example/things/0/name"
+    );
+    assert!(message.contains("is not of type \"string\""), "{message}");
+}
+
+#[test]
+fn an_example_out_of_range_is_refused() {
+    let (rule, line, pointer, message) = only("broken/example-out-of-range.yaml");
+    assert_eq!(rule, "example-valid");
+    assert_eq!(line, Some(34));
+    assert_eq!(
+        pointer,
+        "/paths/~1v1~1{project_id}~1things/get/parameters/1/example"
+    );
+    assert!(message.contains("maximum of 100"), "{message}");
+}
+
+#[test]
+fn an_example_with_an_unknown_enum_value_is_refused() {
+    let (rule, line, pointer, message) = only("broken/example-unknown-enum.yaml");
+    assert_eq!(rule, "example-valid");
+    assert_eq!(line, Some(41));
+    assert_eq!(
+        pointer,
+        "/paths/~1v1~1{project_id}~1things/get/parameters/2/example"
+    );
+    assert!(message.contains("\"sideways\""), "{message}");
+}
+
+#[test]
+fn additional_properties_false_on_a_response_is_refused() {
+    let (rule, line, pointer, _) = only("broken/additional-properties-false.yaml");
+    assert_eq!(rule, "response-additional-properties");
+    assert_eq!(line, Some(79));
+    assert_eq!(pointer, "/components/schemas/Thing/additionalProperties");
+}
+
+#[test]
+fn every_project_rule_is_reported_at_once() {
+    let found: Vec<(&str, String)> = findings("project-rules.yaml")
+        .iter()
+        .map(|f| (f.rule, f.location.pointer.clone()))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    let op = "/paths/~1v1~1things/get";
+    let expected: Vec<(&str, String)> = vec![
+        ("operation-summary", op.to_string()),
+        ("operation-tags", op.to_string()),
+        ("operation-security", op.to_string()),
+        ("error-responses", format!("{op}/responses")),
+        ("parameter-description", format!("{op}/parameters/0")),
+        ("parameter-type", format!("{op}/parameters/1")),
+        (
+            "property-description",
+            "/components/schemas/Thing/properties/name".into(),
+        ),
+        (
+            "property-type",
+            "/components/schemas/Thing/properties/size".into(),
+        ),
+        (
+            "response-enum-open",
+            "/components/schemas/Thing/properties/colour/enum".into(),
+        ),
+        ("component-unused", "/components/schemas/Unused".into()),
+    ];
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn invalid_yaml_is_an_error_with_its_line() {
+    match validate_file(spec("broken/invalid-yaml.yaml")) {
+        Err(Error::Yaml { line, .. }) => assert_eq!(line, Some(13)),
+        other => panic!("expected a YAML error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_open_enum_and_a_nullable_field_are_fine_in_a_response() {
+    let text = std::fs::read_to_string(spec("minimal.yaml")).expect("minimal");
+    let text = text.replace(
+        "        name:\n          type: string\n          description: Its name.\n",
+        "        name:\n          type: string\n          nullable: true\n          description: Its name.\n          x-extensible-enum: [a, b]\n",
+    );
+    assert!(text.contains("nullable: true"));
+    let text = text.replace(r#""name": "a""#, r#""name": null"#);
+    let source = SpecSource::parse("nullable.yaml", &text).expect("parses");
+    assert_eq!(validate(&source), vec![]);
+    // Without `nullable` the same example is refused.
+    let strict = text.replace("          nullable: true\n", "");
+    let source = SpecSource::parse("strict.yaml", &strict).expect("parses");
+    let found = validate(&source);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].rule, "example-valid");
+}
+
+/// Removing any one line of the real spec gives findings or an error, never
+/// a panic.
+#[test]
+fn no_line_removal_makes_the_validator_panic() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/hss.yaml");
+    let text = std::fs::read_to_string(path).expect("spec");
+    let lines: Vec<&str> = text.lines().collect();
+    for skip in 0..lines.len() {
+        let mutated: String = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        if let Ok(source) = SpecSource::parse("mutated.yaml", &mutated) {
+            let _ = validate(&source);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! `cargo xtask validate` and `cargo xtask diff` as a maintainer meets them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("xtask runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn validate_passes_on_the_spec_with_no_finding() {
+    let output = xtask(&["validate"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("valid, no finding"));
+}
+
+#[test]
+fn validate_lists_every_finding_and_fails() {
+    let output = xtask(&["validate", "codegen/tests/specs/project-rules.yaml"]);
+    assert!(!output.status.success());
+    let stdout = text(&output.stdout);
+    assert_eq!(stdout.lines().count(), 10, "{stdout}");
+    assert!(
+        stdout.contains("codegen/tests/specs/project-rules.yaml:13 (#/paths/~1v1~1things/get): [operation-summary]"),
+        "{stdout}"
+    );
+    assert!(text(&output.stderr).contains("10 findings"));
+}
+
+#[test]
+fn validate_reports_broken_examples_without_panicking() {
+    for (file, rule) in [
+        ("example-wrong-type.yaml", "[example-valid]"),
+        ("example-out-of-range.yaml", "[example-valid]"),
+        ("example-unknown-enum.yaml", "[example-valid]"),
+        ("additional-properties-false.yaml", "[response-additional-properties]"),
+        ("invalid-yaml.yaml", "invalid YAML"),
+    ] {
+        let path = format!("codegen/tests/specs/broken/{file}");
+        let output = xtask(&["validate", &path]);
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!output.status.success(), "{file}: should fail");
+        assert!(all.contains(rule), "{file}: {all}");
+        assert!(all.contains(&path), "{file}: names the file: {all}");
+        assert!(!all.contains("panicked"), "{file}: {all}");
+    }
+}
+
+#[test]
+fn diff_fails_on_a_breaking_change_and_prints_json() {
+    let old = "codegen/tests/specs/diff/base.yaml";
+    let new = "codegen/tests/specs/diff/made-required.yaml";
+    let output = xtask(&["diff", old, new]);
+    assert!(!output.status.success());
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("Breaking changes (1):"), "{stdout}");
+    assert!(stdout.contains("[parameter-made-required]"), "{stdout}");
+    assert!(stdout.contains("Compatible changes (0):"), "{stdout}");
+
+    let output = xtask(&["diff", "--json", old, new]);
+    assert!(!output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    assert_eq!(json["breaking"][0]["rule"], "parameter-made-required");
+    assert_eq!(json["breaking"][0]["file"], new);
+}
+
+#[test]
+fn diff_passes_on_a_compatible_change() {
+    let output = xtask(&[
+        "diff",
+        "codegen/tests/specs/diff/base.yaml",
+        "codegen/tests/specs/diff/new-optional-parameter.yaml",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("Compatible changes (1):"));
+}
+
+#[test]
+fn diff_reads_a_git_revision() {
+    // The committed spec against the working copy: both load, whatever the
+    // outcome of the comparison.
+    let output = xtask(&["diff", "HEAD:spec/hss.yaml", "spec/hss.yaml"]);
+    let stderr = text(&output.stderr);
+    assert!(
+        !stderr.contains("neither a file nor a git revision"),
+        "{stderr}"
+    );
+    assert!(text(&output.stdout).contains("Breaking changes"), "{stderr}");
+
+    let output = xtask(&["diff", "no-such-revision:spec/hss.yaml", "spec/hss.yaml"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("neither a file nor a git revision"),
+        "{}",
+        text(&output.stderr)
+    );
+}
