@@ -4,7 +4,14 @@
 //!
 //! The [`types`] and the request builders are generated from
 //! `spec/hss.yaml` by `cargo xtask generate`; the modules beside them are
-//! written by hand and wrap the generated code.
+//! written by hand and wrap the generated code:
+//!
+//! - [`HssClient`] (in [`client`]): endpoint, project id, credentials,
+//!   timeouts and retry policy, configured once;
+//! - [`credentials`], [`region`], [`signer`] (SDK-HMAC-SHA256, public, with
+//!   the time as an input), [`retry`], [`validate`], [`error`];
+//! - [`prelude`]: `.call()`, `.stream()` and `.stream_with()` on the
+//!   generated builders, plus time and `event_content` conveniences.
 //!
 //! Decoding is lossless and tolerant: fields the service adds later are kept
 //! in each type's `extra` map, enumerations are open (an unlisted value is
@@ -16,11 +23,26 @@
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 #[rustfmt::skip]
 mod generated;
+pub mod client;
+pub mod credentials;
+pub mod error;
 pub mod hooks;
 pub mod line_num;
+pub mod paginate;
+pub mod region;
+pub mod retry;
+pub mod signer;
+pub mod time;
+pub mod validate;
 
-pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude};
+pub use client::{HssClient, HssClientBuilder};
+pub use credentials::{Credentials, Secret};
+pub use error::{ApiError, Error};
+pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use line_num::LineNum;
+pub use paginate::{OperationExt, PageOptions};
+pub use region::{Endpoint, Region};
+pub use retry::RetryPolicy;
 
 /// The error type of the generated request builders' `send`.
 pub type GeneratedError<E = types::ErrorResponse> = generated::Error<E>;
@@ -30,4 +52,18 @@ pub type GeneratedError<E = types::ErrorResponse> = generated::Error<E>;
 pub mod types {
     pub use crate::generated::types::*;
     pub use crate::line_num::LineNum;
+}
+
+/// What most users import: the clients, configuration types, and the
+/// extension traits that add `.call()` / `.stream()` to the generated
+/// builders and time / `event_content` helpers to the response types.
+pub mod prelude {
+    pub use crate::client::{HssClient, HssClientBuilder};
+    pub use crate::credentials::Credentials;
+    pub use crate::error::{ApiError, Error};
+    pub use crate::generated::prelude::*;
+    pub use crate::paginate::{OperationExt, PageOptions};
+    pub use crate::region::{Endpoint, Region};
+    pub use crate::retry::RetryPolicy;
+    pub use crate::time::{ClusterEventTimes, EventLogTime, LastUpdateTime, ParseEventContent};
 }

@@ -1,0 +1,243 @@
+//! [`HssClient`]: the generated client configured once with endpoint,
+//! project id, credentials, timeouts and retry policy.
+
+use std::time::Duration;
+
+use crate::builder::{ListClusterEventLogs, ListClusterEvents};
+use crate::credentials::{Credentials, ENV_PROJECT_ID, required};
+use crate::error::Error;
+use crate::generated::Client;
+use crate::hooks::{Clock, Hooks, USER_AGENT};
+use crate::region::{Endpoint, Region};
+use crate::retry::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, RetryPolicy};
+
+/// Environment variable [`HssClient::from_env`] reads the region id from.
+/// (The official SDKs take the region in code; this name is this crate's.)
+pub const ENV_REGION: &str = "HUAWEICLOUD_SDK_REGION";
+
+/// Default `limit` of the builders [`HssClient`] returns: the documented
+/// default of both operations.
+pub const DEFAULT_LIMIT: i32 = 10;
+
+/// An HSS client. Calls never ask for the project id or credentials again:
+/// the builders it returns have the project id, `offset` 0 and `limit` 10
+/// filled in, and the hooks sign every attempt.
+///
+/// ```no_run
+/// use hss_client::prelude::*;
+///
+/// # async fn demo() -> Result<(), hss_client::Error> {
+/// let client = HssClient::builder()
+///     .region(Region::CnNorth4)
+///     .project_id("0123456789abcdef0123456789abcdef")
+///     .credentials(Credentials::ak_sk("AK", "SK")?)
+///     .build()?;
+/// let page = client.list_cluster_events().limit(50).call().await?;
+/// println!("{} events", page.total_num.unwrap_or(0));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct HssClient {
+    client: Client,
+    project_id: String,
+    endpoint: Endpoint,
+}
+
+impl HssClient {
+    /// A builder with nothing set but the default timeouts and retry policy.
+    pub fn builder() -> HssClientBuilder {
+        HssClientBuilder::default()
+    }
+
+    /// A client configured from the environment: credentials as
+    /// [`Credentials::from_env`] reads them, the project id from
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` and the region id from
+    /// `HUAWEICLOUD_SDK_REGION` (its endpoint overridable by
+    /// `HUAWEICLOUD_SDK_REGION_HSS_<REGION>`). A missing or empty variable
+    /// is an error that names it.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`HssClient::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let credentials = Credentials::from_lookup(&lookup)?;
+        let project_id = required(&lookup, ENV_PROJECT_ID)?;
+        let region_id = required(&lookup, ENV_REGION)?;
+        let region: Region = region_id
+            .parse()
+            .map_err(|e| Error::Config(format!("environment variable {ENV_REGION}: {e}")))?;
+        let endpoint = region.endpoint_with(&lookup)?;
+        Self::builder()
+            .endpoint(endpoint)
+            .project_id(project_id)
+            .credentials(credentials)
+            .build()
+    }
+
+    /// ListClusterEvents with the project id, `offset` 0 and `limit` 10 set.
+    /// Every query parameter of the spec is a builder method; finish with
+    /// `.call()` or `.stream()` from [`crate::prelude`].
+    pub fn list_cluster_events(&self) -> ListClusterEvents<'_> {
+        self.client
+            .list_cluster_events()
+            .project_id(self.project_id.as_str())
+            .offset(0)
+            .limit(DEFAULT_LIMIT)
+    }
+
+    /// ListClusterEventLogs with the project id, `offset` 0 and `limit` 10
+    /// set. `cluster_id`, `start_time` and `end_time` are still required.
+    pub fn list_cluster_event_logs(&self) -> ListClusterEventLogs<'_> {
+        self.client
+            .list_cluster_event_logs()
+            .project_id(self.project_id.as_str())
+            .offset(0)
+            .limit(DEFAULT_LIMIT)
+    }
+
+    /// The generated client underneath.
+    pub fn generated(&self) -> &Client {
+        &self.client
+    }
+
+    /// The configured project id.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+/// Builds an [`HssClient`]. Required: a region or an endpoint, the project
+/// id and credentials.
+#[derive(Clone, Debug)]
+pub struct HssClientBuilder {
+    region: Option<Region>,
+    endpoint: Option<Endpoint>,
+    project_id: Option<String>,
+    credentials: Option<Credentials>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    retry: RetryPolicy,
+    clock: Option<ClockDebug>,
+}
+
+#[derive(Clone)]
+struct ClockDebug(Clock);
+
+impl std::fmt::Debug for ClockDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl Default for HssClientBuilder {
+    fn default() -> Self {
+        Self {
+            region: None,
+            endpoint: None,
+            project_id: None,
+            credentials: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            retry: RetryPolicy::default(),
+            clock: None,
+        }
+    }
+}
+
+impl HssClientBuilder {
+    /// Sends requests to this region's endpoint (or its override variable,
+    /// see [`Region::endpoint`]).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Sends requests to a custom base URL; it wins over
+    /// [`HssClientBuilder::region`].
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(endpoint);
+        self
+    }
+
+    /// The project id (1 to 256 characters).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// The credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Read timeout: the longest wait for more of a response (default 30 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Replaces the clock that dates signatures (for tests).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(ClockDebug(clock));
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<HssClient, Error> {
+        let endpoint = match (self.endpoint, self.region) {
+            (Some(endpoint), _) => endpoint,
+            (None, Some(region)) => region.endpoint()?,
+            (None, None) => {
+                return Err(Error::Config(
+                    "no endpoint: set a region or a custom endpoint".into(),
+                ));
+            }
+        };
+        let project_id = self
+            .project_id
+            .ok_or_else(|| Error::Config("no project id: set project_id".into()))?;
+        let length = project_id.chars().count();
+        if !(1..=256).contains(&length) {
+            return Err(Error::Config(format!(
+                "project id must be 1 to 256 characters, got {length}"
+            )));
+        }
+        let credentials = self
+            .credentials
+            .ok_or_else(|| Error::Config("no credentials: set AK/SK or an IAM token".into()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let mut hooks = Hooks::new(Some(credentials), Some(project_id.clone()), self.retry);
+        if let Some(ClockDebug(clock)) = self.clock {
+            hooks = hooks.with_clock(clock);
+        }
+        Ok(HssClient {
+            client: Client::new_with_client(&endpoint.base_url(), http, hooks),
+            project_id,
+            endpoint,
+        })
+    }
+}

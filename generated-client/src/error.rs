@@ -1,0 +1,335 @@
+//! [`Error`]: every way a call can fail, each naming the operation and the
+//! attempt it happened on.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// Longest body excerpt kept in an error, in bytes (cut at a character
+/// boundary, with `...` appended when cut).
+pub const BODY_EXCERPT_LIMIT: usize = 2048;
+
+/// Statuses retried by default: 408, 429, 500, 502, 503 and 504.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A failed call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service answered with an error status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// The request could not be sent or its response not received
+    /// (connection refused or reset, TLS failure, body cut short).
+    #[error("{operation}: attempt {attempt}: transport error: {source}")]
+    Transport {
+        /// Operation id, such as `ListClusterEvents`.
+        operation: String,
+        /// The attempt that failed last (1 for the first).
+        attempt: u32,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A connect or read timeout, or the overall deadline, ran out.
+    #[error("{operation}: attempt {attempt}: timed out: {source}")]
+    Timeout {
+        /// Operation id.
+        operation: String,
+        /// The attempt that timed out.
+        attempt: u32,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A parameter breaks a documented constraint; nothing was sent.
+    #[error(
+        "{operation}: invalid input (no request sent): parameter {parameter} = {value}: allowed {allowed}"
+    )]
+    InvalidInput {
+        /// Operation id.
+        operation: String,
+        /// Parameter name, as in the API.
+        parameter: String,
+        /// The value given (or `(missing)`).
+        value: String,
+        /// What the documentation allows.
+        allowed: String,
+    },
+
+    /// The response could not be decoded.
+    #[error(
+        "{operation}: attempt {attempt}: HTTP {status}: response could not be decoded: {message}; body: {body_excerpt:?}"
+    )]
+    Decode {
+        /// Operation id.
+        operation: String,
+        /// The attempt whose response it was.
+        attempt: u32,
+        /// HTTP status of the response.
+        status: u16,
+        /// What went wrong.
+        message: String,
+        /// The start of the body, at most [`BODY_EXCERPT_LIMIT`] bytes.
+        body_excerpt: String,
+    },
+
+    /// The client configuration is incomplete or wrong.
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// A paginated stream cannot go on without losing items.
+    #[error("{operation}: pagination stopped: {message}")]
+    Pagination {
+        /// Operation id.
+        operation: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// An event's `event_content` is not the JSON document it should be.
+    #[error("event {event_id}: event_content is not valid JSON: {source}")]
+    EventContent {
+        /// The event's `event_id` (empty when the event has none).
+        event_id: String,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// Whether trying the same call again could succeed: API errors with
+    /// status 408, 429, 500, 502, 503 or 504, transport errors and timeouts.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(api) => is_retryable_status(api.status),
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, for errors that come from a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The operation the error happened in, when it happened in one.
+    pub fn operation(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) => Some(&api.operation),
+            Error::Transport { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::InvalidInput { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Pagination { operation, .. } => Some(operation),
+            Error::Config(_) | Error::EventContent { .. } => None,
+        }
+    }
+
+    /// The attempt the error happened on (0 when nothing was sent).
+    pub fn attempt(&self) -> u32 {
+        match self {
+            Error::Api(api) => api.attempt,
+            Error::Transport { attempt, .. }
+            | Error::Timeout { attempt, .. }
+            | Error::Decode { attempt, .. } => *attempt,
+            _ => 0,
+        }
+    }
+}
+
+/// An error status returned by the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// Operation id, such as `ListClusterEvents`.
+    pub operation: String,
+    /// The attempt whose response this is (1 for the first).
+    pub attempt: u32,
+    /// HTTP status.
+    pub status: u16,
+    /// Service error code (`error_code`, `errorCode` or `code`).
+    pub error_code: Option<String>,
+    /// Service error message (`error_msg`, `errorMsg` or `message`).
+    pub error_msg: Option<String>,
+    /// The `X-Request-Id` response header.
+    pub request_id: Option<String>,
+    /// `encoded_authorization_message`, sent with some 403 responses.
+    pub encoded_authorization_message: Option<String>,
+    /// The body, cut to [`BODY_EXCERPT_LIMIT`] bytes.
+    pub body: String,
+    /// Whether the body was JSON.
+    pub body_is_json: bool,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: attempt {}: HTTP {}",
+            self.operation, self.attempt, self.status
+        )?;
+        if let Some(code) = &self.error_code {
+            write!(f, " {code}")?;
+        }
+        if let Some(msg) = &self.error_msg {
+            write!(f, ": {msg}")?;
+        }
+        if !self.body_is_json && !self.body.is_empty() {
+            write!(f, ": body {:?}", self.body)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// Reads an error response: the error code and message from
+    /// `error_code`/`error_msg`, else `errorCode`/`errorMsg`, else
+    /// `code`/`message`; the request id from `X-Request-Id`.
+    pub fn from_response(
+        operation: &str,
+        attempt: u32,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        let json = serde_json::from_slice::<serde_json::Value>(body).ok();
+        let field = |names: &[&str]| -> Option<String> {
+            let object = json.as_ref()?.as_object()?;
+            names.iter().find_map(|name| match object.get(*name)? {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Null => None,
+                other => Some(other.to_string()),
+            })
+        };
+        let pair = [
+            ("error_code", "error_msg"),
+            ("errorCode", "errorMsg"),
+            ("code", "message"),
+        ]
+        .into_iter()
+        .find(|(code, msg)| field(&[code]).is_some() || field(&[msg]).is_some());
+        let (error_code, error_msg) = match pair {
+            Some((code, msg)) => (field(&[code]), field(&[msg])),
+            None => (None, None),
+        };
+        ApiError {
+            operation: operation.to_string(),
+            attempt,
+            status: status.as_u16(),
+            error_code,
+            error_msg,
+            request_id: headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            encoded_authorization_message: field(&["encoded_authorization_message"]),
+            body: excerpt(body),
+            body_is_json: json.is_some(),
+        }
+    }
+}
+
+/// The start of a body as text, at most [`BODY_EXCERPT_LIMIT`] bytes.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.len() <= BODY_EXCERPT_LIMIT {
+        return text.into_owned();
+    }
+    let mut end = BODY_EXCERPT_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> ApiError {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "req-1".parse().unwrap());
+        ApiError::from_response(
+            "ListClusterEvents",
+            2,
+            StatusCode::FORBIDDEN,
+            &headers,
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn reads_each_spelling() {
+        let a = parse(
+            r#"{"error_code":"HSS.1","error_msg":"m1","encoded_authorization_message":"enc"}"#,
+        );
+        assert_eq!(
+            (a.error_code.as_deref(), a.error_msg.as_deref()),
+            (Some("HSS.1"), Some("m1"))
+        );
+        assert_eq!(a.encoded_authorization_message.as_deref(), Some("enc"));
+        assert_eq!(a.request_id.as_deref(), Some("req-1"));
+        let b = parse(r#"{"errorCode":"HSS.2","errorMsg":"m2"}"#);
+        assert_eq!(
+            (b.error_code.as_deref(), b.error_msg.as_deref()),
+            (Some("HSS.2"), Some("m2"))
+        );
+        let c = parse(r#"{"code":"APIGW.0301","message":"m3"}"#);
+        assert_eq!(
+            (c.error_code.as_deref(), c.error_msg.as_deref()),
+            (Some("APIGW.0301"), Some("m3"))
+        );
+        let text = c.to_string();
+        assert!(
+            text.contains("ListClusterEvents") && text.contains("attempt 2"),
+            "{text}"
+        );
+        assert!(text.contains("403") && text.contains("req-1"), "{text}");
+    }
+
+    #[test]
+    fn non_json_body_is_kept_and_bounded() {
+        let long = "<html>".repeat(1000);
+        let e = parse(&long);
+        assert!(!e.body_is_json);
+        assert!(e.body.len() <= BODY_EXCERPT_LIMIT + 3);
+        assert!(e.body.starts_with("<html><html>"));
+        let short = parse("gateway says no");
+        assert!(short.to_string().contains("gateway says no"));
+    }
+
+    #[test]
+    fn excerpt_cuts_at_character_boundary() {
+        let text = "é".repeat(BODY_EXCERPT_LIMIT);
+        let cut = excerpt(text.as_bytes());
+        assert!(cut.ends_with("..."));
+        assert!(cut.len() <= BODY_EXCERPT_LIMIT + 3);
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(is_retryable_status(s));
+        }
+        for s in [400, 401, 403, 404, 501] {
+            assert!(!is_retryable_status(s));
+        }
+    }
+}

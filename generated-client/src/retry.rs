@@ -1,0 +1,169 @@
+//! Retry policy and timeouts.
+//!
+//! Both HSS operations are reads, so every attempt may be repeated safely.
+//! An attempt is retried when the service answers 408, 429, 500, 502, 503
+//! or 504, when the connection fails or is reset, and when it times out;
+//! never on 400, 401, 403, 404 or any other status. Every attempt is signed
+//! afresh with a new `X-Sdk-Date`.
+//!
+//! Defaults ([`RetryPolicy::default`]):
+//!
+//! | setting | default |
+//! | --- | --- |
+//! | `max_attempts` | 4 (the first attempt and 3 retries) |
+//! | `deadline` | 60 s for the whole call, all attempts and waits included |
+//! | `initial_backoff` | 200 ms |
+//! | `max_backoff` | 10 s |
+//! | connect timeout | 10 s ([`DEFAULT_CONNECT_TIMEOUT`]) |
+//! | read timeout | 30 s without a byte from the server ([`DEFAULT_READ_TIMEOUT`]) |
+//!
+//! The wait before retry `n` (1 for the first retry) is drawn at random
+//! between half and all of `initial_backoff * 2^(n-1)`, capped at
+//! `max_backoff`. A `Retry-After` header (seconds or an HTTP date) replaces
+//! that wait. When the wait would end after the deadline, the call stops
+//! and returns the last error instead of sleeping into the deadline; every
+//! attempt's own time limit is also cut to what is left of the deadline.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default read timeout: the longest wait for the next bytes of a response.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often and how long a call is retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first one included (at least 1).
+    pub max_attempts: u32,
+    /// Time limit for the whole call, or `None` for none.
+    pub deadline: Option<Duration>,
+    /// Base of the exponential backoff.
+    pub initial_backoff: Duration,
+    /// Longest backoff wait (a `Retry-After` value is not capped by it).
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            deadline: Some(Duration::from_secs(60)),
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn no_retries() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the number of attempts (values below 1 count as 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the overall deadline.
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets the backoff base and cap.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// The upper bound of the wait before retry `retry` (1 for the first).
+    pub fn backoff_ceiling(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(30));
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+
+    /// The wait before retry `retry`: random between half and all of
+    /// [`RetryPolicy::backoff_ceiling`].
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self.backoff_ceiling(retry);
+        let half = ceiling / 2;
+        let spread = u64::try_from((ceiling - half).as_micros()).unwrap_or(u64::MAX);
+        let jitter = if spread == 0 {
+            0
+        } else {
+            rand::random_range(0..=spread)
+        };
+        half + Duration::from_micros(jitter)
+    }
+}
+
+/// Reads a `Retry-After` header: a number of seconds or an HTTP date
+/// (a date in the past means no wait).
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(700));
+        assert_eq!(p.backoff_ceiling(1), Duration::from_millis(100));
+        assert_eq!(p.backoff_ceiling(2), Duration::from_millis(200));
+        assert_eq!(p.backoff_ceiling(3), Duration::from_millis(400));
+        assert_eq!(p.backoff_ceiling(4), Duration::from_millis(700));
+        assert_eq!(p.backoff_ceiling(100), Duration::from_millis(700));
+        for retry in 1..6 {
+            let wait = p.backoff(retry);
+            let ceiling = p.backoff_ceiling(retry);
+            assert!(
+                wait >= ceiling / 2 && wait <= ceiling,
+                "{wait:?} {ceiling:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_as_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_316_400);
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        headers.insert("retry-after", later.parse().unwrap());
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        headers.insert("retry-after", earlier.parse().unwrap());
+        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn at_least_one_attempt() {
+        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts, 1);
+    }
+}
