@@ -1,8 +1,9 @@
 //! The spec's vendor extensions, and how they change the generated code.
 //!
-//! - `x-aliases` on a property lists other spellings of its key. The field
-//!   gets one `#[serde(alias = "...")]` per spelling, so every spelling
-//!   decodes into the same field and encoding writes the canonical name.
+//! - `x-aliases` on a property lists other spellings of its key. Every
+//!   spelling decodes into the same field (through a wire struct, so that a
+//!   payload with two spellings at once still decodes), and encoding writes
+//!   the canonical name.
 //! - `x-extensible-enum` on a string schema lists its documented values. The
 //!   schema becomes a Rust enum with a variant per value plus
 //!   `Unknown(String)`, which keeps any other value as it came.
@@ -112,12 +113,21 @@ impl Extensions {
             let Some((_, items)) = module.content.as_mut() else {
                 continue;
             };
+            let mut impls = Vec::new();
+            let mut wires = Vec::new();
             for item in items.iter_mut() {
                 if let Item::Struct(s) = item
                     && let Some(aliases) = self.aliases.get(&s.ident.to_string())
                 {
-                    add_aliases(s, aliases);
+                    let (from_impl, wire) = alias_items(s, aliases)?;
+                    impls.push(from_impl);
+                    wires.push(wire);
                 }
+            }
+            items.extend(impls);
+            if !wires.is_empty() {
+                let module: syn::File = syn::parse2(alias_wire_module(wires))?;
+                items.extend(module.items);
             }
             for open in self.open_enums.values() {
                 let emitted: syn::File = syn::parse2(open_enum_tokens(open))?;
@@ -177,26 +187,140 @@ fn variant_name(value: &str) -> String {
     }
 }
 
-fn add_aliases(s: &mut syn::ItemStruct, aliases: &BTreeMap<String, Vec<String>>) {
+/// Rewrites `s` so that each aliased field decodes from every spelling.
+///
+/// serde's own `alias` refuses a payload that carries two spellings of one
+/// field at once, so decoding goes through a wire struct instead: it has a
+/// field per spelling, and `From` picks the canonical spelling first. When
+/// both come, the other spelling's value is kept in `extra` under its key, so
+/// nothing is lost. Returns the `From` impl to add beside `s` and the wire
+/// struct for the `alias_wire` module.
+fn alias_items(
+    s: &mut syn::ItemStruct,
+    aliases: &BTreeMap<String, Vec<String>>,
+) -> Result<(Item, Item), syn::Error> {
+    let name = s.ident.clone();
+    let mut wire_fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut has_extra = false;
     for field in s.fields.iter_mut() {
-        let Some(ident) = field.ident.as_ref() else {
+        let Some(ident) = field.ident.clone() else {
             continue;
         };
+        let ty = field.ty.clone();
+        let serde_attrs: Vec<syn::Attribute> = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("serde"))
+            .cloned()
+            .collect();
+        wire_fields.push(quote!(#(#serde_attrs)* pub #ident: #ty,));
+        if ident == "extra" {
+            has_extra = true;
+            continue;
+        }
         let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.to_string());
         let Some(spellings) = aliases.get(&wire) else {
+            inits.push(quote!(#ident: wire.#ident,));
             continue;
         };
+        if !is_option(&ty) {
+            return Err(syn::Error::new_spanned(
+                &field.ty,
+                format!("{name}.{wire}: x-aliases needs an optional property"),
+            ));
+        }
+        let mut others = Vec::new();
+        for (index, spelling) in spellings.iter().enumerate() {
+            let other = format_ident!("{}_as_{}", ident, index);
+            wire_fields.push(quote!(#[serde(rename = #spelling, default)] pub #other: #ty,));
+            others.push(quote!((#spelling, wire.#other)));
+        }
+        inits.push(quote!(#ident: pick(wire.#ident, [#(#others),*], &mut extra),));
         let listed = spellings
             .iter()
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let doc = format!("Also decoded from {listed}.");
+        let doc = format!(
+            "Also decoded from {listed}. When more than one spelling comes, `{wire}` wins and the others stay in `extra`."
+        );
         field.attrs.push(parse_quote!(#[doc = ""]));
         field.attrs.push(parse_quote!(#[doc = #doc]));
-        for spelling in spellings {
-            field.attrs.push(parse_quote!(#[serde(alias = #spelling)]));
+    }
+    // A distinct name: inside `alias_wire`, the types it refers to (such as
+    // a nested struct of the same schema) come from `super::*`.
+    let wire_name = format_ident!("{name}Wire");
+    let wire_path = format!("alias_wire::{wire_name}");
+    s.attrs.push(parse_quote!(#[serde(from = #wire_path)]));
+    let (extra_init, extra_field) = if has_extra {
+        (quote!(let mut extra = wire.extra;), quote!(extra,))
+    } else {
+        (quote!(let mut extra = ::serde_json::Map::new();), quote!())
+    };
+    let from_impl: syn::ItemImpl = syn::parse2(quote! {
+        impl ::std::convert::From<alias_wire::#wire_name> for #name {
+            fn from(wire: alias_wire::#wire_name) -> Self {
+                use alias_wire::pick;
+                #extra_init
+                Self {
+                    #(#inits)*
+                    #extra_field
+                }
+            }
         }
+    })?;
+    let wire_struct: syn::ItemStruct = syn::parse2(quote! {
+        #[derive(::serde::Deserialize)]
+        pub struct #wire_name {
+            #(#wire_fields)*
+        }
+    })?;
+    Ok((Item::Impl(from_impl), Item::Struct(wire_struct)))
+}
+
+/// The module that holds the wire structs of aliased types, and the helper
+/// their `From` impls share.
+fn alias_wire_module(structs: Vec<Item>) -> TokenStream {
+    quote! {
+        /// Decoding forms of the types whose fields have several spellings.
+        mod alias_wire {
+            #[allow(unused_imports)]
+            use super::*;
+
+            /// The canonical value if it came, else the first other
+            /// spelling that came; any other spelling that came as well is
+            /// kept in `extra` under its own key.
+            pub(super) fn pick<T: ::serde::Serialize, const N: usize>(
+                canonical: ::std::option::Option<T>,
+                others: [(&str, ::std::option::Option<T>); N],
+                extra: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            ) -> ::std::option::Option<T> {
+                let mut chosen = canonical;
+                for (key, value) in others {
+                    let Some(value) = value else { continue };
+                    if chosen.is_none() {
+                        chosen = Some(value);
+                    } else if let Ok(json) = ::serde_json::to_value(&value) {
+                        extra.insert(key.to_string(), json);
+                    }
+                }
+                chosen
+            }
+
+            #(#structs)*
+        }
+    }
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Option"),
+        _ => false,
     }
 }
 

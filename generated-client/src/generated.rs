@@ -52,12 +52,12 @@ pub mod types {
     }
     ///The Kubernetes resource an event is about.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(from = "alias_wire::ClusterEventResourceResponseInfoWire")]
     pub struct ClusterEventResourceResponseInfo {
         ///Enforcement action applied to the resource.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         ///
-        ///Also decoded from `enforcementAction`.
-        #[serde(alias = "enforcementAction")]
+        ///Also decoded from `enforcementAction`. When more than one spelling comes, `enforcement_action` wins and the others stay in `extra`.
         pub enforcement_action: ::std::option::Option<::std::string::String>,
         ///API group of the resource.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -90,6 +90,7 @@ pub mod types {
     }
     ///One cluster protection alarm event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(from = "alias_wire::ClusterEventResponseInfoWire")]
     pub struct ClusterEventResponseInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<crate::types::ClusterEventAction>,
@@ -105,8 +106,7 @@ pub mod types {
         ///Enterprise project id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         ///
-        ///Also decoded from `enterpriseProjectId`.
-        #[serde(alias = "enterpriseProjectId")]
+        ///Also decoded from `enterpriseProjectId`. When more than one spelling comes, `enterprise_project_id` wins and the others stay in `extra`.
         pub enterprise_project_id: ::std::option::Option<::std::string::String>,
         ///Id of the event class, such as clusterprotect_1001.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -134,16 +134,14 @@ pub mod types {
         ///Project id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         ///
-        ///Also decoded from `projectId`.
-        #[serde(alias = "projectId")]
+        ///Also decoded from `projectId`. When more than one spelling comes, `project_id` wins and the others stay in `extra`.
         pub project_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource_info: ::std::option::Option<ClusterEventResourceResponseInfo>,
         ///Update time, in milliseconds since the Unix epoch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         ///
-        ///Also decoded from `updateTime`.
-        #[serde(alias = "updateTime")]
+        ///Also decoded from `updateTime`. When more than one spelling comes, `update_time` wins and the others stay in `extra`.
         pub update_time: ::std::option::Option<i64>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1677,6 +1675,156 @@ pub mod types {
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl ::std::convert::From<alias_wire::ClusterEventResourceResponseInfoWire>
+    for ClusterEventResourceResponseInfo {
+        fn from(wire: alias_wire::ClusterEventResourceResponseInfoWire) -> Self {
+            use alias_wire::pick;
+            let mut extra = wire.extra;
+            Self {
+                enforcement_action: pick(
+                    wire.enforcement_action,
+                    [("enforcementAction", wire.enforcement_action_as_0)],
+                    &mut extra,
+                ),
+                group: wire.group,
+                kind: wire.kind,
+                message: wire.message,
+                name: wire.name,
+                namespace: wire.namespace,
+                resource_name: wire.resource_name,
+                version: wire.version,
+                extra,
+            }
+        }
+    }
+    impl ::std::convert::From<alias_wire::ClusterEventResponseInfoWire>
+    for ClusterEventResponseInfo {
+        fn from(wire: alias_wire::ClusterEventResponseInfoWire) -> Self {
+            use alias_wire::pick;
+            let mut extra = wire.extra;
+            Self {
+                action: wire.action,
+                cluster_id: wire.cluster_id,
+                cluster_name: wire.cluster_name,
+                create_time: wire.create_time,
+                enterprise_project_id: pick(
+                    wire.enterprise_project_id,
+                    [("enterpriseProjectId", wire.enterprise_project_id_as_0)],
+                    &mut extra,
+                ),
+                event_class_id: wire.event_class_id,
+                event_content: wire.event_content,
+                event_id: wire.event_id,
+                event_name: wire.event_name,
+                event_type: wire.event_type,
+                handle_status: wire.handle_status,
+                policy_id: wire.policy_id,
+                policy_name: wire.policy_name,
+                project_id: pick(
+                    wire.project_id,
+                    [("projectId", wire.project_id_as_0)],
+                    &mut extra,
+                ),
+                resource_info: wire.resource_info,
+                update_time: pick(
+                    wire.update_time,
+                    [("updateTime", wire.update_time_as_0)],
+                    &mut extra,
+                ),
+                extra,
+            }
+        }
+    }
+    /// Decoding forms of the types whose fields have several spellings.
+    mod alias_wire {
+        #[allow(unused_imports)]
+        use super::*;
+        /// The canonical value if it came, else the first other
+        /// spelling that came; any other spelling that came as well is
+        /// kept in `extra` under its own key.
+        pub(super) fn pick<T: ::serde::Serialize, const N: usize>(
+            canonical: ::std::option::Option<T>,
+            others: [(&str, ::std::option::Option<T>); N],
+            extra: &mut ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> ::std::option::Option<T> {
+            let mut chosen = canonical;
+            for (key, value) in others {
+                let Some(value) = value else { continue };
+                if chosen.is_none() {
+                    chosen = Some(value);
+                } else if let Ok(json) = ::serde_json::to_value(&value) {
+                    extra.insert(key.to_string(), json);
+                }
+            }
+            chosen
+        }
+        #[derive(::serde::Deserialize)]
+        pub struct ClusterEventResourceResponseInfoWire {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub enforcement_action: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "enforcementAction", default)]
+            pub enforcement_action_as_0: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub group: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub kind: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub message: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub name: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub namespace: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub resource_name: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub version: ::std::option::Option<::std::string::String>,
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+        #[derive(::serde::Deserialize)]
+        pub struct ClusterEventResponseInfoWire {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub action: ::std::option::Option<crate::types::ClusterEventAction>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub cluster_id: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub cluster_name: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub create_time: ::std::option::Option<i64>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub enterprise_project_id: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "enterpriseProjectId", default)]
+            pub enterprise_project_id_as_0: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub event_class_id: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub event_content: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub event_id: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub event_name: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub event_type: ::std::option::Option<i32>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub handle_status: ::std::option::Option<crate::types::HandleStatus>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub policy_id: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub policy_name: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub project_id: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "projectId", default)]
+            pub project_id_as_0: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub resource_info: ::std::option::Option<ClusterEventResourceResponseInfo>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub update_time: ::std::option::Option<i64>,
+            #[serde(rename = "updateTime", default)]
+            pub update_time_as_0: ::std::option::Option<i64>,
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
     }
     ///Action the policy took. The page lists no values; warn is the value its example shows. Other values are kept as they came.

@@ -2,6 +2,8 @@
 //! into the generated type a schema names, and the canonical form a lossless
 //! round trip must reproduce.
 
+pub mod mock;
+
 use std::path::{Path, PathBuf};
 
 use hss_codegen::SpecSource;
@@ -121,7 +123,8 @@ pub fn decode_as(schema: &str, value: &Value) -> Result<Decoded, String> {
 
 /// The form a lossless round trip of `value` (a payload of `schema`) must
 /// give back: every key spelled with its canonical name (an `x-aliases`
-/// spelling is renamed), and nothing else changed, except that a declared
+/// spelling is renamed, unless the canonical spelling came too, in which
+/// case it stays as it came), and nothing else changed, except that a declared
 /// optional property that is `null`, or an empty list, is the same as an
 /// absent one.
 pub fn canonical(spec: &SpecSource, schema: &str, value: &Value) -> Value {
@@ -147,7 +150,15 @@ fn canonical_at(doc: &Value, schema: &Value, value: &Value) -> Value {
                                 .is_some_and(|a| a.iter().any(|s| s == key))
                     })
                 });
+                // When the canonical spelling came too, the decoder keeps
+                // this other spelling in `extra`, under its own key.
+                let shadowed = declared.is_some_and(|(name, _)| {
+                    name != key && map.get(name).is_some_and(|v| !v.is_null())
+                });
                 match declared {
+                    Some(_) if shadowed => {
+                        out.insert(key.clone(), child.clone());
+                    }
                     Some((name, body)) => {
                         let empty = child.is_null() || child.as_array().is_some_and(Vec::is_empty);
                         if !empty {

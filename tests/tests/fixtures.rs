@@ -173,3 +173,23 @@ fn nulls_and_missing_keys_decode_as_absent() {
     assert_eq!(page.data_list.len(), 1);
     assert_eq!(page.data_list[0].line_num, None);
 }
+
+#[test]
+fn both_spellings_at_once_decode_and_lose_nothing() {
+    let page: ListClusterEventsResponse =
+        serde_json::from_value(fixture("ListClusterEventsResponse", "both-spellings"))
+            .expect("a payload with both spellings decodes");
+    let first = &page.data_list[0];
+    // The field table's spelling wins; the other stays in `extra`.
+    assert_eq!(first.project_id.as_deref(), Some("p-snake"));
+    assert_eq!(first.extra["projectId"], "p-camel");
+    assert_eq!(first.update_time, Some(1));
+    assert_eq!(first.extra["updateTime"], 1);
+    assert_eq!(first.enterprise_project_id.as_deref(), Some("0"));
+    assert!(first.extra.get("enterpriseProjectId").is_none());
+    let resource = first.resource_info.as_ref().expect("resource_info");
+    assert_eq!(resource.enforcement_action.as_deref(), Some("warn"));
+    assert_eq!(resource.extra["enforcementAction"], "deny");
+    // A null canonical spelling gives way to the other one.
+    assert_eq!(page.data_list[1].project_id.as_deref(), Some("p-camel"));
+}
