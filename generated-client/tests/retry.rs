@@ -1,0 +1,281 @@
+//! Retries, timeouts and typed errors against a local server.
+
+mod common;
+
+use std::time::Duration;
+
+use hss_client::prelude::*;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn ok_body() -> serde_json::Value {
+    json!({"total_num": 1, "data_list": [common::event(1)]})
+}
+
+#[tokio::test]
+async fn retries_429_after_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"error_code": "HSS.0429", "error_msg": "slow down"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = common::client(&server.uri())
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(page.total_num, Some(1));
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_deadline_stops_and_keeps_the_429() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "30")
+                .insert_header("x-request-id", "req-429")
+                .set_body_json(json!({"error_code": "APIGW.0308", "error_msg": "throttled"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_secs(5))))
+        .build()
+        .unwrap();
+    let error = client.list_cluster_events().call().await.unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("expected an API error, got {error:?}")
+    };
+    assert_eq!(api.status, 429);
+    assert_eq!(api.attempt, 1);
+    assert_eq!(api.error_code.as_deref(), Some("APIGW.0308"));
+    assert_eq!(api.error_msg.as_deref(), Some("throttled"));
+    assert_eq!(api.request_id.as_deref(), Some("req-429"));
+    assert!(api.body.contains("throttled"));
+    assert!(error.is_retryable());
+    assert!(error.to_string().contains("ListClusterEvents"), "{error}");
+}
+
+#[tokio::test]
+async fn retries_503_then_succeeds_with_a_fresh_signature() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("upstream busy"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .clock(common::ticking_clock())
+        .build()
+        .unwrap();
+    client.list_cluster_events().call().await.unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 2);
+    let dates: Vec<_> = received
+        .iter()
+        .map(|r| r.headers.get("x-sdk-date").unwrap().clone())
+        .collect();
+    assert_ne!(dates[0], dates[1], "every attempt is dated afresh");
+    for request in &received {
+        common::verify_signature(request, common::SK);
+    }
+    assert_ne!(
+        received[0].headers.get("authorization"),
+        received[1].headers.get("authorization")
+    );
+}
+
+#[tokio::test]
+async fn persistent_503_reports_the_last_attempt_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("x-request-id", "req-503")
+                .set_body_string("<html>busy</html>"),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .retry_policy(common::fast_retries(3))
+        .build()
+        .unwrap();
+    let error = client.list_cluster_events().call().await.unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("expected an API error, got {error:?}")
+    };
+    assert_eq!((api.status, api.attempt), (503, 3));
+    assert_eq!(api.body, "<html>busy</html>");
+    assert!(!api.body_is_json);
+    assert_eq!(api.request_id.as_deref(), Some("req-503"));
+    let text = error.to_string();
+    assert!(
+        text.contains("attempt 3") && text.contains("<html>busy</html>"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    for status in [400u16, 401, 403, 404] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({
+                "errorCode": format!("HSS.{status}"),
+                "errorMsg": "no",
+                "encoded_authorization_message": "enc-msg"
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let error = common::client(&server.uri())
+            .list_cluster_events()
+            .call()
+            .await
+            .unwrap_err();
+        assert!(!error.is_retryable(), "{status}");
+        let Error::Api(api) = error else {
+            panic!("expected an API error")
+        };
+        assert_eq!((api.status, api.attempt), (status, 1));
+        let expected_code = format!("HSS.{status}");
+        assert_eq!(api.error_code.as_deref(), Some(expected_code.as_str()));
+        assert_eq!(
+            api.encoded_authorization_message.as_deref(),
+            Some("enc-msg")
+        );
+    }
+}
+
+/// Answers the first connection by closing it unanswered, the next one
+/// with a page.
+async fn reset_then_answer() -> (String, tokio::task::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let handle = tokio::spawn(async move {
+        let mut connections = 0;
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            connections += 1;
+            let mut buffer = vec![0u8; 8192];
+            let _ = socket.read(&mut buffer).await;
+            if connections == 1 {
+                // Zero linger: closing sends a TCP reset instead of a clean close.
+                socket.set_zero_linger().unwrap();
+                drop(socket);
+                continue;
+            }
+            let body = ok_body().to_string();
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            socket.write_all(response.as_bytes()).await.unwrap();
+            socket.shutdown().await.unwrap();
+            return connections;
+        }
+    });
+    (format!("http://{address}"), handle)
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried() {
+    let (uri, server) = reset_then_answer().await;
+    let page = common::client(&uri)
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(page.total_num, Some(1));
+    assert_eq!(server.await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn refused_connections_are_transport_errors_after_all_attempts() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let client = common::builder(&format!("http://{address}"))
+        .retry_policy(common::fast_retries(3))
+        .build()
+        .unwrap();
+    let error = client.list_cluster_events().call().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Transport { attempt: 3, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn slow_responses_time_out_and_are_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(ok_body())
+                .set_delay(Duration::from_secs(3)),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .read_timeout(Duration::from_millis(200))
+        .retry_policy(common::fast_retries(2))
+        .build()
+        .unwrap();
+    let error = client.list_cluster_events().call().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { attempt: 2, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("timed out"), "{error}");
+}
+
+#[tokio::test]
+async fn undecodable_success_bodies_are_decode_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"total_num\": \"many\""))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = common::client(&server.uri())
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap_err();
+    let Error::Decode {
+        status,
+        body_excerpt,
+        attempt,
+        ..
+    } = &error
+    else {
+        panic!("expected a decode error, got {error:?}")
+    };
+    assert_eq!((*status, *attempt), (200, 1));
+    assert!(body_excerpt.contains("many"));
+    assert!(!error.is_retryable());
+}
