@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod docs;
 pub mod error;
 pub mod extensions;
 pub mod httpmock;

@@ -45,9 +45,15 @@ fn an_optional_parameter_made_required_is_breaking() {
     let change = only_change("made-required.yaml");
     assert_eq!(change.severity, Severity::Breaking);
     assert_eq!(change.rule, "parameter-made-required");
-    assert_eq!(change.location.pointer, "/paths/~1v1~1things/get/parameters/1");
+    assert_eq!(
+        change.location.pointer,
+        "/paths/~1v1~1things/get/parameters/1"
+    );
     assert_eq!(change.location.line, Some(22));
-    assert!(change.message.contains("query parameter cursor"), "{change}");
+    assert!(
+        change.message.contains("query parameter cursor"),
+        "{change}"
+    );
 }
 
 #[test]
@@ -77,7 +83,11 @@ fn a_removed_response_field_is_breaking() {
 #[test]
 fn a_type_change_is_breaking() {
     let report = diff(&load("base.yaml"), &load("type-change.yaml"));
-    let rules: Vec<_> = report.changes.iter().map(|c| (c.severity, c.rule)).collect();
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect();
     // The type and the format both changed.
     assert_eq!(
         rules,
@@ -157,7 +167,11 @@ fn enum_values_on_responses_and_requests() {
         .iter()
         .map(|c| (c.severity, c.rule))
         .collect();
-    assert_eq!(rules, vec![(Severity::Compatible, "enum-widened")], "{report}");
+    assert_eq!(
+        rules,
+        vec![(Severity::Compatible, "enum-widened")],
+        "{report}"
+    );
 
     // A value removed: its Rust variant goes away.
     let removed = base.replace("[active, retired]", "[active]");
@@ -167,18 +181,32 @@ fn enum_values_on_responses_and_requests() {
         .iter()
         .map(|c| (c.severity, c.rule))
         .collect();
-    assert_eq!(rules, vec![(Severity::Breaking, "enum-narrowed")], "{report}");
+    assert_eq!(
+        rules,
+        vec![(Severity::Breaking, "enum-narrowed")],
+        "{report}"
+    );
 
     // A value added to a closed response enum: old clients cannot decode it.
-    let closed = base.replace("x-extensible-enum: [active, retired]", "enum: [active, retired]");
+    let closed = base.replace(
+        "x-extensible-enum: [active, retired]",
+        "enum: [active, retired]",
+    );
     let closed_more = closed.replace("[active, retired]", "[active, retired, lost]");
-    let report = diff(&parse("old.yaml", &closed), &parse("new.yaml", &closed_more));
+    let report = diff(
+        &parse("old.yaml", &closed),
+        &parse("new.yaml", &closed_more),
+    );
     let rules: Vec<_> = report
         .changes
         .iter()
         .map(|c| (c.severity, c.rule))
         .collect();
-    assert_eq!(rules, vec![(Severity::Breaking, "enum-widened")], "{report}");
+    assert_eq!(
+        rules,
+        vec![(Severity::Breaking, "enum-widened")],
+        "{report}"
+    );
 }
 
 #[test]

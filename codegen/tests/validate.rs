@@ -19,7 +19,11 @@ fn findings(name: &str) -> Vec<Finding> {
 /// The single finding of a broken spec, as (rule, line, pointer).
 fn only(name: &str) -> (String, Option<usize>, String, String) {
     let found = findings(name);
-    assert_eq!(found.len(), 1, "{name}: expected one finding, got {found:#?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "{name}: expected one finding, got {found:#?}"
+    );
     let f = &found[0];
     (
         f.rule.to_string(),

@@ -48,7 +48,10 @@ fn validate_reports_broken_examples_without_panicking() {
         ("example-wrong-type.yaml", "[example-valid]"),
         ("example-out-of-range.yaml", "[example-valid]"),
         ("example-unknown-enum.yaml", "[example-valid]"),
-        ("additional-properties-false.yaml", "[response-additional-properties]"),
+        (
+            "additional-properties-false.yaml",
+            "[response-additional-properties]",
+        ),
         ("invalid-yaml.yaml", "invalid YAML"),
     ] {
         let path = format!("codegen/tests/specs/broken/{file}");
@@ -100,7 +103,10 @@ fn diff_reads_a_git_revision() {
         !stderr.contains("neither a file nor a git revision"),
         "{stderr}"
     );
-    assert!(text(&output.stdout).contains("Breaking changes"), "{stderr}");
+    assert!(
+        text(&output.stdout).contains("Breaking changes"),
+        "{stderr}"
+    );
 
     let output = xtask(&["diff", "no-such-revision:spec/hss.yaml", "spec/hss.yaml"]);
     assert!(!output.status.success());
