@@ -1,7 +1,7 @@
 //! `.call()`, `.stream()` and `.stream_with()` for the generated request
 //! builders ([`OperationExt`]), and the pagination behind the streams.
 //!
-//! A stream fetches the first page at offset 0, learns `total_num` from it,
+//! A stream fetches the first page at offset 0 (or [`PageOptions::start_offset`]), learns `total_num` from it,
 //! and then fetches the remaining pages by offset, up to
 //! [`PageOptions::prefetch`] of them at a time, in order. It ends exactly at
 //! `total_num`, or earlier at an empty or short page. When `total_num` would
@@ -11,6 +11,9 @@
 //! failed page is an error item after all earlier items, and ends the
 //! stream. When the response has no `total_num`, pages are fetched one at a
 //! time until a short or empty page.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::future::{BoxFuture, ready};
 use futures::stream::{self, BoxStream, StreamExt};
@@ -39,6 +42,9 @@ pub struct PageOptions {
     /// Pages in flight at once (1 fetches one page after the other; values
     /// below 1 count as 1). Items keep their order either way.
     pub prefetch: usize,
+    /// Offset of the first item to fetch (0 for the start; a resumed
+    /// stream passes the number of items it already has).
+    pub start_offset: i64,
 }
 
 impl Default for PageOptions {
@@ -46,6 +52,7 @@ impl Default for PageOptions {
         Self {
             page_size: None,
             prefetch: 1,
+            start_offset: 0,
         }
     }
 }
@@ -109,8 +116,18 @@ pub trait OperationExt<'a>: sealed::Sealed + Clone + Send + Sized + 'a {
             .boxed();
         }
         let prefetch = options.prefetch.max(1);
+        let start = options.start_offset;
+        if start < 0 || start > Self::MAX_OFFSET {
+            return stream::once(ready(Err(Error::InvalidInput {
+                operation: Self::OPERATION.into(),
+                parameter: "start_offset".into(),
+                value: start.to_string(),
+                allowed: format!("from 0 to {}", Self::MAX_OFFSET),
+            })))
+            .boxed();
+        }
         let template = self;
-        let first = template.clone().with_page(0, page_size);
+        let first = template.clone().with_page(start, page_size);
         stream::once(async move {
             let (total, items) = match first.call().await {
                 Ok(response) => Self::split_page(response),
@@ -118,7 +135,7 @@ pub trait OperationExt<'a>: sealed::Sealed + Clone + Send + Sized + 'a {
             };
             let mut pager = Pager {
                 yielded: 0,
-                total,
+                total: total.map(|t| t.saturating_sub(start)),
                 page_size,
                 stopped: false,
             };
@@ -128,11 +145,14 @@ pub trait OperationExt<'a>: sealed::Sealed + Clone + Send + Sized + 'a {
             }
             let step = i64::from(page_size);
             let mut limit_reached = false;
+            // Set once the stream ends, so that no further page is requested.
+            let stop = Arc::new(AtomicBool::new(false));
+            let stop_offsets = Arc::clone(&stop);
             let offsets = (1i64..)
-                .map(move |k| k.saturating_mul(step))
+                .map(move |k| start.saturating_add(k.saturating_mul(step)))
                 .take_while(move |offset| total.is_none_or(|t| *offset < t))
                 .map_while(move |offset| {
-                    if limit_reached {
+                    if limit_reached || stop_offsets.load(Ordering::SeqCst) {
                         None
                     } else if offset > Self::MAX_OFFSET {
                         limit_reached = true;
@@ -165,17 +185,21 @@ pub trait OperationExt<'a>: sealed::Sealed + Clone + Send + Sized + 'a {
                     }
                 })
                 .buffered(in_flight)
-                .scan(pager, |pager, page| {
+                .scan(pager, move |pager, page| {
                     if pager.stopped {
                         return ready(None);
                     }
-                    ready(Some(match page {
+                    let items = match page {
                         Ok(items) => pager.take(items).into_iter().map(Ok).collect(),
                         Err(error) => {
                             pager.stopped = true;
                             vec![Err(error)]
                         }
-                    }))
+                    };
+                    if pager.stopped {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    ready(Some(items))
                 })
                 .flat_map(stream::iter);
             first_items.chain(rest).boxed()

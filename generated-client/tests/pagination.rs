@@ -1,0 +1,362 @@
+//! Streams across pages: ends, order, failures, prefetch, the offset limit,
+//! and a flaky server.
+
+mod common;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures::{StreamExt, TryStreamExt};
+use hss_client::prelude::*;
+use hss_client::types::ClusterEventResponseInfo;
+use serde_json::json;
+use wiremock::matchers::{method, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+fn ids(items: &[ClusterEventResponseInfo]) -> Vec<String> {
+    items.iter().map(|e| e.event_id.clone().unwrap()).collect()
+}
+
+fn expected(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|i| format!("e-{i:06}")).collect()
+}
+
+async fn stream_all(total: usize, options: PageOptions) -> (Vec<String>, usize) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(common::Pages { total })
+        .mount(&server)
+        .await;
+    let client = common::client(&server.uri());
+    let items: Vec<_> = client
+        .list_cluster_events()
+        .stream_with(options)
+        .try_collect()
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap().len();
+    (ids(&items), requests)
+}
+
+#[tokio::test]
+async fn zero_one_full_and_ragged() {
+    let page = |size| PageOptions {
+        page_size: Some(size),
+        ..PageOptions::default()
+    };
+    for (total, size, requests) in [
+        (0, 200, 1),
+        (1, 200, 1),
+        (400, 200, 2),
+        (450, 200, 3),
+        (30, 10, 3),
+        (31, 10, 4),
+    ] {
+        let (items, sent) = stream_all(total, page(size)).await;
+        assert_eq!(items, expected(0..total), "total {total} page {size}");
+        assert_eq!(sent, requests, "total {total} page {size}");
+    }
+}
+
+#[tokio::test]
+async fn default_page_size_is_the_largest_allowed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("limit", "200"))
+        .respond_with(common::Pages { total: 250 })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let count = common::client(&server.uri())
+        .list_cluster_events()
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(count, 250);
+}
+
+#[tokio::test]
+async fn prefetch_keeps_order() {
+    for prefetch in [2, 4, 16] {
+        let options = PageOptions {
+            page_size: Some(10),
+            prefetch,
+            ..PageOptions::default()
+        };
+        let (items, sent) = stream_all(95, options).await;
+        assert_eq!(items, expected(0..95), "prefetch {prefetch}");
+        assert_eq!(sent, 10, "prefetch {prefetch}");
+    }
+}
+
+#[tokio::test]
+async fn filters_are_kept_on_every_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("cluster_id", "c-42"))
+        .respond_with(common::Pages { total: 25 })
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = common::client(&server.uri());
+    let items: Vec<_> = client
+        .list_cluster_events()
+        .cluster_id("c-42")
+        .stream_with(PageOptions {
+            page_size: Some(10),
+            ..PageOptions::default()
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&items), expected(0..25));
+}
+
+/// Fails the page at offset 20 with a 404.
+struct FailingMiddle;
+
+impl Respond for FailingMiddle {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if common::query_int(request, "offset") == Some(20) {
+            ResponseTemplate::new(404).set_body_json(json!({"error_code": "HSS.404"}))
+        } else {
+            common::page_response(request, 60)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failing_middle_page_is_an_error_after_all_earlier_items() {
+    for prefetch in [1, 3] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(FailingMiddle)
+            .mount(&server)
+            .await;
+        let client = common::client(&server.uri());
+        let results: Vec<_> = client
+            .list_cluster_events()
+            .stream_with(PageOptions {
+                page_size: Some(10),
+                prefetch,
+                ..PageOptions::default()
+            })
+            .collect()
+            .await;
+        assert_eq!(results.len(), 21, "prefetch {prefetch}");
+        let items: Vec<_> = results[..20]
+            .iter()
+            .map(|r| r.as_ref().unwrap().clone())
+            .collect();
+        assert_eq!(ids(&items), expected(0..20));
+        let error = results[20].as_ref().unwrap_err();
+        assert_eq!(error.status(), Some(404), "{error}");
+    }
+}
+
+/// Serves pages whose total shrinks: total_num says 50, data ends at 25.
+struct Shrinking;
+
+impl Respond for Shrinking {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
+        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let items: Vec<_> = (offset..25.min(offset + limit))
+            .map(common::event)
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"total_num": 50, "data_list": items}))
+    }
+}
+
+#[tokio::test]
+async fn a_short_page_ends_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(Shrinking)
+        .mount(&server)
+        .await;
+    let items: Vec<_> = common::client(&server.uri())
+        .list_cluster_events()
+        .stream_with(PageOptions {
+            page_size: Some(10),
+            ..PageOptions::default()
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&items), expected(0..25));
+}
+
+/// Serves pages without total_num.
+struct NoTotal;
+
+impl Respond for NoTotal {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
+        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let items: Vec<_> = (offset..33.min(offset + limit))
+            .map(common::event)
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"data_list": items}))
+    }
+}
+
+#[tokio::test]
+async fn without_total_num_pages_go_on_until_a_short_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(NoTotal)
+        .expect(4)
+        .mount(&server)
+        .await;
+    let items: Vec<_> = common::client(&server.uri())
+        .list_cluster_events()
+        .stream_with(PageOptions {
+            page_size: Some(10),
+            prefetch: 4,
+            ..PageOptions::default()
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&items), expected(0..33));
+}
+
+/// Reports a total beyond what offsets up to 2,000,000 can reach.
+struct Huge;
+
+impl Respond for Huge {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
+        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let items: Vec<_> = (offset..offset + limit).map(common::event).collect();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"total_num": 2_000_500, "data_list": items}))
+    }
+}
+
+#[tokio::test]
+async fn a_total_beyond_the_offset_limit_ends_with_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(Huge)
+        .expect(2)
+        .mount(&server)
+        .await;
+    let results: Vec<_> = common::client(&server.uri())
+        .list_cluster_events()
+        .stream_with(PageOptions {
+            start_offset: 1_999_800,
+            prefetch: 4,
+            ..PageOptions::default()
+        })
+        .collect()
+        .await;
+    assert_eq!(results.len(), 401);
+    assert!(results[..400].iter().all(Result::is_ok));
+    let error = results[400].as_ref().unwrap_err();
+    assert!(matches!(error, Error::Pagination { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("2000200") && text.contains("2000000"),
+        "{text}"
+    );
+    let offsets: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| common::query_int(r, "offset").unwrap())
+        .collect();
+    assert!(offsets.iter().all(|o| *o <= 2_000_000), "{offsets:?}");
+}
+
+#[tokio::test]
+async fn an_out_of_range_page_size_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(common::Pages { total: 10 })
+        .expect(0)
+        .mount(&server)
+        .await;
+    let results: Vec<_> = common::client(&server.uri())
+        .list_cluster_events()
+        .stream_with(PageOptions {
+            page_size: Some(500),
+            ..PageOptions::default()
+        })
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1);
+    let error = results[0].as_ref().unwrap_err();
+    assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+}
+
+/// Answers about 30% of requests with 429 or 503, by a fixed
+/// pseudo-random sequence, and serves 10,000 events otherwise.
+struct Flaky {
+    state: Mutex<u64>,
+    failures: AtomicUsize,
+}
+
+impl Respond for Flaky {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let roll = {
+            let mut state = self.state.lock().unwrap();
+            *state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (*state >> 33) % 100
+        };
+        if roll < 15 {
+            self.failures.fetch_add(1, Ordering::SeqCst);
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"error_code": "APIGW.0308"}))
+        } else if roll < 30 {
+            self.failures.fetch_add(1, Ordering::SeqCst);
+            ResponseTemplate::new(503).set_body_string("busy")
+        } else {
+            common::page_response(request, 10_000)
+        }
+    }
+}
+
+#[tokio::test]
+async fn ten_thousand_events_through_a_flaky_server_arrive_once_in_order() {
+    for prefetch in [1, 4] {
+        let server = MockServer::start().await;
+        let flaky = Flaky {
+            state: Mutex::new(42 + prefetch as u64),
+            failures: AtomicUsize::new(0),
+        };
+        Mock::given(method("GET"))
+            .respond_with(flaky)
+            .mount(&server)
+            .await;
+        let client = common::builder(&server.uri())
+            .retry_policy(common::fast_retries(12))
+            .build()
+            .unwrap();
+        let items: Vec<_> = client
+            .list_cluster_events()
+            .stream_with(PageOptions {
+                prefetch,
+                ..PageOptions::default()
+            })
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(ids(&items), expected(0..10_000), "prefetch {prefetch}");
+        let received = server.received_requests().await.unwrap();
+        let failed = received.len() - 50;
+        eprintln!(
+            "prefetch {prefetch}: {} requests, {failed} answered 429/503 ({:.0}%)",
+            received.len(),
+            100.0 * failed as f64 / received.len() as f64
+        );
+        assert!(failed > 0, "the server must actually fail some requests");
+    }
+}
