@@ -116,3 +116,59 @@ fn diff_reads_a_git_revision() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn docs_check_passes_on_a_matching_page_and_fails_on_a_removed_parameter() {
+    let page = "codegen/tests/docs/list-things.txt";
+    let spec = "codegen/tests/docs/things.yaml";
+    let output = xtask(&["docs-check", "--spec", spec, page]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(
+        stdout.contains("0 unacknowledged difference(s), 2 acknowledged"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let changed = dir.path().join("things.yaml");
+    let original = std::fs::read_to_string(root().join(spec)).expect("spec");
+    let removed = "        - name: colour\n          in: query\n          required: false\n          description: Only things of this colour.\n          schema:\n            type: string\n";
+    assert!(original.contains(removed));
+    std::fs::write(&changed, original.replacen(removed, "", 1)).expect("write");
+    let changed = changed.to_string_lossy().into_owned();
+    let output = xtask(&["docs-check", "--spec", &changed, page]);
+    let stdout = text(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("1 unacknowledged difference(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[parameter-missing-in-spec] the page documents query parameter colour"),
+        "{stdout}"
+    );
+}
+
+/// Runs only where the pinned linter is installed (`npm ci`, which
+/// `.ci/run` does before the tests).
+#[test]
+fn lint_passes_on_the_spec_and_fails_on_a_broken_one() {
+    if !root().join("node_modules/.bin/redocly").exists() {
+        eprintln!("skipped: node_modules/.bin/redocly is not installed (run `npm ci`)");
+        return;
+    }
+    let output = xtask(&["lint"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let output = xtask(&["lint", "codegen/tests/specs/broken/example-wrong-type.yaml"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stdout).contains("[redocly/no-invalid-media-type-examples] error"),
+        "{}",
+        text(&output.stdout)
+    );
+}
