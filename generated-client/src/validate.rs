@@ -201,8 +201,13 @@ pub fn validate_url(operation: &str, url: &Url) -> Result<(), Error> {
             ));
         }
         for value in values {
-            check_value(constraint, &value)
-                .map_err(|allowed| invalid(constraint.name, shown(&value), allowed))?;
+            check_value(constraint, &value).map_err(|allowed| {
+                let display = match constraint.kind {
+                    Kind::Integer { .. } if value.parse::<i64>().is_ok() => value.clone(),
+                    _ => shown(&value),
+                };
+                invalid(constraint.name, display, allowed)
+            })?;
         }
     }
     if operation == LOGS {
