@@ -1,47 +1,73 @@
-//! `cargo xtask generate [--check]`.
+//! `cargo xtask generate [--check]`: the client module and, beside it, the
+//! httpmock helpers of the `mock` feature.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use hss_codegen::httpmock::generate_httpmock;
 use hss_codegen::{SpecSource, generate_client};
 
 /// The spec the client is generated from, relative to the workspace root.
 pub const SPEC: &str = "spec/hss.yaml";
 /// The generated client module, relative to the workspace root.
 pub const CLIENT_OUT: &str = "generated-client/src/generated.rs";
+/// File name of the generated httpmock helpers, written in the same
+/// directory as the client module.
+pub const MOCK_FILE: &str = "mock.rs";
 
-/// Generates the client from `spec`; writes it to `out`, or with `check`
-/// compares it with `out`. Paths inside `root` are named relative to it.
+/// Generates the client and its httpmock helpers from `spec`; writes the
+/// client to `out` and the helpers to [`MOCK_FILE`] beside it, or with
+/// `check` compares both with what is there. Paths inside `root` are named
+/// relative to it. Nothing is written unless both generate.
 pub fn run(root: &Path, spec: &Path, out: &Path, check: bool) -> Result<ExitCode> {
     let source = SpecSource::load(spec)?;
     let label = relative(root, spec);
-    let fresh = generate_client(&source, &label)?;
-    let out_label = relative(root, out);
-    let committed = match std::fs::read_to_string(out) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
-    };
-    if committed == fresh {
-        println!("{out_label} is up to date with {label}");
-        return Ok(ExitCode::SUCCESS);
+    let mock_out = mock_path(out);
+    let outputs = [
+        (out.to_path_buf(), generate_client(&source, &label)?),
+        (mock_out, generate_httpmock(&source, &label)?),
+    ];
+    let mut stale = false;
+    for (path, fresh) in &outputs {
+        let out_label = relative(root, path);
+        let committed = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        if committed == *fresh {
+            println!("{out_label} is up to date with {label}");
+            continue;
+        }
+        if check {
+            let diff = similar::TextDiff::from_lines(&committed, fresh);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{out_label}"), &format!("b/{out_label}"))
+            );
+            eprintln!(
+                "error: {out_label} is stale; run `cargo xtask generate` and commit the result"
+            );
+            stale = true;
+            continue;
+        }
+        write_atomically(path, fresh)?;
+        println!("wrote {out_label} from {label}");
     }
-    if check {
-        let diff = similar::TextDiff::from_lines(&committed, &fresh);
-        print!(
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{out_label}"), &format!("b/{out_label}"))
-        );
-        eprintln!("error: {out_label} is stale; run `cargo xtask generate` and commit the result");
-        return Ok(ExitCode::FAILURE);
-    }
-    write_atomically(out, &fresh)?;
-    println!("wrote {out_label} from {label}");
-    Ok(ExitCode::SUCCESS)
+    Ok(if stale {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Where the httpmock helpers go for a client module written to `out`.
+pub fn mock_path(out: &Path) -> PathBuf {
+    out.with_file_name(MOCK_FILE)
 }
 
 /// `path` relative to `root` with `/` separators when it is inside it, else

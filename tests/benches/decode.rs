@@ -1,0 +1,159 @@
+//! Decoding a 200-item page of each response type: the generated types
+//! (lossless: `extra` maps, aliases, open enums, `LineNum`) against a
+//! minimal hand-written serde struct with the same fields, the floor.
+//!
+//! `cargo bench -p hss-tests --bench decode`; `cargo xtask bench` runs it
+//! and reports MB/s and the ratio. When `HSS_BENCH_OUT` names a directory,
+//! the page sizes are written to `decode_sizes.json` in it.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hss_tests::mock::Dataset;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Items per page, the most ListClusterEvents allows.
+const PAGE: u64 = 200;
+
+mod floor {
+    //! The floor: plain structs with exactly the documented fields, no
+    //! unknown-field map, no aliases, enums as strings.
+    use super::Deserialize;
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Events {
+        pub total_num: Option<i64>,
+        pub last_update_time: Option<i64>,
+        #[serde(default)]
+        pub data_list: Vec<Event>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Event {
+        pub action: Option<String>,
+        pub cluster_name: Option<String>,
+        pub cluster_id: Option<String>,
+        pub event_name: Option<String>,
+        pub event_class_id: Option<String>,
+        pub event_id: Option<String>,
+        pub event_type: Option<i32>,
+        pub event_content: Option<String>,
+        pub handle_status: Option<String>,
+        pub create_time: Option<i64>,
+        pub update_time: Option<i64>,
+        pub project_id: Option<String>,
+        pub enterprise_project_id: Option<String>,
+        pub policy_name: Option<String>,
+        pub policy_id: Option<String>,
+        pub resource_info: Option<Resource>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Resource {
+        pub enforcement_action: Option<String>,
+        pub group: Option<String>,
+        pub message: Option<String>,
+        pub name: Option<String>,
+        pub namespace: Option<String>,
+        pub version: Option<String>,
+        pub kind: Option<String>,
+        pub resource_name: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Logs {
+        pub total_num: Option<i64>,
+        #[serde(default)]
+        pub data_list: Vec<Log>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Log {
+        pub cluster_name: Option<String>,
+        pub cluster_id: Option<String>,
+        pub cluster_type: Option<String>,
+        pub time: Option<i64>,
+        pub namespace: Option<String>,
+        pub event_name: Option<String>,
+        pub event_type: Option<String>,
+        pub resource_type: Option<String>,
+        pub resource_name: Option<String>,
+        pub reason: Option<String>,
+        pub line_num: Option<serde_json::Value>,
+    }
+}
+
+/// The two pages, as the mock serves them.
+fn pages() -> (Vec<u8>, Vec<u8>) {
+    let data = Dataset::new(1, 100_000, 8, hss_tests::mock::DEFAULT_PROJECT_ID);
+    let events: Vec<_> = (0..PAGE).map(|i| data.event(i)).collect();
+    let logs: Vec<_> = (0..PAGE).map(|i| data.log(i)).collect();
+    let events = serde_json::to_vec(&json!({
+        "total_num": 100_000,
+        "last_update_time": 1_767_225_600_000_i64,
+        "data_list": events,
+    }))
+    .expect("page encodes");
+    let logs = serde_json::to_vec(&json!({ "total_num": 100_000, "data_list": logs }))
+        .expect("page encodes");
+    (events, logs)
+}
+
+fn decode(c: &mut Criterion) {
+    let (events, logs) = pages();
+    if let Ok(dir) = std::env::var("HSS_BENCH_OUT") {
+        let sizes = json!({
+            "ListClusterEventsResponse": events.len(),
+            "ListClusterEventLogsResponse": logs.len(),
+        });
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(
+            std::path::Path::new(&dir).join("decode_sizes.json"),
+            sizes.to_string(),
+        );
+    }
+
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Bytes(events.len() as u64));
+    group.bench_function("ListClusterEventsResponse/generated", |b| {
+        b.iter(|| {
+            let page: hss_client::types::ListClusterEventsResponse =
+                serde_json::from_slice(black_box(&events)).expect("decodes");
+            assert_eq!(page.data_list.len(), PAGE as usize);
+            page
+        })
+    });
+    group.bench_function("ListClusterEventsResponse/floor", |b| {
+        b.iter(|| {
+            let page: floor::Events = serde_json::from_slice(black_box(&events)).expect("decodes");
+            assert_eq!(page.data_list.len(), PAGE as usize);
+            page
+        })
+    });
+    group.throughput(Throughput::Bytes(logs.len() as u64));
+    group.bench_function("ListClusterEventLogsResponse/generated", |b| {
+        b.iter(|| {
+            let page: hss_client::types::ListClusterEventLogsResponse =
+                serde_json::from_slice(black_box(&logs)).expect("decodes");
+            assert_eq!(page.data_list.len(), PAGE as usize);
+            page
+        })
+    });
+    group.bench_function("ListClusterEventLogsResponse/floor", |b| {
+        b.iter(|| {
+            let page: floor::Logs = serde_json::from_slice(black_box(&logs)).expect("decodes");
+            assert_eq!(page.data_list.len(), PAGE as usize);
+            page
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);

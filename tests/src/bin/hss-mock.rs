@@ -1,0 +1,155 @@
+//! `hss-mock`: a mock Huawei Cloud HSS service on loopback.
+//!
+//! `cargo run -p hss-tests --bin hss-mock -- --port 8080 --events 100000`
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use hss_tests::mock::{Credentials, FaultConfig, MockConfig, start};
+
+/// Access key accepted when no --key-pair or --token is given.
+const DEFAULT_AK: &str = "MOCKACCESSKEY0000001";
+/// Secret key of [`DEFAULT_AK`].
+const DEFAULT_SK: &str = "mock-secret-key-0000000000000000000000001";
+/// IAM token accepted when no --key-pair or --token is given.
+const DEFAULT_TOKEN: &str = "mock-iam-token";
+
+/// A mock Huawei Cloud HSS service serving ListClusterEvents and
+/// ListClusterEventLogs over a deterministic synthetic dataset.
+///
+/// Every request must carry credentials: an X-Auth-Token equal to a --token,
+/// or an SDK-HMAC-SHA256 signature made with a --key-pair. Without either
+/// option the mock accepts the AK MOCKACCESSKEY0000001 with the SK
+/// mock-secret-key-0000000000000000000000001 and the token mock-iam-token.
+#[derive(Parser, Debug)]
+#[command(name = "hss-mock", version, about, long_about)]
+struct Args {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// Port to listen on; 0 picks a free one (printed at start).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Number of records each operation serves (at most 2147483647).
+    #[arg(long, default_value_t = 100_000)]
+    events: u64,
+    /// Seed of the synthetic data: the same seed gives the same records.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of clusters the records are spread over.
+    #[arg(long, default_value_t = 8)]
+    clusters: usize,
+    /// Project id written into the records.
+    #[arg(long, default_value = hss_tests::mock::DEFAULT_PROJECT_ID)]
+    project_id: String,
+    /// An accepted AK/SK pair, as AK:SK (repeatable). Also read from
+    /// HSS_MOCK_KEY_PAIRS (comma-separated), which keeps the SK off the
+    /// command line.
+    #[arg(long = "key-pair", value_name = "AK:SK")]
+    key_pairs: Vec<String>,
+    /// An accepted IAM token for X-Auth-Token (repeatable).
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+    /// How many seconds X-Sdk-Date may be from the mock's clock.
+    #[arg(long, default_value_t = 900)]
+    max_clock_skew: u64,
+    /// Share of requests answered 429 with Retry-After (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    throttle_rate: f64,
+    /// Seconds in the Retry-After header of a 429.
+    #[arg(long, default_value_t = 1)]
+    retry_after: u64,
+    /// Share of requests answered with a 5xx status (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    server_error_rate: f64,
+    /// The 5xx status of --server-error-rate.
+    #[arg(long, default_value_t = 500)]
+    server_error_status: u16,
+    /// Share of requests whose connection is reset without an answer.
+    #[arg(long, default_value_t = 0.0)]
+    reset_rate: f64,
+    /// Share of answers whose body is cut off halfway.
+    #[arg(long, default_value_t = 0.0)]
+    truncate_rate: f64,
+    /// Milliseconds added before every answer.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Seed of the fault decisions.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+}
+
+fn credentials(args: &Args) -> Result<Credentials> {
+    let mut credentials = Credentials::new();
+    let from_env = std::env::var("HSS_MOCK_KEY_PAIRS").unwrap_or_default();
+    let pairs = args
+        .key_pairs
+        .iter()
+        .map(String::as_str)
+        .chain(from_env.split(',').map(str::trim).filter(|s| !s.is_empty()));
+    let mut any = false;
+    for pair in pairs {
+        let Some((ak, sk)) = pair.split_once(':') else {
+            bail!(
+                "a key pair must be written AK:SK; got one without ':' (access key part: {:?})",
+                pair.chars().take(20).collect::<String>()
+            );
+        };
+        if ak.is_empty() || sk.is_empty() {
+            bail!("a key pair needs a non-empty AK and SK (access key {ak:?})");
+        }
+        credentials = credentials.with_key_pair(ak, sk);
+        any = true;
+    }
+    for token in &args.tokens {
+        if token.is_empty() {
+            bail!("--token must not be empty");
+        }
+        credentials = credentials.with_token(token.clone());
+        any = true;
+    }
+    if !any {
+        credentials = credentials
+            .with_key_pair(DEFAULT_AK, DEFAULT_SK)
+            .with_token(DEFAULT_TOKEN);
+    }
+    Ok(credentials)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let config = MockConfig {
+        addr: SocketAddr::new(args.host, args.port),
+        seed: args.seed,
+        events: args.events,
+        clusters: args.clusters,
+        project_id: args.project_id.clone(),
+        credentials: credentials(&args)?,
+        max_clock_skew: Duration::from_secs(args.max_clock_skew),
+        faults: FaultConfig {
+            throttle_rate: args.throttle_rate,
+            retry_after_secs: args.retry_after,
+            server_error_rate: args.server_error_rate,
+            server_error_status: args.server_error_status,
+            reset_rate: args.reset_rate,
+            truncate_rate: args.truncate_rate,
+            latency: Duration::from_millis(args.latency_ms),
+            seed: args.fault_seed,
+        },
+    };
+    let mock = start(config).await.context("hss-mock cannot start")?;
+    println!(
+        "hss-mock listening on {} ({} events, seed {})",
+        mock.base_url(),
+        args.events,
+        args.seed
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    mock.shutdown().await;
+    Ok(())
+}

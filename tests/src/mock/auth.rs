@@ -1,0 +1,224 @@
+//! Credentials the mock accepts, and the checks every request goes through:
+//! an IAM token in `X-Auth-Token`, or an SDK-HMAC-SHA256 signature in
+//! `Authorization` made with a configured AK/SK pair.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use axum::http::{HeaderMap, Method};
+use subtle::ConstantTimeEq;
+
+use super::error::ApiError;
+
+/// The AK/SK pairs and IAM tokens the mock accepts. `Debug` shows the
+/// access keys only, never a secret key or a token.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    pairs: HashMap<String, String>,
+    tokens: Vec<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut aks: Vec<&String> = self.pairs.keys().collect();
+        aks.sort();
+        f.debug_struct("Credentials")
+            .field("access_keys", &aks)
+            .field("secret_keys", &"<redacted>")
+            .field("tokens", &format_args!("<{} redacted>", self.tokens.len()))
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// No credentials: every request is rejected.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts requests signed with this AK/SK pair.
+    pub fn with_key_pair(mut self, ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.pairs.insert(ak.into(), sk.into());
+        self
+    }
+
+    /// Accepts requests carrying this IAM token.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.tokens.push(token.into());
+        self
+    }
+
+    fn secret_key(&self, ak: &str) -> Option<&str> {
+        self.pairs.get(ak).map(String::as_str)
+    }
+}
+
+/// The parts of a request the checks read.
+#[derive(Debug)]
+pub struct RequestParts<'a> {
+    /// Request method.
+    pub method: &'a Method,
+    /// The path as received (percent-encoded).
+    pub path: &'a str,
+    /// The query string as received, without `?`.
+    pub query: Option<&'a str>,
+    /// All request headers.
+    pub headers: &'a HeaderMap,
+    /// The request body.
+    pub body: &'a [u8],
+    /// The `project_id` path parameter, when the path has one.
+    pub project_id: Option<&'a str>,
+}
+
+/// The parsed `Authorization` header of a signed request.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Authorization<'a> {
+    /// The access key.
+    pub access: &'a str,
+    /// The signed header names, lowercase, as listed.
+    pub signed_headers: Vec<&'a str>,
+    /// The hex signature.
+    pub signature: &'a str,
+}
+
+/// The algorithm name that starts every signed `Authorization` header.
+pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
+
+/// Parses `SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex`.
+pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, String> {
+    let rest = value
+        .strip_prefix(ALGORITHM)
+        .and_then(|r| r.strip_prefix(' '))
+        .ok_or_else(|| format!("the Authorization header must start with {ALGORITHM}"))?;
+    let (mut access, mut signed, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim();
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("the Authorization header has a part without '=': {part:?}"))?;
+        match key {
+            "Access" => access = Some(value),
+            "SignedHeaders" => signed = Some(value),
+            "Signature" => signature = Some(value),
+            other => {
+                return Err(format!(
+                    "the Authorization header has an unknown part {other:?}"
+                ));
+            }
+        }
+    }
+    let missing = |name: &str| format!("the Authorization header has no {name}");
+    Ok(Authorization {
+        access: access.ok_or_else(|| missing("Access"))?,
+        signed_headers: signed
+            .ok_or_else(|| missing("SignedHeaders"))?
+            .split(';')
+            .collect(),
+        signature: signature.ok_or_else(|| missing("Signature"))?,
+    })
+}
+
+/// Parses an `X-Sdk-Date` value (`yyyyMMddTHHmmssZ`, UTC).
+pub fn parse_sdk_date(value: &str) -> Option<SystemTime> {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    let parsed = time::PrimitiveDateTime::parse(value, format).ok()?;
+    let seconds = parsed.assume_utc().unix_timestamp();
+    let seconds = u64::try_from(seconds).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// Checks a request's credentials. `max_skew` is how far `X-Sdk-Date` may
+/// be from `now` either way.
+pub fn check(
+    credentials: &Credentials,
+    request: &RequestParts<'_>,
+    now: SystemTime,
+    max_skew: Duration,
+) -> Result<(), ApiError> {
+    let headers = request.headers;
+    let token = headers.get("x-auth-token");
+    let authorization = headers.get(axum::http::header::AUTHORIZATION);
+    if token.is_none() && authorization.is_none() {
+        return Err(ApiError::unauthorized(
+            "the request carries no credentials: send an X-Auth-Token header or sign it (Authorization: SDK-HMAC-SHA256 ...)",
+        ));
+    }
+    // Every credential the request carries must be valid: a bad signature
+    // is not excused by a good token, nor the other way round.
+    if let Some(token) = token {
+        let token = token.to_str().unwrap_or("");
+        if token.is_empty() || !credentials.tokens.iter().any(|t| t == token) {
+            return Err(ApiError::unauthorized(
+                "the IAM token in X-Auth-Token is not valid",
+            ));
+        }
+    }
+    let Some(authorization) = authorization else {
+        return Ok(());
+    };
+    let authorization = authorization
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not visible ASCII"))?;
+    let auth = parse_authorization(authorization).map_err(ApiError::unauthorized)?;
+    let Some(sk) = credentials.secret_key(auth.access) else {
+        return Err(ApiError::unauthorized(format!(
+            "the access key {} is unknown",
+            auth.access
+        )));
+    };
+
+    let date = headers
+        .get("x-sdk-date")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::unauthorized("the signed request has no X-Sdk-Date header"))?;
+    let signed_at = parse_sdk_date(date).ok_or_else(|| {
+        ApiError::unauthorized(format!(
+            "X-Sdk-Date {date:?} is not a UTC time of the form yyyyMMddTHHmmssZ"
+        ))
+    })?;
+    let skew = now
+        .duration_since(signed_at)
+        .or_else(|e| Ok::<_, ()>(e.duration()))
+        .unwrap_or_default();
+    if skew > max_skew {
+        return Err(ApiError::unauthorized(format!(
+            "X-Sdk-Date {date} is more than {} s away from the server's clock",
+            max_skew.as_secs()
+        )));
+    }
+    if !auth.signed_headers.contains(&"x-sdk-date") {
+        return Err(ApiError::unauthorized(
+            "SignedHeaders must include x-sdk-date",
+        ));
+    }
+    let mut signed = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        let value = headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::unauthorized(format!(
+                    "the signed header {name} is missing from the request"
+                ))
+            })?;
+        signed.push((*name, value));
+    }
+    let expected = super::signing::signature(request, &signed, date, sk)
+        .map_err(|e| ApiError::unauthorized(format!("the request cannot be verified: {e}")))?;
+    if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+        return Err(ApiError::unauthorized(
+            "the signature does not match the request; check the secret key and the signed headers",
+        ));
+    }
+    if let (Some(path_project), Some(header_project)) = (
+        request.project_id,
+        headers.get("x-project-id").and_then(|v| v.to_str().ok()),
+    ) && path_project != header_project
+    {
+        return Err(ApiError::forbidden(format!(
+            "X-Project-Id {header_project} does not match the project {path_project} in the path"
+        )));
+    }
+    Ok(())
+}

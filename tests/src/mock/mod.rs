@@ -1,0 +1,412 @@
+//! `hss-mock`: a mock HSS service for tests and benchmarks.
+//!
+//! It serves both operations of the spec over a synthetic dataset
+//! ([`data`]), checks every request's parameters against the spec's
+//! constraints ([`handlers`]) and its credentials ([`auth`]), and on request
+//! misbehaves ([`faults`]). Every answer carries an `X-Request-Id`; every
+//! error answer has the Huawei error body (`error_code`, `error_msg`).
+//!
+//! Tests start it in-process with [`start`]; the `hss-mock` binary is a
+//! command line over the same function.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), hss_tests::mock::MockError> {
+//! use hss_tests::mock::{Credentials, MockConfig, start};
+//!
+//! let config = MockConfig {
+//!     credentials: Credentials::new().with_token("test-token"),
+//!     ..MockConfig::default()
+//! };
+//! let mock = start(config).await?;
+//! println!("serving on {}", mock.base_url());
+//! mock.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod auth;
+pub mod data;
+pub mod error;
+pub mod faults;
+pub mod handlers;
+pub mod signing;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::StreamExt;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+pub use auth::Credentials;
+pub use data::Dataset;
+pub use error::ApiError;
+pub use faults::{Fault, FaultConfig};
+
+/// The project id the mock's data belongs to unless told otherwise (the one
+/// of the shared signing vectors).
+pub const DEFAULT_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+/// Largest request body the mock reads (the operations take none).
+const MAX_BODY: usize = 1 << 20;
+
+/// Everything the mock can be told.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Seed of the synthetic dataset.
+    pub seed: u64,
+    /// Number of records of each operation.
+    pub events: u64,
+    /// Number of clusters the records are spread over.
+    pub clusters: usize,
+    /// Project id written into the alarm events.
+    pub project_id: String,
+    /// Accepted AK/SK pairs and IAM tokens.
+    pub credentials: Credentials,
+    /// How far `X-Sdk-Date` may be from the mock's clock.
+    pub max_clock_skew: Duration,
+    /// Injected faults.
+    pub faults: FaultConfig,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            events: 1_000,
+            clusters: 8,
+            project_id: DEFAULT_PROJECT_ID.to_string(),
+            credentials: Credentials::new(),
+            max_clock_skew: Duration::from_secs(15 * 60),
+            faults: FaultConfig {
+                retry_after_secs: 1,
+                server_error_status: 500,
+                ..FaultConfig::default()
+            },
+        }
+    }
+}
+
+/// Why the mock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// A setting is out of range.
+    #[error("invalid mock setting: {0}")]
+    Config(String),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// State shared by all requests.
+#[derive(Debug)]
+pub struct Shared {
+    /// The data served.
+    pub dataset: Dataset,
+    credentials: Credentials,
+    max_clock_skew: Duration,
+    faults: faults::FaultPlan,
+    request_counter: std::sync::atomic::AtomicU64,
+    instance: u64,
+}
+
+/// The router of both operations with all checks, without a listener.
+pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
+    config.faults.validate().map_err(MockError::Config)?;
+    if config.events > i32::MAX as u64 {
+        return Err(MockError::Config(format!(
+            "events must be at most {} (total_num is an int32), got {}",
+            i32::MAX,
+            config.events
+        )));
+    }
+    if config.clusters == 0 {
+        return Err(MockError::Config("clusters must be at least 1".into()));
+    }
+    let instance = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let shared = Arc::new(Shared {
+        dataset: Dataset::new(
+            config.seed,
+            config.events,
+            config.clusters,
+            config.project_id.clone(),
+        ),
+        credentials: config.credentials.clone(),
+        max_clock_skew: config.max_clock_skew,
+        faults: faults::FaultPlan::new(config.faults.clone()),
+        request_counter: std::sync::atomic::AtomicU64::new(0),
+        instance,
+    });
+    let api = Router::new()
+        .route(
+            "/v5/{project_id}/cluster-protect/events",
+            get(handlers::list_cluster_events),
+        )
+        .route(
+            "/v5/{project_id}/container/kubernetes/cluster/events",
+            get(handlers::list_cluster_event_logs),
+        )
+        .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            inject_faults,
+        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), request_id))
+        .with_state(shared.clone());
+    Ok((api, shared))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        error::NOT_FOUND,
+        "no operation has this path",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        error::METHOD_NOT_ALLOWED,
+        "both operations take GET only",
+    )
+}
+
+/// Adds an `X-Request-Id` to every answer.
+async fn request_id(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let n = shared
+        .request_counter
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = format!(
+        "{:016x}{:016x}",
+        data::mix(shared.instance ^ n),
+        data::mix(n ^ 0x1d)
+    );
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Marks an answer whose connection must be reset instead of answered.
+#[derive(Debug, Clone, Copy)]
+struct ResetConnection;
+
+/// Adds latency, then the fault planned for this request, if any.
+async fn inject_faults(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let config = shared.faults.config();
+    if !config.latency.is_zero() {
+        tokio::time::sleep(config.latency).await;
+    }
+    match shared.faults.next() {
+        None => next.run(request).await,
+        Some(Fault::Throttle) => {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                error::THROTTLED,
+                "the request rate limit was exceeded (injected fault)",
+            );
+            error.retry_after = Some(config.retry_after_secs);
+            error.into_response()
+        }
+        Some(Fault::ServerError) => ApiError::new(
+            StatusCode::from_u16(config.server_error_status)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            error::INTERNAL,
+            "the service failed (injected fault)",
+        )
+        .into_response(),
+        Some(Fault::Reset) => {
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response.extensions_mut().insert(ResetConnection);
+            response
+        }
+        Some(Fault::Truncate) => {
+            let response = next.run(request).await;
+            let (mut parts, body) = response.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            };
+            let half = bytes.slice(..bytes.len() / 2);
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+            // The error comes a moment after the first half, so that the
+            // head and the half are on the wire before the connection drops.
+            let chunks = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+                futures::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Err(std::io::Error::other("body truncated (injected fault)"))
+                }),
+            );
+            Response::from_parts(parts, Body::from_stream(chunks))
+        }
+    }
+}
+
+/// Checks the request's credentials; see [`auth::check`].
+async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(e) => {
+            return ApiError::bad_request(format!("cannot read the request body: {e}"))
+                .into_response();
+        }
+    };
+    let project_id = parts
+        .uri
+        .path()
+        .strip_prefix("/v5/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|raw| percent_encoding::percent_decode_str(raw).decode_utf8().ok());
+    let checked = auth::check(
+        &shared.credentials,
+        &auth::RequestParts {
+            method: &parts.method,
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &body,
+            project_id: project_id.as_deref(),
+        },
+        SystemTime::now(),
+        shared.max_clock_skew,
+    );
+    if let Err(error) = checked {
+        return error.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// A running mock. Dropping it leaves it running until the runtime stops;
+/// [`RunningMock::shutdown`] stops accepting connections.
+#[derive(Debug)]
+pub struct RunningMock {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl RunningMock {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, the endpoint to point a client at.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The dataset it serves.
+    pub fn dataset(&self) -> &Dataset {
+        &self.shared.dataset
+    }
+
+    /// Stops accepting connections and waits for the accept loop to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// The error that makes hyper drop a connection instead of answering.
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset (injected fault)")]
+struct ResetError;
+
+/// Binds `config.addr` and serves until [`RunningMock::shutdown`].
+pub async fn start(config: MockConfig) -> Result<RunningMock, MockError> {
+    let (app, shared) = router(&config)?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| MockError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| MockError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let resets = config.faults.reset_rate > 0.0;
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => accepted,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            if resets {
+                // Closing with a zero linger time sends a TCP reset.
+                let _ = stream.set_zero_linger();
+            }
+            let app = app.clone();
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                        let app = app.clone();
+                        async move {
+                            let response = match app.oneshot(request.map(Body::new)).await {
+                                Ok(response) => response,
+                                Err(never) => match never {},
+                            };
+                            if response.extensions().get::<ResetConnection>().is_some() {
+                                return Err(ResetError);
+                            }
+                            Ok::<_, ResetError>(response)
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(RunningMock {
+        addr,
+        shared,
+        stop: Some(stop),
+        task,
+    })
+}

@@ -1,0 +1,200 @@
+//! hss-mock serves both operations over its synthetic dataset: paging,
+//! totals, filters, and bodies that decode into the generated types with no
+//! undocumented key.
+
+use std::collections::HashSet;
+
+use hss_client::types::{ListClusterEventLogsResponse, ListClusterEventsResponse};
+use hss_tests::mock::data::{BASE_TIME_MS, LOG_STEP_MS};
+use hss_tests::mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
+use serde_json::Value;
+
+const TOKEN: &str = "paging-test-token";
+
+async fn mock(events: u64) -> RunningMock {
+    start(MockConfig {
+        events,
+        seed: 7,
+        credentials: Credentials::new().with_token(TOKEN),
+        ..MockConfig::default()
+    })
+    .await
+    .expect("mock starts")
+}
+
+async fn get(mock: &RunningMock, path: &str, query: &str) -> (u16, Value) {
+    let url = format!("{}/v5/{DEFAULT_PROJECT_ID}/{path}?{query}", mock.base_url());
+    let response = reqwest::Client::new()
+        .get(url)
+        .header("X-Auth-Token", TOKEN)
+        .send()
+        .await
+        .expect("request is answered");
+    let status = response.status().as_u16();
+    assert!(response.headers().contains_key("x-request-id"));
+    (status, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test]
+async fn list_cluster_events_pages_through_every_event_once() {
+    let mock = mock(1_234).await;
+    let mut seen = HashSet::new();
+    let mut offset = 0;
+    loop {
+        let (status, body) = get(
+            &mock,
+            "cluster-protect/events",
+            &format!("offset={offset}&limit=200"),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let page: ListClusterEventsResponse = serde_json::from_value(body).expect("decodes");
+        assert_eq!(page.total_num, Some(1_234));
+        assert!(page.extra.is_empty(), "undocumented keys: {:?}", page.extra);
+        for event in &page.data_list {
+            assert!(
+                event.extra.is_empty(),
+                "undocumented keys: {:?}",
+                event.extra
+            );
+            assert!(event.project_id.as_deref() == Some(DEFAULT_PROJECT_ID));
+            let id = event.event_id.clone().expect("event_id");
+            assert!(seen.insert(id), "an event came twice");
+        }
+        if page.data_list.is_empty() {
+            break;
+        }
+        assert!(page.data_list.len() <= 200);
+        offset += page.data_list.len();
+    }
+    assert_eq!(seen.len(), 1_234);
+    assert_eq!(offset, 1_234);
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_events_and_a_page_is_a_slice_of_a_bigger_one() {
+    let mock = mock(500).await;
+    let (_, big) = get(&mock, "cluster-protect/events", "offset=100&limit=200").await;
+    let (_, small) = get(&mock, "cluster-protect/events", "offset=150&limit=10").await;
+    let big = big["data_list"].as_array().expect("list");
+    let small_list = small["data_list"].as_array().expect("list");
+    assert_eq!(big[50..60], small_list[..]);
+    let other = mock_with_seed(500, 8).await;
+    let (_, different) = get(&other, "cluster-protect/events", "offset=150&limit=10").await;
+    assert_ne!(
+        small["data_list"][0]["event_id"],
+        different["data_list"][0]["event_id"]
+    );
+}
+
+async fn mock_with_seed(events: u64, seed: u64) -> RunningMock {
+    start(MockConfig {
+        events,
+        seed,
+        credentials: Credentials::new().with_token(TOKEN),
+        ..MockConfig::default()
+    })
+    .await
+    .expect("mock starts")
+}
+
+#[tokio::test]
+async fn cluster_id_filters_events_and_the_total_counts_only_that_cluster() {
+    let mock = mock(1_000).await;
+    let cluster = mock.dataset().clusters()[3].id.clone();
+    let clusters = mock.dataset().clusters().len();
+    let (status, body) = get(
+        &mock,
+        "cluster-protect/events",
+        &format!("offset=0&limit=200&cluster_id={cluster}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page: ListClusterEventsResponse = serde_json::from_value(body).expect("decodes");
+    let expected = (1_000 - 3usize).div_ceil(clusters);
+    assert_eq!(page.total_num, Some(expected as i32));
+    assert_eq!(page.data_list.len(), expected.min(200));
+    assert!(
+        page.data_list
+            .iter()
+            .all(|e| e.cluster_id.as_deref() == Some(cluster.as_str()))
+    );
+
+    let (_, unknown) = get(
+        &mock,
+        "cluster-protect/events",
+        "offset=0&limit=10&cluster_id=no-such-cluster",
+    )
+    .await;
+    assert_eq!(unknown["total_num"], 0);
+    assert_eq!(unknown["data_list"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn an_offset_past_the_end_gives_an_empty_page_with_the_total() {
+    let mock = mock(50).await;
+    let (status, body) = get(&mock, "cluster-protect/events", "offset=60&limit=10").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total_num"], 50);
+    assert_eq!(body["data_list"], serde_json::json!([]));
+    let (_, tail) = get(&mock, "cluster-protect/events", "offset=45&limit=10").await;
+    assert_eq!(tail["data_list"].as_array().map(Vec::len), Some(5));
+}
+
+#[tokio::test]
+async fn cluster_event_logs_honour_the_time_window_filters_and_paging() {
+    let mock = mock(800).await;
+    let cluster = mock.dataset().clusters()[0].id.clone();
+    let clusters = mock.dataset().clusters().len() as i64;
+    // Records 0..400 by time, of which cluster 0 owns every `clusters`th.
+    let start = BASE_TIME_MS;
+    let end = BASE_TIME_MS + 399 * LOG_STEP_MS;
+    let base = format!("cluster_id={cluster}&start_time={start}&end_time={end}");
+    let (status, body) = get(
+        &mock,
+        "container/kubernetes/cluster/events",
+        &format!("{base}&offset=0&limit=20"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let page: ListClusterEventLogsResponse = serde_json::from_value(body).expect("decodes");
+    assert_eq!(page.total_num, Some((400 / clusters) as i32));
+    assert_eq!(page.data_list.len(), 20);
+    for log in &page.data_list {
+        assert!(log.extra.is_empty(), "undocumented keys: {:?}", log.extra);
+        let time = log.time.expect("time");
+        assert!((start..=end).contains(&time));
+        assert_eq!(log.cluster_id.as_deref(), Some(cluster.as_str()));
+    }
+
+    let (_, warnings) = get(
+        &mock,
+        "container/kubernetes/cluster/events",
+        &format!("{base}&offset=0&limit=200&event_type=Warning"),
+    )
+    .await;
+    let warnings: ListClusterEventLogsResponse = serde_json::from_value(warnings).expect("decodes");
+    let total = warnings.total_num.expect("total") as usize;
+    assert!(total > 0 && total < (400 / clusters) as usize);
+    assert_eq!(warnings.data_list.len(), total);
+    assert!(
+        warnings.data_list.iter().all(|l| l
+            .event_type
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref()
+            == Some("Warning"))
+    );
+
+    // The cursor: only records after the given line_num.
+    let cursor = page.data_list[4].line_num.clone().expect("line_num");
+    let (_, after) = get(
+        &mock,
+        "container/kubernetes/cluster/events",
+        &format!("{base}&offset=0&limit=3&line_num={cursor}"),
+    )
+    .await;
+    let after: ListClusterEventLogsResponse = serde_json::from_value(after).expect("decodes");
+    assert_eq!(after.data_list, page.data_list[5..8]);
+}
