@@ -129,6 +129,7 @@ pub fn diff(old: &SpecSource, new: &SpecSource) -> Report {
         old,
         new,
         changes: Vec::new(),
+        compared: BTreeSet::new(),
     };
     differ.operations();
     let mut changes = differ.changes;
@@ -148,6 +149,8 @@ struct Differ<'a> {
     old: &'a SpecSource,
     new: &'a SpecSource,
     changes: Vec<Change>,
+    /// Pairs of `$ref`s (old, new) already compared.
+    compared: BTreeSet<(String, String)>,
 }
 
 /// Which side a pointer belongs to.
@@ -397,6 +400,17 @@ impl<'a> Differ<'a> {
         depth: usize,
     ) {
         if depth > 16 {
+            return;
+        }
+        // A component compared once is not compared again for the next
+        // operation or field that refers to it.
+        let refs = (
+            old_s.get("$ref").and_then(Value::as_str),
+            new_s.get("$ref").and_then(Value::as_str),
+        );
+        if let (Some(o), Some(n)) = refs
+            && !self.compared.insert((o.to_string(), n.to_string()))
+        {
             return;
         }
         let pointer = new_s

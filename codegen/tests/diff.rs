@@ -224,3 +224,18 @@ fn the_real_spec_against_itself_has_no_change() {
     let spec = SpecSource::load(&path).expect("spec");
     assert!(diff(&spec, &spec).changes.is_empty());
 }
+
+#[test]
+fn a_shared_component_is_reported_once() {
+    let second = "  /v1/more-things:\n    get:\n      operationId: ListMoreThings\n      summary: List more things\n      responses:\n        '200':\n          description: More things.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ThingList'\ncomponents:\n";
+    let old = base_text().replacen("components:\n", second, 1);
+    let new = old.replacen(
+        "        size:\n          type: integer\n          format: int32",
+        "        size:\n          type: string",
+        1,
+    );
+    assert_ne!(old, new);
+    let report = diff(&parse("old.yaml", &old), &parse("new.yaml", &new));
+    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(rules, vec!["type-changed", "type-changed"], "{report}");
+}

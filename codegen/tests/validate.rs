@@ -115,8 +115,6 @@ fn every_project_rule_is_reported_at_once() {
     let found: Vec<(&str, String)> = findings("project-rules.yaml")
         .iter()
         .map(|f| (f.rule, f.location.pointer.clone()))
-        .collect::<Vec<_>>()
-        .into_iter()
         .collect();
     let op = "/paths/~1v1~1things/get";
     let expected: Vec<(&str, String)> = vec![

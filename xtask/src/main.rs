@@ -6,7 +6,7 @@ mod generate;
 mod lint;
 mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -88,15 +88,11 @@ fn main() -> ExitCode {
             let out = out.unwrap_or_else(|| root.join(generate::CLIENT_OUT));
             generate::run(&root, &spec, &out, check)
         }
-        Command::Validate { spec } => {
-            validate::run(&spec.unwrap_or_else(|| root.join(generate::SPEC)))
-        }
-        Command::Lint { spec } => {
-            lint::run(&root, &spec.unwrap_or_else(|| root.join(generate::SPEC)))
-        }
+        Command::Validate { spec } => validate::run(&spec.unwrap_or_else(|| default_spec(&root))),
+        Command::Lint { spec } => lint::run(&root, &spec.unwrap_or_else(|| default_spec(&root))),
         Command::Diff { old, new, json } => diff::run(&old, &new, json),
         Command::DocsCheck { spec, pages } => {
-            docs_check::run(&spec.unwrap_or_else(|| root.join(generate::SPEC)), &pages)
+            docs_check::run(&spec.unwrap_or_else(|| default_spec(&root)), &pages)
         }
     };
     match result {
@@ -105,6 +101,15 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The default spec; named relative to the workspace root when the command
+/// runs there, so that findings read `spec/hss.yaml:12`.
+fn default_spec(root: &Path) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(dir) if dir == root => PathBuf::from(generate::SPEC),
+        _ => root.join(generate::SPEC),
     }
 }
 
