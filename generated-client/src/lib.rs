@@ -28,6 +28,10 @@ pub mod credentials;
 pub mod error;
 pub mod hooks;
 pub mod line_num;
+#[cfg(feature = "mock")]
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+#[rustfmt::skip]
+pub mod mock;
 pub mod paginate;
 pub mod region;
 pub mod retry;

@@ -15,21 +15,20 @@
 //!
 //! ```
 //! use hss_client::mock::MockServerExt;
-//! use hss_client::types::{ClusterEventResponseInfo, ListClusterEventsResponse};
+//! use hss_client::types::ListClusterEventsResponse;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
+//! let page: ListClusterEventsResponse = serde_json::from_value(serde_json::json!({
+//!     "total_num": 1,
+//!     "data_list": [{ "event_id": "e1", "cluster_id": "c1" }],
+//! }))
+//! .unwrap();
+//!
 //! let server = httpmock::MockServer::start_async().await;
 //! let stub = server.list_cluster_events(|when, then| {
 //!     when.project_id(&"p1".parse().unwrap()).offset(0).limit(10);
-//!     then.ok(&ListClusterEventsResponse {
-//!         total_num: Some(1),
-//!         data_list: vec![ClusterEventResponseInfo {
-//!             event_id: Some("e1".into()),
-//!             ..Default::default()
-//!         }],
-//!         ..Default::default()
-//!     });
+//!     then.ok(&page);
 //! });
 //!
 //! let client = hss_client::Client::new(&server.base_url(), Default::default());
