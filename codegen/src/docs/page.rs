@@ -142,6 +142,8 @@ const METHODS: [&str; 7] = ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OP
 
 /// Reads a page.
 pub fn parse(text: &str) -> Result<Page, PageError> {
+    // Pages saved on Windows end lines with CR LF.
+    let text = &text.replace("\r\n", "\n");
     // Non-empty lines, trimmed, with their 1-based line numbers.
     let lines: Vec<(usize, &str)> = text
         .lines()
@@ -376,6 +378,20 @@ mod tests {
             Some((10.0, 200.0))
         );
         assert_eq!(range(&["Offset; 0 or more."]), None);
+    }
+
+    #[test]
+    fn crlf_pages_read_like_lf_pages() {
+        let page =
+            "URI\n\nGET /v1/things\n\nExample Responses\n\nStatus code: 200\n\n{\n  \"a\" : 1\n}\n";
+        let lf = parse(page).expect("LF page");
+        let crlf = parse(&page.replace('\n', "\r\n")).expect("CRLF page");
+        assert_eq!(lf, crlf);
+        assert_eq!(
+            lf.example,
+            Some(("200".to_string(), serde_json::json!({"a": 1})))
+        );
+        assert_eq!(lf.path, "/v1/things");
     }
 
     #[test]
