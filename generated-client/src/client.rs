@@ -221,6 +221,7 @@ impl HssClientBuilder {
                 "project id must be 1 to 256 characters, got {length}"
             )));
         }
+        crate::credentials::header_safe(&project_id, "the project id")?;
         let credentials = self
             .credentials
             .ok_or_else(|| Error::Config("no credentials: set AK/SK or an IAM token".into()))?;

@@ -104,6 +104,7 @@ impl Credentials {
         if token.is_empty() {
             return Err(Error::Config("the IAM token is empty".into()));
         }
+        header_safe(token.expose(), "the IAM token")?;
         Ok(Self::IamToken(token))
     }
 
@@ -116,6 +117,10 @@ impl Credentials {
         }
         if security_token.as_ref().is_some_and(Secret::is_empty) {
             return Err(Error::Config("the security token is empty".into()));
+        }
+        header_safe(&ak, "the access key id (AK)")?;
+        if let Some(token) = &security_token {
+            header_safe(token.expose(), "the security token")?;
         }
         Ok(Self::AkSk {
             ak,
@@ -151,6 +156,20 @@ impl Credentials {
             Self::AkSk { security_token, .. } => security_token.as_ref(),
             Self::IamToken(_) => None,
         }
+    }
+}
+
+/// Checks that a value sent in a header is visible ASCII (or tab); the
+/// error names the value's role, never the value.
+pub(crate) fn header_safe(value: &str, what: &str) -> Result<(), Error> {
+    match value
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_graphic() || *c == ' ' || *c == '\t'))
+    {
+        None => Ok(()),
+        Some((position, _)) => Err(Error::Config(format!(
+            "{what} has a character not allowed in an HTTP header at byte {position}"
+        ))),
     }
 }
 
@@ -284,5 +303,15 @@ mod tests {
         assert!(Credentials::ak_sk("a", "").is_err());
         assert!(Credentials::temporary("a", "s", "").is_err());
         assert!(Credentials::iam_token("").is_err());
+    }
+
+    #[test]
+    fn values_sent_in_headers_must_be_header_safe() {
+        let e = Credentials::temporary("a", "s", "tok\nsecret").unwrap_err();
+        assert!(e.to_string().contains("security token"), "{e}");
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(Credentials::iam_token("é-token").is_err());
+        assert!(Credentials::ak_sk("a k\r", "s").is_err());
+        assert!(Credentials::temporary("a", "s", "tok-EXAMPLE/+= x").is_ok());
     }
 }

@@ -360,3 +360,50 @@ async fn ten_thousand_events_through_a_flaky_server_arrive_once_in_order() {
         assert!(failed > 0, "the server must actually fail some requests");
     }
 }
+
+/// Serves ListClusterEventLogs pages over 450 records.
+struct LogPages;
+
+impl Respond for LogPages {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
+        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let items: Vec<_> = (offset..450.min(offset + limit))
+            .map(|i| json!({"event_name": format!("log-{i:04}"), "line_num": i, "time": 1000 + i}))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"total_num": 450, "data_list": items}))
+    }
+}
+
+#[tokio::test]
+async fn event_logs_stream_with_their_filters() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param("cluster_id", "c-9"))
+        .and(query_param("start_time", "1"))
+        .and(query_param("end_time", "2"))
+        .and(query_param("limit", "200"))
+        .respond_with(LogPages)
+        .expect(3)
+        .mount(&server)
+        .await;
+    let logs: Vec<_> = common::client(&server.uri())
+        .list_cluster_event_logs()
+        .cluster_id("c-9")
+        .start_time(1_i64)
+        .end_time(2_i64)
+        .stream_with(PageOptions {
+            prefetch: 2,
+            ..PageOptions::default()
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<_> = logs.iter().map(|l| l.event_name.clone().unwrap()).collect();
+    let wanted: Vec<_> = (0..450).map(|i| format!("log-{i:04}")).collect();
+    assert_eq!(names, wanted);
+    assert_eq!(
+        logs[449].time_at(),
+        hss_client::time::from_epoch_millis(1449)
+    );
+}
