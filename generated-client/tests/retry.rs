@@ -279,3 +279,73 @@ async fn undecodable_success_bodies_are_decode_errors() {
     assert!(body_excerpt.contains("many"));
     assert!(!error.is_retryable());
 }
+
+#[tokio::test]
+async fn every_retryable_status_is_retried() {
+    for status in [408u16, 429, 500, 502, 503, 504] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let page = common::client(&server.uri())
+            .list_cluster_events()
+            .call()
+            .await
+            .unwrap_or_else(|e| panic!("status {status}: {e}"));
+        assert_eq!(page.total_num, Some(1), "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn the_deadline_cuts_a_slow_attempt_short() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(ok_body())
+                .set_delay(Duration::from_secs(5)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_millis(300))))
+        .build()
+        .unwrap();
+    let error = client.list_cluster_events().call().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { attempt: 1, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_plain_generated_client_still_works_unsigned() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = hss_client::Client::new(&server.uri(), hss_client::hooks::Hooks::default());
+    let page = client
+        .list_cluster_events()
+        .project_id(common::PROJECT_ID)
+        .offset(0)
+        .limit(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.total_num, Some(1));
+    let received = server.received_requests().await.unwrap();
+    assert!(received[0].headers.get("authorization").is_none());
+    assert!(received[0].headers.get("api-version").is_none());
+}
