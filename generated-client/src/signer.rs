@@ -22,6 +22,34 @@
 //! 6. String to sign: `SDK-HMAC-SHA256`, the `X-Sdk-Date` value and the hex
 //!    SHA-256 of the canonical request, joined by newlines. The signature is
 //!    the hex HMAC-SHA256 of it with the SK as the key.
+//!
+//! ```
+//! use hss_client::signer::{SdkDate, SignableRequest, Signer};
+//!
+//! let signer = Signer::new("AKTESTEXAMPLE0000001", "sk-example");
+//! let date = SdkDate::parse("20261122T030000Z")?;
+//! let headers = [
+//!     ("Host".to_string(), "hss.cn-north-4.myhuaweicloud.com".to_string()),
+//!     ("X-Sdk-Date".to_string(), date.to_string()),
+//! ];
+//! let signature = signer.sign(
+//!     &SignableRequest {
+//!         method: "GET",
+//!         path: "/v5/0123456789abcdef0123456789abcdef/cluster-protect/events",
+//!         query: &[("limit".into(), "10".into()), ("offset".into(), "0".into())],
+//!         headers: &headers,
+//!         body: b"",
+//!     },
+//!     &date,
+//! );
+//! assert!(signature.canonical_request().starts_with(
+//!     "GET\n/v5/0123456789abcdef0123456789abcdef/cluster-protect/events/\nlimit=10&offset=0\n"
+//! ));
+//! assert!(signature.authorization().starts_with(
+//!     "SDK-HMAC-SHA256 Access=AKTESTEXAMPLE0000001, SignedHeaders=host;x-sdk-date, Signature="
+//! ));
+//! # Ok::<(), hss_client::signer::InvalidSdkDate>(())
+//! ```
 
 use std::fmt;
 use std::time::SystemTime;
@@ -229,11 +257,16 @@ impl Signer {
         &self.ak
     }
 
-    /// Signs a request at the given time. The request's headers must
-    /// already hold `X-Sdk-Date` with the same value as `date` (the hooks of
-    /// this crate set it) and `Host`.
+    /// Signs a request at the given time. The request's headers must hold
+    /// `Host`; when they lack `X-Sdk-Date`, it is signed with the value of
+    /// `date` (as the official SDK does), and the caller must send it. When
+    /// they hold it, it must equal `date` (the hooks of this crate set both).
     pub fn sign(&self, request: &SignableRequest<'_>, date: &SdkDate) -> Signature {
-        let headers = canonical_header_list(request.headers);
+        let mut headers = canonical_header_list(request.headers);
+        if !headers.iter().any(|(name, _)| name == "x-sdk-date") {
+            headers.push(("x-sdk-date".into(), date.as_str().to_string()));
+            headers.sort();
+        }
         let signed_headers = headers
             .iter()
             .map(|(name, _)| name.as_str())
@@ -377,6 +410,38 @@ mod tests {
     fn encoding_keeps_only_unreserved_characters() {
         assert_eq!(encode(b"aZ09-_.~"), "aZ09-_.~");
         assert_eq!(encode("a b+c/é*".as_bytes()), "a%20b%2Bc%2F%C3%A9%2A");
+    }
+
+    #[test]
+    fn a_missing_date_header_is_signed_with_the_given_date() {
+        let signer = Signer::new("AK", "SK");
+        let date = SdkDate::parse("20261122T030000Z").unwrap();
+        let sign = |headers: &[(String, String)]| {
+            signer.sign(
+                &SignableRequest {
+                    method: "GET",
+                    path: "/v5",
+                    query: &[],
+                    headers,
+                    body: b"",
+                },
+                &date,
+            )
+        };
+        let implicit = sign(&[("Host".into(), "h".into())]);
+        let explicit = sign(&[
+            ("Host".into(), "h".into()),
+            ("X-Sdk-Date".into(), "20261122T030000Z".into()),
+        ]);
+        assert_eq!(implicit, explicit);
+        assert_eq!(implicit.signed_headers(), "host;x-sdk-date");
+        assert!(implicit.canonical_request().ends_with(
+            "host:h\nx-sdk-date:20261122T030000Z\n\nhost;x-sdk-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        ));
+        assert_eq!(
+            implicit.string_to_sign().lines().collect::<Vec<_>>()[..2],
+            ["SDK-HMAC-SHA256", "20261122T030000Z"]
+        );
     }
 
     #[test]
