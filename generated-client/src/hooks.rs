@@ -203,7 +203,8 @@ impl Hooks {
         canonicalize_query(template.url_mut());
         let policy = &self.config.retry;
         let started = Instant::now();
-        let deadline = policy.deadline.map(|d| started + d);
+        // A deadline too far away to represent is no deadline.
+        let deadline = policy.deadline.and_then(|d| started.checked_add(d));
         let max_attempts = policy.max_attempts.max(1);
         let mut attempt = 0u32;
         loop {
@@ -311,7 +312,7 @@ impl Hooks {
 
 /// Whether waiting `wait` still leaves time before the deadline.
 fn fits(deadline: Option<Instant>, wait: Duration) -> bool {
-    deadline.is_none_or(|d| Instant::now() + wait < d)
+    deadline.is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|end| end < d))
 }
 
 /// Transport failures worth another attempt: everything except errors in

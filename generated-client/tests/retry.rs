@@ -349,3 +349,35 @@ async fn the_plain_generated_client_still_works_unsigned() {
     assert!(received[0].headers.get("authorization").is_none());
     assert!(received[0].headers.get("api-version").is_none());
 }
+
+#[tokio::test]
+async fn absurd_retry_after_and_deadline_values_do_not_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A Retry-After far beyond the deadline: give up at once, keep the 429.
+    let error = common::client(&server.uri())
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(429));
+    // A deadline too far away to represent counts as none.
+    let client = common::builder(&server.uri())
+        .retry_policy(common::fast_retries(3).with_deadline(Some(Duration::MAX)))
+        .build()
+        .unwrap();
+    let page = client.list_cluster_events().call().await.unwrap();
+    assert_eq!(page.total_num, Some(1));
+}
