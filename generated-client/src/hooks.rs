@@ -316,9 +316,10 @@ fn fits(deadline: Option<Instant>, wait: Duration) -> bool {
 }
 
 /// Transport failures worth another attempt: everything except errors in
-/// building the request and redirect loops.
+/// building the request and redirect loops. A body cut short counts as a
+/// transport failure (reqwest reports it as a decode error of the body).
 fn is_retryable_error(error: &reqwest::Error) -> bool {
-    !error.is_builder() && !error.is_redirect() && !error.is_decode()
+    !error.is_builder() && !error.is_redirect()
 }
 
 fn insert_secret(headers: &mut reqwest::header::HeaderMap, name: &'static str, value: &str) {

@@ -337,7 +337,7 @@ async fn ten_thousand_events_through_a_flaky_server_arrive_once_in_order() {
             .mount(&server)
             .await;
         let client = common::builder(&server.uri())
-            .retry_policy(common::fast_retries(12))
+            .retry_policy(common::fast_retries(RetryPolicy::default().max_attempts))
             .build()
             .unwrap();
         let items: Vec<_> = client

@@ -168,9 +168,17 @@ async fn client_errors_are_never_retried() {
     }
 }
 
-/// Answers the first connection by closing it unanswered, the next one
-/// with a page.
-async fn reset_then_answer() -> (String, tokio::task::JoinHandle<usize>) {
+/// How the raw server spoils its first answer.
+#[derive(Clone, Copy)]
+enum Spoil {
+    /// Close the connection with a TCP reset, unanswered.
+    Reset,
+    /// Promise a longer body than is sent, then close.
+    Truncate,
+}
+
+/// Spoils the first connection's answer, answers the next one with a page.
+async fn spoil_then_answer(spoil: Spoil) -> (String, tokio::task::JoinHandle<usize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let handle = tokio::spawn(async move {
@@ -180,13 +188,29 @@ async fn reset_then_answer() -> (String, tokio::task::JoinHandle<usize>) {
             connections += 1;
             let mut buffer = vec![0u8; 8192];
             let _ = socket.read(&mut buffer).await;
+            let body = ok_body().to_string();
             if connections == 1 {
-                // Zero linger: closing sends a TCP reset instead of a clean close.
-                socket.set_zero_linger().unwrap();
+                match spoil {
+                    Spoil::Reset => {
+                        // Zero linger: closing sends a TCP reset instead of a
+                        // clean close.
+                        socket.set_zero_linger().unwrap();
+                    }
+                    Spoil::Truncate => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        socket.write_all(head.as_bytes()).await.unwrap();
+                        socket
+                            .write_all(&body.as_bytes()[..body.len() / 2])
+                            .await
+                            .unwrap();
+                    }
+                }
                 drop(socket);
                 continue;
             }
-            let body = ok_body().to_string();
             let response = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
@@ -201,7 +225,19 @@ async fn reset_then_answer() -> (String, tokio::task::JoinHandle<usize>) {
 
 #[tokio::test]
 async fn a_reset_connection_is_retried() {
-    let (uri, server) = reset_then_answer().await;
+    let (uri, server) = spoil_then_answer(Spoil::Reset).await;
+    let page = common::client(&uri)
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(page.total_num, Some(1));
+    assert_eq!(server.await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_body_cut_short_is_retried() {
+    let (uri, server) = spoil_then_answer(Spoil::Truncate).await;
     let page = common::client(&uri)
         .list_cluster_events()
         .call()
