@@ -10,84 +10,11 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hss_tests::mock::Dataset;
-use serde::Deserialize;
+use hss_tests::mock::floor;
 use serde_json::json;
 
 /// Items per page, the most ListClusterEvents allows.
 const PAGE: u64 = 200;
-
-mod floor {
-    //! The floor: plain structs with exactly the documented fields, no
-    //! unknown-field map, no aliases, enums as strings.
-    use super::Deserialize;
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Events {
-        pub total_num: Option<i64>,
-        pub last_update_time: Option<i64>,
-        #[serde(default)]
-        pub data_list: Vec<Event>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Event {
-        pub action: Option<String>,
-        pub cluster_name: Option<String>,
-        pub cluster_id: Option<String>,
-        pub event_name: Option<String>,
-        pub event_class_id: Option<String>,
-        pub event_id: Option<String>,
-        pub event_type: Option<i32>,
-        pub event_content: Option<String>,
-        pub handle_status: Option<String>,
-        pub create_time: Option<i64>,
-        pub update_time: Option<i64>,
-        pub project_id: Option<String>,
-        pub enterprise_project_id: Option<String>,
-        pub policy_name: Option<String>,
-        pub policy_id: Option<String>,
-        pub resource_info: Option<Resource>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Resource {
-        pub enforcement_action: Option<String>,
-        pub group: Option<String>,
-        pub message: Option<String>,
-        pub name: Option<String>,
-        pub namespace: Option<String>,
-        pub version: Option<String>,
-        pub kind: Option<String>,
-        pub resource_name: Option<String>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Logs {
-        pub total_num: Option<i64>,
-        #[serde(default)]
-        pub data_list: Vec<Log>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    pub struct Log {
-        pub cluster_name: Option<String>,
-        pub cluster_id: Option<String>,
-        pub cluster_type: Option<String>,
-        pub time: Option<i64>,
-        pub namespace: Option<String>,
-        pub event_name: Option<String>,
-        pub event_type: Option<String>,
-        pub resource_type: Option<String>,
-        pub resource_name: Option<String>,
-        pub reason: Option<String>,
-        pub line_num: Option<serde_json::Value>,
-    }
-}
 
 /// The two pages, as the mock serves them.
 fn pages() -> (Vec<u8>, Vec<u8>) {

@@ -1,5 +1,7 @@
 //! `cargo xtask`: a thin command line over `hss-codegen`.
 
+mod bench;
+mod conformance;
 mod diff;
 mod docs_check;
 mod generate;
@@ -77,6 +79,29 @@ enum Command {
         #[arg(required = true)]
         pages: Vec<PathBuf>,
     },
+    /// Benchmark decoding and end-to-end paging against hss-mock (release
+    /// builds, loopback); prints a markdown table and writes
+    /// target/bench/results.json.
+    Bench {
+        /// Interleaved repetitions of every end-to-end contender.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Items fetched by contenders (a) to (d).
+        #[arg(long, default_value_t = 100_000)]
+        events: u64,
+        /// Items fetched by contender (e).
+        #[arg(long, default_value_t = 1_000_000)]
+        big_events: u64,
+        /// Leave out the official Python SDK.
+        #[arg(long)]
+        skip_python: bool,
+        /// Leave out the criterion decode benchmark.
+        #[arg(long)]
+        skip_decode: bool,
+    },
+    /// Run schemathesis against hss-mock with the spec
+    /// (scripts/schemathesis.sh).
+    Conformance,
 }
 
 fn main() -> ExitCode {
@@ -94,6 +119,23 @@ fn main() -> ExitCode {
         Command::DocsCheck { spec, pages } => {
             docs_check::run(&spec.unwrap_or_else(|| default_spec(&root)), &pages)
         }
+        Command::Bench {
+            runs,
+            events,
+            big_events,
+            skip_python,
+            skip_decode,
+        } => bench::run(
+            &root,
+            &bench::Options {
+                runs,
+                events,
+                big_events,
+                skip_python,
+                skip_decode,
+            },
+        ),
+        Command::Conformance => conformance::run(&root),
     };
     match result {
         Ok(code) => code,

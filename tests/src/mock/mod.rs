@@ -28,6 +28,7 @@ pub mod auth;
 pub mod data;
 pub mod error;
 pub mod faults;
+pub mod floor;
 pub mod handlers;
 pub mod signing;
 

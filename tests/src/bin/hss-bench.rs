@@ -1,0 +1,155 @@
+//! `hss-bench`: one benchmark contender per process, run by
+//! `cargo xtask bench`. It fetches every ListClusterEvents item from
+//! hss-mock with AK/SK signing and prints one JSON line: `items`, `wall_s`
+//! (the fetch alone, from the first request to the last item) and
+//! `peak_rss_bytes` (the process's high-water mark, VmHWM).
+//!
+//! The AK and SK come from `HSS_BENCH_AK` and `HSS_BENCH_SK`, never from
+//! the command line.
+
+use std::hint::black_box;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use futures::TryStreamExt;
+use hss_client::prelude::*;
+use hss_tests::mock::floor;
+use hss_tests::mock::signing::sign_get;
+
+/// Items per page for every contender.
+const PAGE_SIZE: i32 = 200;
+
+#[derive(Parser)]
+#[command(name = "hss-bench", about = "One benchmark contender against hss-mock")]
+struct Args {
+    /// hss-mock's base URL, such as http://127.0.0.1:8080.
+    #[arg(long)]
+    url: String,
+    /// The project id in the request path.
+    #[arg(long, default_value = hss_tests::mock::DEFAULT_PROJECT_ID)]
+    project_id: String,
+    /// Fail unless exactly this many items arrive.
+    #[arg(long)]
+    expect: Option<u64>,
+    #[command(subcommand)]
+    contender: Contender,
+}
+
+#[derive(Subcommand)]
+enum Contender {
+    /// hss-client's `.stream_with()`, `prefetch` pages in flight.
+    Stream {
+        /// Pages in flight at once (1 = sequential).
+        #[arg(long, default_value_t = 1)]
+        prefetch: usize,
+    },
+    /// A plain reqwest + serde_json loop over offsets with the same signer,
+    /// decoding into the minimal floor structs.
+    Raw,
+}
+
+fn env(name: &str) -> Result<String> {
+    std::env::var(name).with_context(|| format!("environment variable {name} is not set"))
+}
+
+/// The process's peak resident set size, from /proc/self/status (VmHWM).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+async fn stream(args: &Args, ak: String, sk: String, prefetch: usize) -> Result<u64> {
+    let client = HssClient::builder()
+        .endpoint(Endpoint::parse(&args.url)?)
+        .project_id(args.project_id.clone())
+        .credentials(Credentials::ak_sk(ak, sk)?)
+        .build()?;
+    let mut items = client.list_cluster_events().stream_with(PageOptions {
+        page_size: Some(PAGE_SIZE),
+        prefetch,
+        ..PageOptions::default()
+    });
+    let mut count = 0u64;
+    while let Some(item) = items.try_next().await? {
+        black_box(&item);
+        count += 1;
+    }
+    Ok(count)
+}
+
+async fn raw(args: &Args, ak: String, sk: String) -> Result<u64> {
+    let http = reqwest::Client::new();
+    let path = format!("/v5/{}/cluster-protect/events", args.project_id);
+    let mut offset: u64 = 0;
+    let mut count = 0u64;
+    loop {
+        let query = [
+            ("limit".to_string(), PAGE_SIZE.to_string()),
+            ("offset".to_string(), offset.to_string()),
+        ];
+        let signed = sign_get(
+            &args.url,
+            &path,
+            &query,
+            &args.project_id,
+            &ak,
+            &sk,
+            SystemTime::now(),
+        );
+        let mut request = http.get(&signed.url);
+        for (name, value) in &signed.headers {
+            if !name.eq_ignore_ascii_case("host") {
+                request = request.header(name, value);
+            }
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        if !status.is_success() {
+            bail!(
+                "offset {offset}: HTTP {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        let page: floor::Events = serde_json::from_slice(&body)?;
+        let n = page.data_list.len() as u64;
+        count += n;
+        black_box(&page);
+        offset += n;
+        let total = page.total_num.unwrap_or(0).max(0) as u64;
+        if n == 0 || offset >= total {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let ak = env("HSS_BENCH_AK")?;
+    let sk = env("HSS_BENCH_SK")?;
+    let start = Instant::now();
+    let items = match args.contender {
+        Contender::Stream { prefetch } => stream(&args, ak, sk, prefetch).await?,
+        Contender::Raw => raw(&args, ak, sk).await?,
+    };
+    let wall_s = start.elapsed().as_secs_f64();
+    if let Some(expected) = args.expect
+        && items != expected
+    {
+        bail!("expected {expected} items, got {items}");
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "items": items,
+            "wall_s": wall_s,
+            "peak_rss_bytes": peak_rss_bytes(),
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! `cargo xtask bench`: decode and end-to-end benchmarks against hss-mock.
+//!
+//! Everything runs on loopback, from release builds: two hss-mock processes
+//! (the same seed, 100,000 and 1,000,000 events) that verify the AK/SK
+//! signature of every request, and one process per contender run, so that
+//! each one's peak RSS is its own. The contenders run interleaved, `--runs`
+//! times; the table shows medians, and every ratio is taken within one run
+//! and then its median reported.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+/// The pinned official SDK, installed into a venv under `target/`.
+const PYTHON_SDK: [&str; 2] = ["huaweicloudsdkhss==3.1.219", "huaweicloudsdkcore==3.1.219"];
+/// The key pair the mocks accept and every contender signs with. It only
+/// ever reaches the mocks on loopback.
+const AK: &str = "BENCHACCESSKEY000001";
+const SK: &str = "bench-secret-key-000000000000000000000001";
+
+/// What `cargo xtask bench` is told.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Interleaved repetitions of every end-to-end contender.
+    pub runs: usize,
+    /// Items of contenders (a) to (d).
+    pub events: u64,
+    /// Items of contender (e).
+    pub big_events: u64,
+    /// Leave out the official Python SDK (d).
+    pub skip_python: bool,
+    /// Leave out the criterion decode benchmark.
+    pub skip_decode: bool,
+}
+
+/// One end-to-end contender.
+struct Contender {
+    key: &'static str,
+    name: &'static str,
+    big: bool,
+}
+
+const CONTENDERS: [Contender; 5] = [
+    Contender {
+        key: "a",
+        name: "(a) hss-client stream, sequential",
+        big: false,
+    },
+    Contender {
+        key: "b",
+        name: "(b) hss-client stream, 4 pages in flight",
+        big: false,
+    },
+    Contender {
+        key: "c",
+        name: "(c) raw reqwest + serde_json (floor)",
+        big: false,
+    },
+    Contender {
+        key: "d",
+        name: "(d) official Python SDK huaweicloudsdkhss 3.1.219",
+        big: false,
+    },
+    Contender {
+        key: "e",
+        name: "(e) hss-client stream, sequential, 1,000,000 items",
+        big: true,
+    },
+];
+
+/// One measured run of one contender.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    items: u64,
+    wall_s: f64,
+    peak_rss_bytes: u64,
+}
+
+impl Sample {
+    fn items_per_s(&self) -> f64 {
+        self.items as f64 / self.wall_s
+    }
+}
+
+/// A child process killed when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn status(command: &mut Command, what: &str) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Starts a release hss-mock and returns it with its base URL.
+fn start_mock(bin: &Path, events: u64) -> Result<(Guard, String)> {
+    let mut child = Command::new(bin)
+        .args([
+            "--port",
+            "0",
+            "--seed",
+            "1",
+            "--events",
+            &events.to_string(),
+        ])
+        .env("HSS_MOCK_KEY_PAIRS", format!("{AK}:{SK}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let stdout = child.stdout.take().context("hss-mock has no stdout")?;
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .context("cannot read hss-mock's first line")?;
+    let url = line
+        .strip_prefix("hss-mock listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .with_context(|| format!("hss-mock did not report its address; it said {line:?}"))?
+        .to_string();
+    Ok((guard, url))
+}
+
+/// Makes sure the venv holds the pinned SDK; returns its python.
+fn python_sdk(target: &Path) -> Result<PathBuf> {
+    let venv = target.join("venvs/huaweicloud");
+    let python = venv.join("bin/python");
+    let installed = Command::new(&python)
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('huaweicloudsdkhss'))",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let pinned = PYTHON_SDK[0].rsplit("==").next().unwrap_or_default();
+    if installed.as_deref() != Some(pinned) {
+        eprintln!(
+            "==> installing {} into {}",
+            PYTHON_SDK.join(" "),
+            venv.display()
+        );
+        status(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            "python3 -m venv",
+        )?;
+        status(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(PYTHON_SDK),
+            "pip install of the official SDK",
+        )?;
+    }
+    Ok(python)
+}
+
+/// Runs one contender process and reads its JSON line.
+fn run_contender(mut command: Command, what: &str) -> Result<Sample> {
+    let output = command
+        .env("HSS_BENCH_AK", AK)
+        .env("HSS_BENCH_SK", SK)
+        .stderr(Stdio::piped())
+        .output()
+        .with_context(|| format!("cannot run {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let value: Value = serde_json::from_str(line)
+        .with_context(|| format!("{what} printed no JSON line: {stdout:?}"))?;
+    let number = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_f64)
+            .with_context(|| format!("{what}: no {key} in {line}"))
+    };
+    Ok(Sample {
+        items: number("items")? as u64,
+        wall_s: number("wall_s")?,
+        peak_rss_bytes: number("peak_rss_bytes")? as u64,
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Runs the criterion decode benchmark and reads its medians.
+fn decode(root: &Path, target: &Path, out: &Path) -> Result<Vec<Value>> {
+    eprintln!("==> decode benchmark (criterion)");
+    status(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root)
+            .env("HSS_BENCH_OUT", out)
+            .args([
+                "bench",
+                "--locked",
+                "-p",
+                "hss-tests",
+                "--bench",
+                "decode",
+                "--",
+                "--noplot",
+                "--warm-up-time",
+                "1",
+                "--measurement-time",
+                "3",
+            ]),
+        "cargo bench --bench decode",
+    )?;
+    let sizes: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("decode_sizes.json"))
+            .context("the decode benchmark wrote no decode_sizes.json")?,
+    )?;
+    let estimate = |id: &str| -> Result<f64> {
+        let path = target
+            .join("criterion/decode")
+            .join(id)
+            .join("new/estimates.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let value: Value = serde_json::from_str(&text)?;
+        value
+            .pointer("/median/point_estimate")
+            .and_then(Value::as_f64)
+            .with_context(|| format!("no median in {}", path.display()))
+    };
+    let mut rows = Vec::new();
+    for ty in ["ListClusterEventsResponse", "ListClusterEventLogsResponse"] {
+        let bytes = sizes.get(ty).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        let generated = estimate(&format!("{ty}_generated"))?;
+        let floor = estimate(&format!("{ty}_floor"))?;
+        // bytes per nanosecond * 1000 = MB/s (10^6 bytes).
+        rows.push(json!({
+            "type": ty,
+            "page_bytes": bytes,
+            "generated_ns": generated,
+            "floor_ns": floor,
+            "generated_mb_s": bytes / generated * 1e3,
+            "floor_mb_s": bytes / floor * 1e3,
+            "time_ratio": generated / floor,
+        }));
+    }
+    Ok(rows)
+}
+
+/// Runs everything, prints the table, writes `target/bench/results.json`.
+pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
+    if options.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let target = target_dir(root);
+    let out = target.join("bench");
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+    eprintln!("==> building hss-mock and hss-bench (release)");
+    status(
+        Command::new(&cargo).current_dir(root).args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "hss-tests",
+            "--bin",
+            "hss-mock",
+            "--bin",
+            "hss-bench",
+        ]),
+        "cargo build --release",
+    )?;
+    let mock_bin = target.join("release/hss-mock");
+    let bench_bin = target.join("release/hss-bench");
+    let python = if options.skip_python {
+        None
+    } else {
+        Some(python_sdk(&target)?)
+    };
+    let script = root.join("bench/python_sdk.py");
+
+    let (_small_mock, small_url) = start_mock(&mock_bin, options.events)?;
+    let (_big_mock, big_url) = start_mock(&mock_bin, options.big_events)?;
+
+    let contenders: Vec<&Contender> = CONTENDERS
+        .iter()
+        .filter(|c| !(options.skip_python && c.key == "d"))
+        .collect();
+    let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
+    let mut per_run: Vec<BTreeMap<&str, Sample>> = Vec::new();
+    let started = Instant::now();
+    for run in 0..options.runs {
+        let mut this_run = BTreeMap::new();
+        // Rotate the order, so that no contender always goes first.
+        for i in 0..contenders.len() {
+            let contender = contenders[(i + run) % contenders.len()];
+            let (url, items) = if contender.big {
+                (&big_url, options.big_events)
+            } else {
+                (&small_url, options.events)
+            };
+            let command = match contender.key {
+                "d" => {
+                    let mut c = Command::new(python.as_deref().unwrap_or(Path::new("python3")));
+                    c.arg(&script);
+                    c.args(["--url", url, "--expect", &items.to_string()]);
+                    c
+                }
+                key => {
+                    let mut c = Command::new(&bench_bin);
+                    c.args(["--url", url, "--expect", &items.to_string()]);
+                    match key {
+                        "b" => c.args(["stream", "--prefetch", "4"]),
+                        "c" => c.arg("raw"),
+                        _ => c.args(["stream", "--prefetch", "1"]),
+                    };
+                    c
+                }
+            };
+            let sample = run_contender(command, contender.name)?;
+            eprintln!(
+                "    run {}/{}: {:<52} {:>9} items {:>8.3} s {:>12.0} items/s {:>7.1} MiB",
+                run + 1,
+                options.runs,
+                contender.name,
+                sample.items,
+                sample.wall_s,
+                sample.items_per_s(),
+                sample.peak_rss_bytes as f64 / (1024.0 * 1024.0)
+            );
+            samples.entry(contender.key).or_default().push(sample);
+            this_run.insert(contender.key, sample);
+        }
+        per_run.push(this_run);
+    }
+    let end_to_end_s = started.elapsed();
+
+    let decode_rows = if options.skip_decode {
+        Vec::new()
+    } else {
+        decode(root, &target, &out)?
+    };
+
+    // Medians per contender.
+    let mut results = Vec::new();
+    for contender in &contenders {
+        let list = &samples[contender.key];
+        results.push(json!({
+            "key": contender.key,
+            "name": contender.name,
+            "items": list[0].items,
+            "wall_s": median(list.iter().map(|s| s.wall_s).collect()),
+            "items_per_s": median(list.iter().map(Sample::items_per_s).collect()),
+            "peak_rss_bytes": median(list.iter().map(|s| s.peak_rss_bytes as f64).collect()) as u64,
+            "runs": list.len(),
+        }));
+    }
+
+    // Ratios within each run, then their medians.
+    let ratio = |f: &dyn Fn(&BTreeMap<&str, Sample>) -> Option<f64>| -> Option<f64> {
+        let values: Vec<f64> = per_run.iter().filter_map(f).collect();
+        (!values.is_empty()).then(|| median(values))
+    };
+    let a_over_d = ratio(&|r| Some(r.get("a")?.items_per_s() / r.get("d")?.items_per_s()));
+    let a_time_over_c = ratio(&|r| Some(r.get("a")?.wall_s / r.get("c")?.wall_s));
+    let b_over_a = ratio(&|r| Some(r.get("b")?.items_per_s() / r.get("a")?.items_per_s()));
+    let e_rss_over_a =
+        ratio(&|r| Some(r.get("e")?.peak_rss_bytes as f64 / r.get("a")?.peak_rss_bytes as f64));
+    let mut targets = vec![
+        goal_row("(a) items/s vs (d)", ">= 20x", a_over_d, |v| v >= 20.0),
+        goal_row("(a) wall time vs (c)", "<= 1.25x", a_time_over_c, |v| {
+            v <= 1.25
+        }),
+        goal_row("(b) items/s vs (a)", ">= 1.5x", b_over_a, |v| v >= 1.5),
+        goal_row("(e) peak RSS vs (a)", "<= 1.2x", e_rss_over_a, |v| v <= 1.2),
+    ];
+    for row in &decode_rows {
+        let ty = row["type"].as_str().unwrap_or("?");
+        targets.push(goal_row(
+            &format!("decode {ty}: generated time vs floor"),
+            "<= 1.3x",
+            row["time_ratio"].as_f64(),
+            |v| v <= 1.3,
+        ));
+    }
+
+    let report = json!({
+        "runs": options.runs,
+        "page_size": 200,
+        "end_to_end_seconds": end_to_end_s.as_secs_f64(),
+        "contenders": results,
+        "ratios": {
+            "a_items_per_s_over_d": a_over_d,
+            "a_wall_s_over_c": a_time_over_c,
+            "b_items_per_s_over_a": b_over_a,
+            "e_peak_rss_over_a": e_rss_over_a,
+        },
+        "decode": decode_rows,
+        "targets": targets,
+    });
+    let path = out.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    print!("{}", markdown(&report));
+    eprintln!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn goal_row(name: &str, goal: &str, value: Option<f64>, met: fn(f64) -> bool) -> Value {
+    json!({
+        "name": name,
+        "target": goal,
+        "value": value,
+        "met": value.map(met),
+    })
+}
+
+/// The report as markdown tables.
+fn markdown(report: &Value) -> String {
+    let mut s = String::new();
+    let runs = report["runs"].as_u64().unwrap_or(0);
+    s.push_str(&format!(
+        "\nEnd to end, ListClusterEvents, page size 200, AK/SK signed, medians of {runs} interleaved runs:\n\n"
+    ));
+    s.push_str("| contender | items | wall s | items/s | peak RSS MiB |\n");
+    s.push_str("| --- | ---: | ---: | ---: | ---: |\n");
+    for c in report["contenders"].as_array().into_iter().flatten() {
+        s.push_str(&format!(
+            "| {} | {} | {:.3} | {:.0} | {:.1} |\n",
+            c["name"].as_str().unwrap_or("?"),
+            c["items"],
+            c["wall_s"].as_f64().unwrap_or(f64::NAN),
+            c["items_per_s"].as_f64().unwrap_or(f64::NAN),
+            c["peak_rss_bytes"].as_f64().unwrap_or(f64::NAN) / (1024.0 * 1024.0),
+        ));
+    }
+    let decode = report["decode"].as_array().cloned().unwrap_or_default();
+    if !decode.is_empty() {
+        s.push_str("\nDecode, one 200-item page (criterion medians):\n\n");
+        s.push_str("| response type | page bytes | generated MB/s | floor MB/s | generated time / floor |\n");
+        s.push_str("| --- | ---: | ---: | ---: | ---: |\n");
+        for row in decode {
+            s.push_str(&format!(
+                "| {} | {} | {:.0} | {:.0} | {:.2}x |\n",
+                row["type"].as_str().unwrap_or("?"),
+                row["page_bytes"],
+                row["generated_mb_s"].as_f64().unwrap_or(f64::NAN),
+                row["floor_mb_s"].as_f64().unwrap_or(f64::NAN),
+                row["time_ratio"].as_f64().unwrap_or(f64::NAN),
+            ));
+        }
+    }
+    s.push_str("\nTargets (ratios taken within each run, medians):\n\n");
+    s.push_str("| target | goal | measured | met |\n| --- | --- | ---: | --- |\n");
+    for t in report["targets"].as_array().into_iter().flatten() {
+        let value = t["value"]
+            .as_f64()
+            .map_or("n/a".to_string(), |v| format!("{v:.2}x"));
+        let met = match t["met"].as_bool() {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "not measured",
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            t["name"].as_str().unwrap_or("?"),
+            t["target"].as_str().unwrap_or("?"),
+            value,
+            met
+        ));
+    }
+    s
+}
