@@ -329,16 +329,26 @@ fn hmac_hex(key: &[u8], data: &[u8]) -> String {
 }
 
 /// The signed headers: lowercased names (without those holding `_`) with
-/// trimmed values, sorted by name; a later header of the same name wins.
+/// trimmed values, sorted by name. Like the official SDK, a name sent twice
+/// in different case is listed twice, both times with the later value.
 fn canonical_header_list(headers: &[(String, String)]) -> Vec<(String, String)> {
-    let mut map = std::collections::BTreeMap::new();
+    let mut last_value = std::collections::HashMap::new();
+    let mut names = Vec::new();
     for (name, value) in headers {
-        if name.contains('_') {
-            continue;
+        let lower = name.to_ascii_lowercase();
+        last_value.insert(lower.clone(), value.trim().to_string());
+        if !name.contains('_') {
+            names.push(lower);
         }
-        map.insert(name.to_ascii_lowercase(), value.trim().to_string());
     }
-    map.into_iter().collect()
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let value = last_value.get(&name).cloned().unwrap_or_default();
+            (name, value)
+        })
+        .collect()
 }
 
 /// The canonical URI of a path: decoded, each segment encoded, ending in `/`.
@@ -441,6 +451,33 @@ mod tests {
         assert_eq!(
             implicit.string_to_sign().lines().collect::<Vec<_>>()[..2],
             ["SDK-HMAC-SHA256", "20261122T030000Z"]
+        );
+    }
+
+    #[test]
+    fn headers_sent_twice_in_different_case_are_listed_twice() {
+        let signature = Signer::new("AK", "SK").sign(
+            &SignableRequest {
+                method: "GET",
+                path: "/",
+                query: &[],
+                headers: &[
+                    ("X-A".into(), " 1 ".into()),
+                    ("Host".into(), "h".into()),
+                    ("x-a".into(), "2".into()),
+                    ("X_Skipped".into(), "3".into()),
+                ],
+                body: b"",
+            },
+            &SdkDate::parse("20261122T030000Z").unwrap(),
+        );
+        assert_eq!(signature.signed_headers(), "host;x-a;x-a;x-sdk-date");
+        assert!(
+            signature
+                .canonical_request()
+                .contains("\nhost:h\nx-a:2\nx-a:2\nx-sdk-date:20261122T030000Z\n\n"),
+            "{}",
+            signature.canonical_request()
         );
     }
 

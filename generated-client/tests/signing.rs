@@ -99,7 +99,7 @@ fn extra_sdk_vectors_reproduce() {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/data/sdk-extra-vectors.json"
         ),
-        18,
+        19,
     );
 }
 

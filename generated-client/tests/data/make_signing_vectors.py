@@ -73,6 +73,10 @@ CASES = [
      [("limit", 10), ("offset", 0)], {"scheme": "http", "host": "127.0.0.1:8443"}),
     ("path prefix with a space and non-ASCII", "/my proxy/é" + LOGS,
      [("cluster_id", "c-1")] + LOG_TIMES, {"host": "hss.example.test:9443"}),
+    ("extra headers: padded value, name with underscore, same name twice", EVENTS,
+     [("limit", 10), ("offset", 0)],
+     {"extra_headers": [("X-Trace", "  padded value  "), ("X_Not_Signed", "u"),
+                        ("X-Twice", "first"), ("x-twice", "second")]}),
 ]
 
 
@@ -96,6 +100,8 @@ def main():
             headers["Content-Type"] = content_type
         headers["User-Agent"] = "huaweicloud-usdk-python/3.0"
         headers["X-Sdk-Date"] = X_SDK_DATE
+        for name, value in options.get("extra_headers", []):
+            headers[name] = value
         request = SdkRequest(method="GET", schema=options.get("scheme", "https"),
                              host=options.get("host", HOST), resource_path=path,
                              query_params=list(query), header_params=headers, body="")
