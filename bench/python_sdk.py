@@ -2,8 +2,8 @@
 
 Pages through ListClusterEvents on hss-mock with `list_cluster_events`,
 200 items per page, AK/SK signing by the SDK itself (the mock verifies every
-signature). Prints one JSON line: items, wall_s (the paging loop alone) and
-peak_rss_bytes (the process's high-water mark).
+signature). Prints one JSON line: items, wall_s (the paging loop alone), cpu_s (its
+CPU time) and peak_rss_bytes (the process's high-water mark).
 
 The AK and SK come from HSS_BENCH_AK and HSS_BENCH_SK.
 
@@ -42,6 +42,11 @@ def main():
         .build()
     )
 
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu_before = cpu()
     start = time.perf_counter()
     items = 0
     offset = 0
@@ -55,13 +60,14 @@ def main():
         if not page or offset >= (response.total_num or 0):
             break
     wall_s = time.perf_counter() - start
+    cpu_s = cpu() - cpu_before
 
     if args.expect is not None and items != args.expect:
         print(f"expected {args.expect} items, got {items}", file=sys.stderr)
         sys.exit(1)
     # ru_maxrss is in KiB on Linux.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"items": items, "wall_s": wall_s, "peak_rss_bytes": peak}))
+    print(json.dumps({"items": items, "wall_s": wall_s, "cpu_s": cpu_s, "peak_rss_bytes": peak}))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,10 @@ struct Sample {
     items: u64,
     wall_s: f64,
     peak_rss_bytes: u64,
+    /// CPU seconds the contender spent in its fetch.
+    cpu_s: f64,
+    /// CPU seconds the mock spent while the contender ran.
+    mock_cpu_s: f64,
 }
 
 impl Sample {
@@ -177,6 +181,17 @@ fn python_sdk(target: &Path) -> Result<PathBuf> {
     Ok(python)
 }
 
+/// CPU seconds (user + system) process `pid` has used, from
+/// /proc/PID/stat in clock ticks of 1/100 s (the Linux default).
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 /// Runs one contender process and reads its JSON line.
 fn run_contender(mut command: Command, what: &str) -> Result<Sample> {
     let output = command
@@ -206,6 +221,8 @@ fn run_contender(mut command: Command, what: &str) -> Result<Sample> {
         items: number("items")? as u64,
         wall_s: number("wall_s")?,
         peak_rss_bytes: number("peak_rss_bytes")? as u64,
+        cpu_s: number("cpu_s").unwrap_or(f64::NAN),
+        mock_cpu_s: f64::NAN,
     })
 }
 
@@ -311,8 +328,8 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     };
     let script = root.join("bench/python_sdk.py");
 
-    let (_small_mock, small_url) = start_mock(&mock_bin, options.events)?;
-    let (_big_mock, big_url) = start_mock(&mock_bin, options.big_events)?;
+    let (small_mock, small_url) = start_mock(&mock_bin, options.events)?;
+    let (big_mock, big_url) = start_mock(&mock_bin, options.big_events)?;
 
     let contenders: Vec<&Contender> = CONTENDERS
         .iter()
@@ -326,10 +343,10 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         // Rotate the order, so that no contender always goes first.
         for i in 0..contenders.len() {
             let contender = contenders[(i + run) % contenders.len()];
-            let (url, items) = if contender.big {
-                (&big_url, options.big_events)
+            let (url, items, mock_pid) = if contender.big {
+                (&big_url, options.big_events, big_mock.0.id())
             } else {
-                (&small_url, options.events)
+                (&small_url, options.events, small_mock.0.id())
             };
             let command = match contender.key {
                 "d" => {
@@ -349,16 +366,22 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
                     c
                 }
             };
-            let sample = run_contender(command, contender.name)?;
+            let mock_before = process_cpu_seconds(mock_pid);
+            let mut sample = run_contender(command, contender.name)?;
+            if let (Some(before), Some(after)) = (mock_before, process_cpu_seconds(mock_pid)) {
+                sample.mock_cpu_s = after - before;
+            }
             eprintln!(
-                "    run {}/{}: {:<52} {:>9} items {:>8.3} s {:>12.0} items/s {:>7.1} MiB",
+                "    run {}/{}: {:<52} {:>9} items {:>8.3} s {:>12.0} items/s {:>7.1} MiB, CPU {:.2} s, mock CPU {:.2} s",
                 run + 1,
                 options.runs,
                 contender.name,
                 sample.items,
                 sample.wall_s,
                 sample.items_per_s(),
-                sample.peak_rss_bytes as f64 / (1024.0 * 1024.0)
+                sample.peak_rss_bytes as f64 / (1024.0 * 1024.0),
+                sample.cpu_s,
+                sample.mock_cpu_s
             );
             samples.entry(contender.key).or_default().push(sample);
             this_run.insert(contender.key, sample);
@@ -384,6 +407,8 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "wall_s": median(list.iter().map(|s| s.wall_s).collect()),
             "items_per_s": median(list.iter().map(Sample::items_per_s).collect()),
             "peak_rss_bytes": median(list.iter().map(|s| s.peak_rss_bytes as f64).collect()) as u64,
+            "cpu_s": median(list.iter().map(|s| s.cpu_s).collect()),
+            "mock_cpu_s": median(list.iter().map(|s| s.mock_cpu_s).collect()),
             "runs": list.len(),
         }));
     }
@@ -454,16 +479,20 @@ fn markdown(report: &Value) -> String {
     s.push_str(&format!(
         "\nEnd to end, ListClusterEvents, page size 200, AK/SK signed, medians of {runs} interleaved runs:\n\n"
     ));
-    s.push_str("| contender | items | wall s | items/s | peak RSS MiB |\n");
-    s.push_str("| --- | ---: | ---: | ---: | ---: |\n");
+    s.push_str(
+        "| contender | items | wall s | items/s | peak RSS MiB | client CPU s | mock CPU s |\n",
+    );
+    s.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for c in report["contenders"].as_array().into_iter().flatten() {
         s.push_str(&format!(
-            "| {} | {} | {:.3} | {:.0} | {:.1} |\n",
+            "| {} | {} | {:.3} | {:.0} | {:.1} | {:.2} | {:.2} |\n",
             c["name"].as_str().unwrap_or("?"),
             c["items"],
             c["wall_s"].as_f64().unwrap_or(f64::NAN),
             c["items_per_s"].as_f64().unwrap_or(f64::NAN),
             c["peak_rss_bytes"].as_f64().unwrap_or(f64::NAN) / (1024.0 * 1024.0),
+            c["cpu_s"].as_f64().unwrap_or(f64::NAN),
+            c["mock_cpu_s"].as_f64().unwrap_or(f64::NAN),
         ));
     }
     let decode = report["decode"].as_array().cloned().unwrap_or_default();
@@ -473,9 +502,9 @@ fn markdown(report: &Value) -> String {
         s.push_str("| --- | ---: | ---: | ---: | ---: |\n");
         for row in decode {
             s.push_str(&format!(
-                "| {} | {} | {:.0} | {:.0} | {:.2}x |\n",
+                "| {} | {:.0} | {:.0} | {:.0} | {:.2}x |\n",
                 row["type"].as_str().unwrap_or("?"),
-                row["page_bytes"],
+                row["page_bytes"].as_f64().unwrap_or(f64::NAN),
                 row["generated_mb_s"].as_f64().unwrap_or(f64::NAN),
                 row["floor_mb_s"].as_f64().unwrap_or(f64::NAN),
                 row["time_ratio"].as_f64().unwrap_or(f64::NAN),

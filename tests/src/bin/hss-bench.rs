@@ -1,8 +1,9 @@
 //! `hss-bench`: one benchmark contender per process, run by
 //! `cargo xtask bench`. It fetches every ListClusterEvents item from
 //! hss-mock with AK/SK signing and prints one JSON line: `items`, `wall_s`
-//! (the fetch alone, from the first request to the last item) and
-//! `peak_rss_bytes` (the process's high-water mark, VmHWM).
+//! (the fetch alone, from the first request to the last item), `cpu_s`
+//! (CPU time of the fetch) and `peak_rss_bytes` (the process's high-water
+//! mark, VmHWM).
 //!
 //! The AK and SK come from `HSS_BENCH_AK` and `HSS_BENCH_SK`, never from
 //! the command line.
@@ -51,6 +52,19 @@ enum Contender {
 
 fn env(name: &str) -> Result<String> {
     std::env::var(name).with_context(|| format!("environment variable {name} is not set"))
+}
+
+/// CPU seconds (user + system) the process has used so far, from
+/// /proc/self/stat (fields 14 and 15, in clock ticks of 1/100 s, the
+/// Linux default).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces; the fields after it are plain.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 /// The process's peak resident set size, from /proc/self/status (VmHWM).
@@ -132,12 +146,16 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let ak = env("HSS_BENCH_AK")?;
     let sk = env("HSS_BENCH_SK")?;
+    let cpu_before = cpu_seconds();
     let start = Instant::now();
     let items = match args.contender {
         Contender::Stream { prefetch } => stream(&args, ak, sk, prefetch).await?,
         Contender::Raw => raw(&args, ak, sk).await?,
     };
     let wall_s = start.elapsed().as_secs_f64();
+    let cpu_s = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     if let Some(expected) = args.expect
         && items != expected
     {
@@ -149,6 +167,7 @@ async fn main() -> Result<()> {
             "items": items,
             "wall_s": wall_s,
             "peak_rss_bytes": peak_rss_bytes(),
+            "cpu_s": cpu_s,
         })
     );
     Ok(())
