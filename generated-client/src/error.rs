@@ -171,6 +171,9 @@ pub struct ApiError {
     pub body: String,
     /// Whether the body was JSON.
     pub body_is_json: bool,
+    /// The wait the server asked for in `Retry-After` (429 and 503
+    /// answers), when it sent one the client could read.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl fmt::Display for ApiError {
@@ -242,6 +245,7 @@ impl ApiError {
             encoded_authorization_message: field(&["encoded_authorization_message"]),
             body: excerpt(body),
             body_is_json: json.is_some(),
+            retry_after: crate::retry::retry_after(headers, std::time::SystemTime::now()),
         }
     }
 }
@@ -266,6 +270,7 @@ mod tests {
     fn parse(body: &str) -> ApiError {
         let mut headers = HeaderMap::new();
         headers.insert("x-request-id", "req-1".parse().unwrap());
+        headers.insert("retry-after", "12".parse().unwrap());
         ApiError::from_response(
             "ListClusterEvents",
             2,
@@ -286,6 +291,7 @@ mod tests {
         );
         assert_eq!(a.encoded_authorization_message.as_deref(), Some("enc"));
         assert_eq!(a.request_id.as_deref(), Some("req-1"));
+        assert_eq!(a.retry_after, Some(std::time::Duration::from_secs(12)));
         let b = parse(r#"{"errorCode":"HSS.2","errorMsg":"m2"}"#);
         assert_eq!(
             (b.error_code.as_deref(), b.error_msg.as_deref()),

@@ -67,6 +67,7 @@ async fn retry_after_beyond_the_deadline_stops_and_keeps_the_429() {
     assert_eq!(api.error_code.as_deref(), Some("APIGW.0308"));
     assert_eq!(api.error_msg.as_deref(), Some("throttled"));
     assert_eq!(api.request_id.as_deref(), Some("req-429"));
+    assert_eq!(api.retry_after, Some(Duration::from_secs(30)));
     assert!(api.body.contains("throttled"));
     assert!(error.is_retryable());
     assert!(error.to_string().contains("ListClusterEvents"), "{error}");
