@@ -418,3 +418,26 @@ async fn absurd_retry_after_and_deadline_values_do_not_panic() {
     let page = client.list_cluster_events().call().await.unwrap();
     assert_eq!(page.total_num, Some(1));
 }
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_read() {
+    let server = MockServer::start().await;
+    let in_an_hour =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", in_an_hour.as_str()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_secs(20))))
+        .build()
+        .unwrap();
+    let error = client.list_cluster_events().call().await.unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("expected an API error, got {error:?}")
+    };
+    assert_eq!((api.status, api.attempt), (503, 1));
+    let asked = api.retry_after.unwrap();
+    assert!(asked > Duration::from_secs(3000), "{asked:?}");
+}
