@@ -55,5 +55,6 @@ echo "==> schemathesis against $URL"
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
     --max-time "${SCHEMATHESIS_MAX_TIME:-45}" \
     --seed 1 \
+    --generation-database none \
     --workers 2 \
     --report junit --report-dir "$OUT"
