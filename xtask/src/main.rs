@@ -84,7 +84,7 @@ enum Command {
     /// target/bench/results.json.
     Bench {
         /// Interleaved repetitions of every end-to-end contender.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 5)]
         runs: usize,
         /// Items fetched by contenders (a) to (d).
         #[arg(long, default_value_t = 100_000)]
