@@ -4,7 +4,9 @@
 //! A stream fetches the first page at offset 0 (or [`PageOptions::start_offset`]), learns `total_num` from it,
 //! and then fetches the remaining pages by offset, up to
 //! [`PageOptions::prefetch`] of them at a time, in order. It ends exactly at
-//! `total_num`, or earlier at an empty or short page. When `total_num` would
+//! `total_num`, or earlier at an empty or short page; when that page comes
+//! before `total_num` items did, an [`Error::Pagination`] item says how many
+//! are missing instead of the stream ending quietly. When `total_num` would
 //! need an offset the operation does not accept (above 2,000,000 for
 //! ListClusterEvents), the stream yields every item it can reach and then an
 //! [`Error::Pagination`] item; it never ends quietly with items missing. A
@@ -139,10 +141,13 @@ pub trait OperationExt<'a>: sealed::Sealed + Clone + Send + Sized + 'a {
                 page_size,
                 stopped: false,
             };
-            let first_items = stream::iter(pager.take(items).into_iter().map(Ok));
+            let mut first: Vec<Result<Self::Item, Error>> =
+                pager.take(items).into_iter().map(Ok).collect();
             if pager.stopped {
-                return first_items.boxed();
+                first.extend(pager.shortfall(Self::OPERATION, start).map(Err));
+                return stream::iter(first).boxed();
             }
+            let first_items = stream::iter(first);
             let step = i64::from(page_size);
             let mut limit_reached = false;
             // Set once the stream ends, so that no further page is requested.
@@ -190,7 +195,14 @@ pub trait OperationExt<'a>: sealed::Sealed + Clone + Send + Sized + 'a {
                         return ready(None);
                     }
                     let items = match page {
-                        Ok(items) => pager.take(items).into_iter().map(Ok).collect(),
+                        Ok(items) => {
+                            let mut out: Vec<_> =
+                                pager.take(items).into_iter().map(Ok).collect();
+                            if pager.stopped {
+                                out.extend(pager.shortfall(Self::OPERATION, start).map(Err));
+                            }
+                            out
+                        }
                         Err(error) => {
                             pager.stopped = true;
                             vec![Err(error)]
@@ -232,6 +244,22 @@ impl Pager {
             self.stopped = true;
         }
         items
+    }
+
+    /// After a short or empty page: the error to yield when `total_num`
+    /// promised more items than arrived, so that the stream does not end
+    /// quietly with items missing.
+    fn shortfall(&self, operation: &str, start: i64) -> Option<Error> {
+        let total = self.total?;
+        (self.yielded < total).then(|| Error::Pagination {
+            operation: operation.into(),
+            message: format!(
+                "a page ended the data after {} of the {total} items total_num reported (from offset {start}); \
+                 either the data changed while paging, or the service returns fewer than {} items a page \
+                 (set a smaller PageOptions::page_size)",
+                self.yielded, self.page_size
+            ),
+        })
     }
 }
 

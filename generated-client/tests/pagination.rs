@@ -171,22 +171,30 @@ impl Respond for Shrinking {
 }
 
 #[tokio::test]
-async fn a_short_page_ends_the_stream() {
+async fn a_short_page_before_total_num_ends_with_an_error_after_every_item() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(Shrinking)
         .mount(&server)
         .await;
-    let items: Vec<_> = common::client(&server.uri())
+    let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
         .stream_with(PageOptions {
             page_size: Some(10),
             ..PageOptions::default()
         })
-        .try_collect()
-        .await
-        .unwrap();
+        .collect()
+        .await;
+    assert!(
+        results.last().is_some_and(Result::is_err),
+        "the error comes last"
+    );
+    let (items, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    let items: Vec<_> = items.into_iter().map(Result::unwrap).collect();
     assert_eq!(ids(&items), expected(0..25));
+    assert_eq!(errors.len(), 1, "one error item, after the items");
+    let message = errors[0].as_ref().unwrap_err().to_string();
+    assert!(message.contains("after 25 of the 50 items"), "{message}");
 }
 
 /// Serves pages without total_num.
