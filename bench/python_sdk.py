@@ -29,6 +29,7 @@ def main():
     parser.add_argument("--url", required=True, help="hss-mock's base URL")
     parser.add_argument("--project-id", default="0123456789abcdef0123456789abcdef")
     parser.add_argument("--expect", type=int, help="fail unless exactly this many items arrive")
+    parser.add_argument("--start-offset", type=int, default=0, help="offset of the first page")
     args = parser.parse_args()
 
     credentials = BasicCredentials(
@@ -49,7 +50,7 @@ def main():
     cpu_before = cpu()
     start = time.perf_counter()
     items = 0
-    offset = 0
+    offset = args.start_offset
     while True:
         response = client.list_cluster_events(
             ListClusterEventsRequest(offset=offset, limit=PAGE_SIZE)

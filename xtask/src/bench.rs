@@ -331,6 +331,26 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     let (small_mock, small_url) = start_mock(&mock_bin, options.events)?;
     let (big_mock, big_url) = start_mock(&mock_bin, options.big_events)?;
 
+    if let Some(python) = &python {
+        // The official SDK, unchanged, through the large mock: the last
+        // 1,000 events, every request signed by the SDK and verified.
+        let start = options.big_events.saturating_sub(1_000);
+        let mut command = Command::new(python);
+        command.arg(&script).args([
+            "--url",
+            &big_url,
+            "--start-offset",
+            &start.to_string(),
+            "--expect",
+            &(options.big_events - start).to_string(),
+        ]);
+        let check = run_contender(command, "the official Python SDK on the large mock")?;
+        eprintln!(
+            "==> the official Python SDK paged offsets {start}..{} of the {}-event mock: {} items, every signature verified",
+            options.big_events, options.big_events, check.items
+        );
+    }
+
     let contenders: Vec<&Contender> = CONTENDERS
         .iter()
         .filter(|c| !(options.skip_python && c.key == "d"))
