@@ -142,8 +142,17 @@ async fn raw(args: &Args, ak: String, sk: String) -> Result<u64> {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
-    let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
     let ak = env("HSS_BENCH_AK")?;
     let sk = env("HSS_BENCH_SK")?;
     let cpu_before = cpu_seconds();

@@ -92,9 +92,9 @@ fn credentials(args: &Args) -> Result<Credentials> {
     let mut any = false;
     for pair in pairs {
         let Some((ak, sk)) = pair.split_once(':') else {
+            // The value is not repeated: it may be a secret key.
             bail!(
-                "a key pair must be written AK:SK; got one without ':' (access key part: {:?})",
-                pair.chars().take(20).collect::<String>()
+                "a key pair must be written AK:SK; one given to --key-pair or HSS_MOCK_KEY_PAIRS has no ':'"
             );
         };
         if ak.is_empty() || sk.is_empty() {
@@ -119,8 +119,17 @@ fn credentials(args: &Args) -> Result<Credentials> {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
-    let args = Args::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
     let config = MockConfig {
         addr: SocketAddr::new(args.host, args.port),
         seed: args.seed,
