@@ -5,7 +5,9 @@ Pages through ListClusterEvents on hss-mock with `list_cluster_events`,
 signature). Prints one JSON line: items, wall_s (the paging loop alone), cpu_s (its
 CPU time) and peak_rss_bytes (the process's high-water mark).
 
-The AK and SK come from HSS_BENCH_AK and HSS_BENCH_SK.
+The AK and SK come from HSS_BENCH_AK and HSS_BENCH_SK. When the service
+answers with an error, it prints error_status, error_code and request_id as
+the SDK parsed them, and exits with status 3.
 
     python bench/python_sdk.py --url http://127.0.0.1:8080 --expect 100000
 """
@@ -18,6 +20,7 @@ import sys
 import time
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkhss.v5 import HssClient, ListClusterEventsRequest
 
@@ -52,9 +55,18 @@ def main():
     items = 0
     offset = args.start_offset
     while True:
-        response = client.list_cluster_events(
-            ListClusterEventsRequest(offset=offset, limit=PAGE_SIZE)
-        )
+        try:
+            response = client.list_cluster_events(
+                ListClusterEventsRequest(offset=offset, limit=PAGE_SIZE)
+            )
+        except ServiceResponseException as error:
+            # The service's answer, as the SDK parsed it; exit status 3.
+            print(json.dumps({
+                "error_status": error.status_code,
+                "error_code": error.error_code,
+                "request_id": error.request_id,
+            }))
+            sys.exit(3)
         page = response.data_list or []
         items += len(page)
         offset += len(page)

@@ -349,6 +349,29 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "==> the official Python SDK paged offsets {start}..{} of the {}-event mock: {} items, every signature verified",
             options.big_events, options.big_events, check.items
         );
+        // And with a wrong SK the mock rejects it, in a form the SDK reads.
+        let output = Command::new(python)
+            .arg(&script)
+            .args(["--url", &small_url])
+            .env("HSS_BENCH_AK", AK)
+            .env("HSS_BENCH_SK", "not-the-secret-key")
+            .output()
+            .context("cannot run the official Python SDK")?;
+        let answer: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        let status = answer["error_status"].as_u64();
+        if output.status.code() != Some(3) || !matches!(status, Some(401 | 403)) {
+            bail!(
+                "the official Python SDK with a wrong SK was not rejected with 401/403: {} {}",
+                String::from_utf8_lossy(&output.stdout).trim(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        eprintln!(
+            "==> the official Python SDK with a wrong SK: HTTP {} {}, request id {}",
+            status.unwrap_or_default(),
+            answer["error_code"].as_str().unwrap_or("-"),
+            answer["request_id"].as_str().unwrap_or("-")
+        );
     }
 
     let contenders: Vec<&Contender> = CONTENDERS
