@@ -501,7 +501,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     let path = out.join("results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    print!("{}", markdown(&report));
+    say!("{}", markdown(&report));
     eprintln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -14,9 +14,9 @@ pub fn run(old: &str, new: &str, json: bool) -> Result<ExitCode> {
     let new = load(new)?;
     let report = diff(&old, &new);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        sayln!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
-        print!("{report}");
+        say!("{report}");
     }
     if report.is_breaking() {
         eprintln!("error: the new spec has breaking changes for client users");

@@ -19,7 +19,7 @@ pub fn run(spec: &Path, pages: &[PathBuf]) -> Result<ExitCode> {
             Ok(report) => {
                 open += report.unacknowledged().count();
                 settled += report.acknowledged().count();
-                print!("{report}");
+                say!("{report}");
             }
             Err(error) => {
                 eprintln!("error: {error}");
@@ -27,7 +27,7 @@ pub fn run(spec: &Path, pages: &[PathBuf]) -> Result<ExitCode> {
             }
         }
     }
-    println!(
+    sayln!(
         "{} page(s): {open} unacknowledged difference(s), {settled} acknowledged",
         pages.len()
     );

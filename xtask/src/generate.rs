@@ -20,7 +20,8 @@ pub const MOCK_FILE: &str = "mock.rs";
 /// Generates the client and its httpmock helpers from `spec`; writes the
 /// client to `out` and the helpers to [`MOCK_FILE`] beside it, or with
 /// `check` compares both with what is there. Paths inside `root` are named
-/// relative to it. Nothing is written unless both generate.
+/// relative to it. Nothing is written unless both generate, and a file is
+/// replaced only once every new file has been written out.
 pub fn run(root: &Path, spec: &Path, out: &Path, check: bool) -> Result<ExitCode> {
     let source = SpecSource::load(spec)?;
     let label = relative(root, spec);
@@ -30,6 +31,7 @@ pub fn run(root: &Path, spec: &Path, out: &Path, check: bool) -> Result<ExitCode
         (mock_out, generate_httpmock(&source, &label)?),
     ];
     let mut stale = false;
+    let mut changed = Vec::new();
     for (path, fresh) in &outputs {
         let out_label = relative(root, path);
         let committed = match std::fs::read_to_string(path) {
@@ -38,12 +40,10 @@ pub fn run(root: &Path, spec: &Path, out: &Path, check: bool) -> Result<ExitCode
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         if committed == *fresh {
-            println!("{out_label} is up to date with {label}");
-            continue;
-        }
-        if check {
+            sayln!("{out_label} is up to date with {label}");
+        } else if check {
             let diff = similar::TextDiff::from_lines(&committed, fresh);
-            print!(
+            say!(
                 "{}",
                 diff.unified_diff()
                     .context_radius(3)
@@ -53,10 +53,20 @@ pub fn run(root: &Path, spec: &Path, out: &Path, check: bool) -> Result<ExitCode
                 "error: {out_label} is stale; run `cargo xtask generate` and commit the result"
             );
             stale = true;
-            continue;
+        } else {
+            changed.push((path, fresh, out_label));
         }
-        write_atomically(path, fresh)?;
-        println!("wrote {out_label} from {label}");
+    }
+    // Every new file is written out in full before any is put in place, so
+    // that a failure (a full disk, a read-only directory) replaces nothing.
+    let mut staged = Vec::new();
+    for (path, fresh, out_label) in changed {
+        staged.push((stage(path, fresh)?, path, out_label));
+    }
+    for (temp, path, out_label) in staged {
+        temp.persist(path)
+            .with_context(|| format!("cannot replace {}", path.display()))?;
+        sayln!("wrote {out_label} from {label}");
     }
     Ok(if stale {
         ExitCode::FAILURE
@@ -81,15 +91,36 @@ fn relative(root: &Path, path: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// Writes `contents` to a temporary file beside `path`, then renames it over
-/// `path`, so that readers see either the old file or the new one.
-fn write_atomically(path: &Path, contents: &str) -> Result<()> {
+/// Writes `contents` to a temporary file beside `path`; persisting it
+/// renames it over `path`, so that readers see either the old file or the
+/// new one.
+fn stage(path: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(contents.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    temp.write_all(contents.as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .and_then(|()| permissions_for(path, temp.path()))
+        .and_then(|permissions| std::fs::set_permissions(temp.path(), permissions))
+        .with_context(|| format!("cannot write {}", temp.path().display()))?;
+    Ok(temp)
+}
+
+/// The permissions the file at `path` has now, or those of a new ordinary
+/// file: the temporary file would otherwise carry its private 0600 mode on
+/// Unix.
+fn permissions_for(path: &Path, temp: &Path) -> std::io::Result<std::fs::Permissions> {
+    if let Ok(metadata) = std::fs::metadata(path) {
+        return Ok(metadata.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = temp;
+        Ok(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(temp).map(|m| m.permissions())
+    }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 pub fn run(root: &Path, spec: &Path) -> Result<ExitCode> {
     let redocly = root.join("node_modules/.bin/redocly");
     if !redocly.exists() {
-        println!("installing the pinned linter with `npm ci`");
+        sayln!("installing the pinned linter with `npm ci`");
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(root)
@@ -59,10 +59,10 @@ pub fn run(root: &Path, spec: &Path) -> Result<ExitCode> {
         .cloned()
         .unwrap_or_default();
     for problem in &problems {
-        println!("{}", describe(spec, problem));
+        sayln!("{}", describe(spec, problem));
     }
     if problems.is_empty() && output.status.success() {
-        println!("{}: redocly lint found no problem", spec.display());
+        sayln!("{}: redocly lint found no problem", spec.display());
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(

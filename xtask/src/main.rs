@@ -1,5 +1,22 @@
 //! `cargo xtask`: a thin command line over `hss-codegen`.
 
+/// Prints to stdout like `print!`, but a reader that has gone away (`cargo
+/// xtask diff ... | head`) ends the output instead of panicking; the exit
+/// status still tells the result.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(::std::format_args!($($arg)*))
+    };
+}
+
+/// [`say!`] followed by a newline, like `println!`.
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        say!($($arg)*);
+        say!("\n");
+    }};
+}
+
 mod bench;
 mod conformance;
 mod diff;
@@ -143,6 +160,17 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Writes to stdout for [`say!`]. A closed pipe is not an error; another
+/// write error is reported once on stderr.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(error) = std::io::stdout().lock().write_fmt(args)
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write to stdout: {error}");
     }
 }
 

@@ -13,11 +13,11 @@ pub fn run(spec: &Path) -> Result<ExitCode> {
     let source = SpecSource::load(spec)?;
     let findings = validate(&source);
     if findings.is_empty() {
-        println!("{}: valid, no finding", spec.display());
+        sayln!("{}: valid, no finding", spec.display());
         return Ok(ExitCode::SUCCESS);
     }
     for finding in &findings {
-        println!("{finding}");
+        sayln!("{finding}");
     }
     eprintln!(
         "error: {} finding{} in {}",

@@ -74,11 +74,42 @@ fn a_new_query_parameter_makes_check_fail_with_a_diff_and_generate_adds_a_method
     let written = xtask(&["generate", "--spec", &changed, "--out", &out]);
     assert!(written.status.success(), "{}", text(&written.stderr));
     let code = std::fs::read_to_string(&out).expect("written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "a new file is an ordinary file");
+    }
     assert!(code.contains("pub fn severity_level<V>"));
     assert!(
         code.contains("\"severity_level\","),
         "the query parameter is sent"
     );
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_diff_without_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("generated.rs");
+    // An empty file is stale, so --check prints a diff of the whole client.
+    std::fs::write(&out, "").expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--check", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xtask starts");
+    // Close the reading end at once, as `| head -1` does after one line.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("xtask ends");
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is stale"), "{stderr}");
 }
 
 #[test]
