@@ -40,7 +40,7 @@ const MODULE_DOCS: &str = r#"//! Typed [httpmock](https://docs.rs/httpmock) help
 //!
 //! let server = httpmock::MockServer::start_async().await;
 //! let stub = server.list_cluster_events(|when, then| {
-//!     when.project_id(&"p1".parse().unwrap()).offset(0).limit(10);
+//!     when.project_id(&"p1".to_string()).offset(0).limit(10);
 //!     then.ok(&page);
 //! });
 //!
@@ -67,7 +67,7 @@ const MODULE_DOCS: &str = r#"//! Typed [httpmock](https://docs.rs/httpmock) help
 pub fn generate_httpmock(source: &SpecSource, spec_label: &str) -> Result<String, Error> {
     let extensions = prepare(source)?;
     let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(&extensions);
+    let settings = settings::progenitor_settings(source, &extensions);
     let tokens = contain_panics(|| {
         let mut generator = progenitor::Generator::new(&settings);
         generator.httpmock(&openapi, CRATE_PATH)

@@ -34,7 +34,7 @@ use extensions::Extensions;
 pub fn generate_client(source: &SpecSource, spec_label: &str) -> Result<String, Error> {
     let extensions = prepare(source)?;
     let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(&extensions);
+    let settings = settings::progenitor_settings(source, &extensions);
     let tokens = contain_panics(|| {
         let mut generator = progenitor::Generator::new(&settings);
         generator.generate_tokens(&openapi)

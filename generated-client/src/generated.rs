@@ -171,70 +171,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ListClusterEventLogsEnterpriseProjectId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ListClusterEventLogsEnterpriseProjectId(::std::string::String);
-    impl ::std::ops::Deref for ListClusterEventLogsEnterpriseProjectId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListClusterEventLogsEnterpriseProjectId>
-    for ::std::string::String {
-        fn from(value: ListClusterEventLogsEnterpriseProjectId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ListClusterEventLogsEnterpriseProjectId {
-        fn default() -> Self {
-            ListClusterEventLogsEnterpriseProjectId("0".to_string())
-        }
-    }
-    impl ::std::str::FromStr for ListClusterEventLogsEnterpriseProjectId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListClusterEventLogsEnterpriseProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ListClusterEventLogsEnterpriseProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListClusterEventLogsEnterpriseProjectId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`ListClusterEventLogsEventType`
     #[derive(
         ::serde::Deserialize,
@@ -289,64 +225,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ListClusterEventLogsProjectId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ListClusterEventLogsProjectId(::std::string::String);
-    impl ::std::ops::Deref for ListClusterEventLogsProjectId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListClusterEventLogsProjectId> for ::std::string::String {
-        fn from(value: ListClusterEventLogsProjectId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListClusterEventLogsProjectId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListClusterEventLogsProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ListClusterEventLogsProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListClusterEventLogsProjectId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///One page of Kubernetes cluster event logs.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListClusterEventLogsResponse {
@@ -362,127 +240,6 @@ pub mod types {
     impl ListClusterEventLogsResponse {
         pub fn builder() -> builder::ListClusterEventLogsResponse {
             Default::default()
-        }
-    }
-    ///`ListClusterEventsEnterpriseProjectId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ListClusterEventsEnterpriseProjectId(::std::string::String);
-    impl ::std::ops::Deref for ListClusterEventsEnterpriseProjectId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListClusterEventsEnterpriseProjectId>
-    for ::std::string::String {
-        fn from(value: ListClusterEventsEnterpriseProjectId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::default::Default for ListClusterEventsEnterpriseProjectId {
-        fn default() -> Self {
-            ListClusterEventsEnterpriseProjectId("0".to_string())
-        }
-    }
-    impl ::std::str::FromStr for ListClusterEventsEnterpriseProjectId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListClusterEventsEnterpriseProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ListClusterEventsEnterpriseProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListClusterEventsEnterpriseProjectId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListClusterEventsProjectId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ListClusterEventsProjectId(::std::string::String);
-    impl ::std::ops::Deref for ListClusterEventsProjectId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListClusterEventsProjectId> for ::std::string::String {
-        fn from(value: ListClusterEventsProjectId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListClusterEventsProjectId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListClusterEventsProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListClusterEventsProjectId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListClusterEventsProjectId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///One page of cluster protection alarm events.
@@ -2293,12 +2050,9 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListClusterEvents<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ListClusterEventsProjectId, String>,
+        project_id: Result<::std::string::String, String>,
         cluster_id: Result<Option<::std::string::String>, String>,
-        enterprise_project_id: Result<
-            Option<types::ListClusterEventsEnterpriseProjectId>,
-            String,
-        >,
+        enterprise_project_id: Result<Option<::std::string::String>, String>,
         limit: Result<i32, String>,
         offset: Result<i32, String>,
     }
@@ -2315,12 +2069,12 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListClusterEventsProjectId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ListClusterEventsProjectId` for project_id failed"
+                    "conversion to `:: std :: string :: String` for project_id failed"
                         .to_string()
                 });
             self
@@ -2340,13 +2094,13 @@ pub mod builder {
         }
         pub fn enterprise_project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListClusterEventsEnterpriseProjectId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.enterprise_project_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `ListClusterEventsEnterpriseProjectId` for enterprise_project_id failed"
+                    "conversion to `:: std :: string :: String` for enterprise_project_id failed"
                         .to_string()
                 });
             self
@@ -2482,14 +2236,11 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListClusterEventLogs<'a> {
         client: &'a super::Client,
-        project_id: Result<types::ListClusterEventLogsProjectId, String>,
+        project_id: Result<::std::string::String, String>,
         cluster_id: Result<::std::string::String, String>,
         cluster_name: Result<Option<::std::string::String>, String>,
         end_time: Result<i64, String>,
-        enterprise_project_id: Result<
-            Option<types::ListClusterEventLogsEnterpriseProjectId>,
-            String,
-        >,
+        enterprise_project_id: Result<Option<::std::string::String>, String>,
         event_name: Result<Option<::std::string::String>, String>,
         event_type: Result<Option<types::ListClusterEventLogsEventType>, String>,
         limit: Result<i32, String>,
@@ -2524,12 +2275,12 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListClusterEventLogsProjectId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.project_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `ListClusterEventLogsProjectId` for project_id failed"
+                    "conversion to `:: std :: string :: String` for project_id failed"
                         .to_string()
                 });
             self
@@ -2570,13 +2321,13 @@ pub mod builder {
         }
         pub fn enterprise_project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListClusterEventLogsEnterpriseProjectId>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.enterprise_project_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `ListClusterEventLogsEnterpriseProjectId` for enterprise_project_id failed"
+                    "conversion to `:: std :: string :: String` for enterprise_project_id failed"
                         .to_string()
                 });
             self

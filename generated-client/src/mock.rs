@@ -27,7 +27,7 @@
 //!
 //! let server = httpmock::MockServer::start_async().await;
 //! let stub = server.list_cluster_events(|when, then| {
-//!     when.project_id(&"p1".parse().unwrap()).offset(0).limit(10);
+//!     when.project_id(&"p1".to_string()).offset(0).limit(10);
 //!     then.ok(&page);
 //! });
 //!
@@ -65,7 +65,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn project_id(self, value: &types::ListClusterEventsProjectId) -> Self {
+        pub fn project_id(self, value: &::std::string::String) -> Self {
             let re = regex::Regex::new(
                     &format!("^/v5/{}/cluster-protect/events$", value.to_string()),
                 )
@@ -84,7 +84,7 @@ pub mod operations {
         }
         pub fn enterprise_project_id<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a types::ListClusterEventsEnterpriseProjectId>>,
+            T: Into<Option<&'a ::std::string::String>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("enterprise_project_id", value.to_string()))
@@ -188,7 +188,7 @@ pub mod operations {
         pub fn into_inner(self) -> ::httpmock::When {
             self.0
         }
-        pub fn project_id(self, value: &types::ListClusterEventLogsProjectId) -> Self {
+        pub fn project_id(self, value: &::std::string::String) -> Self {
             let re = regex::Regex::new(
                     &format!(
                         "^/v5/{}/container/kubernetes/cluster/events$", value.to_string()
@@ -215,7 +215,7 @@ pub mod operations {
         }
         pub fn enterprise_project_id<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a types::ListClusterEventLogsEnterpriseProjectId>>,
+            T: Into<Option<&'a ::std::string::String>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("enterprise_project_id", value.to_string()))

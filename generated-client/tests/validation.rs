@@ -77,12 +77,36 @@ async fn event_log_rules_send_nothing() {
     );
     let error = logs().cluster_id("").call().await.unwrap_err();
     assert_eq!(invalid(&error).0, "cluster_id");
+    let long = "x".repeat(300);
     let error = logs()
-        .enterprise_project_id("x".repeat(300))
+        .enterprise_project_id(long.clone())
         .call()
         .await
         .unwrap_err();
-    assert_eq!(invalid(&error).0, "enterprise_project_id");
+    let (parameter, value, allowed) = invalid(&error);
+    assert_eq!(
+        (parameter, allowed),
+        ("enterprise_project_id", "1 to 256 characters")
+    );
+    assert_eq!(
+        value,
+        format!("{:?}... (300 characters)", &long[..80]),
+        "a long value is shown cut short, with its length"
+    );
+    for error in [
+        logs().enterprise_project_id("").call().await.unwrap_err(),
+        client
+            .list_cluster_events()
+            .enterprise_project_id("")
+            .call()
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(
+            invalid(&error),
+            ("enterprise_project_id", "\"\"", "1 to 256 characters")
+        );
+    }
     let error = client
         .list_cluster_event_logs()
         .cluster_id("c-1")

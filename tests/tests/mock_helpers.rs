@@ -21,7 +21,7 @@ async fn a_stubbed_list_cluster_events_answers_the_client() {
     let server = httpmock::MockServer::start_async().await;
     let expected = page();
     let stub = server.list_cluster_events(|when, then| {
-        when.project_id(&"p1".parse().expect("valid project id"))
+        when.project_id(&"p1".to_string())
             .offset(0)
             .limit(200)
             .cluster_id("c1");
