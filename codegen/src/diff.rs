@@ -139,7 +139,7 @@ pub fn diff(old: &SpecSource, new: &SpecSource) -> Report {
 
 /// Which way data flows through a schema: what the client sends, or what
 /// it receives. Narrowing breaks requests; widening breaks responses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Direction {
     Request,
     Response,
@@ -149,8 +149,10 @@ struct Differ<'a> {
     old: &'a SpecSource,
     new: &'a SpecSource,
     changes: Vec<Change>,
-    /// Pairs of `$ref`s (old, new) already compared.
-    compared: BTreeSet<(String, String)>,
+    /// Pairs of `$ref`s (old, new) already compared, and in which
+    /// direction: a component used by a request and by a response is
+    /// compared once for each, since what breaks differs.
+    compared: BTreeSet<(String, String, Direction)>,
 }
 
 /// Which side a pointer belongs to.
@@ -402,14 +404,16 @@ impl<'a> Differ<'a> {
         if depth > 16 {
             return;
         }
-        // A component compared once is not compared again for the next
-        // operation or field that refers to it.
+        // A component compared once in a direction is not compared again
+        // for the next operation or field that refers to it that way.
         let refs = (
             old_s.get("$ref").and_then(Value::as_str),
             new_s.get("$ref").and_then(Value::as_str),
         );
         if let (Some(o), Some(n)) = refs
-            && !self.compared.insert((o.to_string(), n.to_string()))
+            && !self
+                .compared
+                .insert((o.to_string(), n.to_string(), direction))
         {
             return;
         }

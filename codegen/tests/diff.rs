@@ -239,3 +239,35 @@ fn a_shared_component_is_reported_once() {
     let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
     assert_eq!(rules, vec!["type-changed", "type-changed"], "{report}");
 }
+
+#[test]
+fn a_component_used_by_a_request_and_a_response_is_judged_for_both() {
+    // ThingState also types a query parameter, which comes first.
+    let parameter = "        - name: state\n          in: query\n          required: false\n          description: Only things in this state.\n          schema:\n            $ref: '#/components/schemas/ThingState'\n      responses:\n";
+    let closed = base_text()
+        .replacen("      responses:\n", parameter, 1)
+        .replace(
+            "x-extensible-enum: [active, retired]",
+            "enum: [active, retired]",
+        );
+    let closed_more = closed.replace("[active, retired]", "[active, retired, lost]");
+    let report = diff(
+        &parse("old.yaml", &closed),
+        &parse("new.yaml", &closed_more),
+    );
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect();
+    // A new value is fine to send, but old clients cannot decode it.
+    assert_eq!(
+        rules,
+        vec![
+            (Severity::Breaking, "enum-widened"),
+            (Severity::Compatible, "enum-widened"),
+        ],
+        "{report}"
+    );
+    assert!(report.is_breaking());
+}
