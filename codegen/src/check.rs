@@ -101,6 +101,24 @@ fn openapi_version(source: &SpecSource, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Whether following `value`'s chain of `$ref`s comes back to a `$ref` it
+/// has already followed (`A: {$ref: B}`, `B: {$ref: A}`). A link that points
+/// at nothing ends the chain; that link is reported on its own.
+fn ref_loops(doc: &Value, value: &Value) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut current = value;
+    while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
+        if !seen.insert(reference) {
+            return true;
+        }
+        match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    false
+}
+
 /// Every `$ref` must point at something in this document. Example payloads
 /// are data, not schema, and are not searched.
 fn references(source: &SpecSource, value: &Value, pointer: String, findings: &mut Vec<Finding>) {
@@ -116,6 +134,15 @@ fn references(source: &SpecSource, value: &Value, pointer: String, findings: &mu
                     .and_then(|r| r.strip_prefix('#'))
                     .map(|p| source.value.pointer(p).is_some());
                 match target {
+                    Some(true) if ref_loops(&source.value, value) => {
+                        findings.push(source.finding(
+                            "ref-resolves",
+                            &format!("{pointer}/$ref"),
+                            format!(
+                                "$ref {reference} leads into a loop of `$ref`s that never reaches a definition"
+                            ),
+                        ));
+                    }
                     Some(true) => {}
                     Some(false) => findings.push(source.finding(
                         "ref-resolves",

@@ -67,6 +67,33 @@ fn structure_problems_keep_their_rule_and_place() {
 }
 
 #[test]
+fn a_loop_of_refs_is_reported_at_every_ref_that_enters_it() {
+    let found = findings("broken/ref-loop.yaml");
+    let places: Vec<_> = found
+        .iter()
+        .map(|f| (f.rule, f.location.pointer.as_str(), f.location.line))
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            ("ref-resolves", "/components/schemas/Thing/$ref", Some(79)),
+            (
+                "ref-resolves",
+                "/components/schemas/ThingAlias/$ref",
+                Some(81)
+            ),
+            (
+                "ref-resolves",
+                "/components/schemas/ThingList/properties/things/items/$ref",
+                Some(75)
+            ),
+        ],
+        "{found:#?}"
+    );
+    assert!(found.iter().all(|f| f.message.contains("loop")));
+}
+
+#[test]
 fn an_example_of_the_wrong_type_points_at_the_value() {
     let (rule, line, pointer, message) = only("broken/example-wrong-type.yaml");
     assert_eq!(rule, "example-valid");
