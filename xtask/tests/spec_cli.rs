@@ -164,11 +164,42 @@ fn lint_passes_on_the_spec_and_fails_on_a_broken_one() {
         text(&output.stdout),
         text(&output.stderr)
     );
-    let output = xtask(&["lint", "codegen/tests/specs/broken/example-wrong-type.yaml"]);
-    assert!(!output.status.success());
-    assert!(
-        text(&output.stdout).contains("[redocly/no-invalid-media-type-examples] error"),
-        "{}",
-        text(&output.stdout)
-    );
+    // Every broken spec fails, with the Redocly rule that catches it. The
+    // one-error-schema rule is this project's own, which only `validate`
+    // knows.
+    for (file, expected) in [
+        (
+            "additional-properties-false.yaml",
+            "[redocly/rule/schemas-stay-open] error",
+        ),
+        (
+            "duplicate-operation-id.yaml",
+            "[redocly/operation-operationId-unique] error",
+        ),
+        (
+            "example-out-of-range.yaml",
+            "[redocly/no-invalid-parameter-examples] error",
+        ),
+        (
+            "example-unknown-enum.yaml",
+            "[redocly/no-invalid-parameter-examples] error",
+        ),
+        (
+            "example-wrong-type.yaml",
+            "[redocly/no-invalid-media-type-examples] error",
+        ),
+        ("invalid-yaml.yaml", "redocly gave no report"),
+        ("missing-ref.yaml", "[redocly/no-unresolved-refs] error"),
+        ("ref-loop.yaml", "redocly gave no report"),
+        (
+            "undeclared-path-parameter.yaml",
+            "[redocly/path-parameters-defined] error",
+        ),
+    ] {
+        let path = format!("codegen/tests/specs/broken/{file}");
+        let output = xtask(&["lint", &path]);
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!output.status.success(), "{file}: should fail: {all}");
+        assert!(all.contains(expected), "{file}: {all}");
+    }
 }
