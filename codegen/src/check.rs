@@ -64,10 +64,24 @@ pub fn operations(doc: &Value) -> Vec<OperationRef<'_>> {
 /// Follows `value` through local `$ref`s to the object it stands for.
 /// Returns `None` on a reference that does not resolve (or loops).
 pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> Option<&'a Value> {
-    let mut current = value;
+    resolve_at(doc, value, "").map(|(_, target)| target)
+}
+
+/// Like [`resolve`], and also gives the JSON pointer of the object reached:
+/// `pointer` itself when `value` is no `$ref`, else the last `$ref`'s
+/// target.
+pub fn resolve_at<'a>(
+    doc: &'a Value,
+    value: &'a Value,
+    pointer: &str,
+) -> Option<(String, &'a Value)> {
+    let mut current = (pointer.to_string(), value);
     for _ in 0..32 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(reference) => current = doc.pointer(reference.strip_prefix('#')?)?,
+        match current.1.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let target = reference.strip_prefix('#')?;
+                current = (target.to_string(), doc.pointer(target)?);
+            }
             None => return Some(current),
         }
     }
@@ -228,8 +242,9 @@ pub fn template_parameters(path: &str) -> Vec<&str> {
 }
 
 /// The parameters that apply to an operation (path item level first), each
-/// resolved, with the pointer of its declaration. Unresolvable ones are
-/// skipped; `references` reports them.
+/// resolved, with the pointer of its definition: the list entry, or the
+/// component a `$ref` leads to, so that a finding points where a change
+/// would be made. Unresolvable ones are skipped; `references` reports them.
 pub fn parameters<'a>(doc: &'a Value, op: &OperationRef<'a>) -> Vec<(String, &'a Value)> {
     let item_pointer = format!("/paths/{}", escape(op.path));
     let mut out = Vec::new();
@@ -239,8 +254,8 @@ pub fn parameters<'a>(doc: &'a Value, op: &OperationRef<'a>) -> Vec<(String, &'a
     ] {
         if let Some(list) = holder.get("parameters").and_then(Value::as_array) {
             for (index, parameter) in list.iter().enumerate() {
-                if let Some(resolved) = resolve(doc, parameter) {
-                    out.push((format!("{base}/{index}"), resolved));
+                if let Some(resolved) = resolve_at(doc, parameter, &format!("{base}/{index}")) {
+                    out.push(resolved);
                 }
             }
         }

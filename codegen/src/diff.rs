@@ -18,6 +18,9 @@
 //! | parameter made required / optional | made required |
 //! | field removed from a response | always |
 //! | field added to a response | never |
+//! | request body added | it is required |
+//! | request body removed, made required, or a media type of it removed | always |
+//! | field added to / made required in a request body | it is required |
 //! | response field made optional / required | always: the Rust field type changes (`T` vs `Option<T>`) |
 //! | type or format changed | always |
 //! | enum value removed | always: the Rust variant goes away, and a request may be refused |
@@ -31,7 +34,7 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::check::{OperationRef, operations, parameters, resolve};
+use crate::check::{OperationRef, operations, parameters, resolve, resolve_at};
 use crate::error::Location;
 use crate::positions::escape;
 use crate::source::SpecSource;
@@ -330,7 +333,88 @@ impl<'a> Differ<'a> {
                 );
             }
         }
+        self.request_body(old_op, new_op, &name);
         self.responses(old_op, new_op, &name);
+    }
+
+    /// Compares the request bodies of two operations; their schemas are
+    /// what the client sends.
+    fn request_body(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>, name: &str) {
+        let body = |doc: &'a Value, op: &OperationRef<'a>| {
+            op.operation
+                .get("requestBody")
+                .and_then(|b| resolve_at(doc, b, &format!("{}/requestBody", op.pointer())))
+        };
+        let required = |b: &Value| b.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let what = format!("{name}: request body");
+        match (body(&self.old.value, old_op), body(&self.new.value, new_op)) {
+            (None, None) => {}
+            (Some((old_pointer, _)), None) => self.push(
+                Severity::Breaking,
+                "request-body-removed",
+                Side::Old,
+                &old_pointer,
+                format!("{what} was removed"),
+            ),
+            (None, Some((new_pointer, new_b))) => {
+                let (severity, rule, detail) = if required(new_b) {
+                    (
+                        Severity::Breaking,
+                        "request-body-added-required",
+                        " and is required",
+                    )
+                } else {
+                    (Severity::Compatible, "request-body-added", " (optional)")
+                };
+                self.push(
+                    severity,
+                    rule,
+                    Side::New,
+                    &new_pointer,
+                    format!("{what} was added{detail}"),
+                );
+            }
+            (Some((old_pointer, old_b)), Some((new_pointer, new_b))) => {
+                if !required(old_b) && required(new_b) {
+                    self.push(
+                        Severity::Breaking,
+                        "request-body-made-required",
+                        Side::New,
+                        &new_pointer,
+                        format!("{what} became required"),
+                    );
+                }
+                let content = |b: &'a Value| {
+                    b.get("content")
+                        .and_then(Value::as_object)
+                        .map(|m| m.iter().collect::<BTreeMap<_, _>>())
+                        .unwrap_or_default()
+                };
+                let (old_c, new_c) = (content(old_b), content(new_b));
+                for (media, old_m) in old_c {
+                    let Some(new_m) = new_c.get(media) else {
+                        self.push(
+                            Severity::Breaking,
+                            "request-body-media-type-removed",
+                            Side::Old,
+                            &format!("{old_pointer}/content/{}", escape(media)),
+                            format!("{what}: {media} is no longer accepted"),
+                        );
+                        continue;
+                    };
+                    if let (Some(o), Some(n)) = (old_m.get("schema"), new_m.get("schema")) {
+                        self.schema(
+                            o,
+                            n,
+                            &format!("{new_pointer}/content/{}/schema", escape(media)),
+                            &what,
+                            Direction::Request,
+                            0,
+                        );
+                    }
+                }
+            }
+        }
     }
 
     fn responses(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>, name: &str) {

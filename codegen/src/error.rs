@@ -45,8 +45,8 @@ impl fmt::Display for Finding {
 /// Why a spec could not be loaded or turned into code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be read.
-    #[error("{}: cannot read the spec: {source}", file.display())]
+    /// The file could not be read (the cause is the error's `source`).
+    #[error("{}: cannot read the spec", file.display())]
     Read {
         /// The spec file.
         file: PathBuf,

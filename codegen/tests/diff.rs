@@ -271,3 +271,95 @@ fn a_component_used_by_a_request_and_a_response_is_judged_for_both() {
     );
     assert!(report.is_breaking());
 }
+
+#[test]
+fn a_change_to_a_shared_parameter_points_at_its_component() {
+    let limit = "        - name: limit\n          in: query\n          required: false\n          description: Page size.\n          schema:\n            type: integer\n            format: int32\n            minimum: 1\n            maximum: 100\n";
+    let component = "components:\n  parameters:\n    Limit:\n      name: limit\n      in: query\n      required: false\n      description: Page size.\n      schema:\n        type: integer\n        format: int32\n        minimum: 1\n        maximum: 100\n";
+    let base = base_text();
+    assert!(base.contains(limit));
+    let old = base
+        .replacen(
+            limit,
+            "        - $ref: '#/components/parameters/Limit'\n",
+            1,
+        )
+        .replacen("components:\n", component, 1);
+    let new = old.replacen("maximum: 100", "maximum: 50", 1);
+    let report = diff(&parse("old.yaml", &old), &parse("new.yaml", &new));
+    assert_eq!(report.changes.len(), 1, "{report}");
+    let change = &report.changes[0];
+    assert_eq!(change.rule, "range-narrowed", "{report}");
+    assert_eq!(
+        change.location.pointer,
+        "/components/parameters/Limit/schema/maximum"
+    );
+    let line = new
+        .lines()
+        .position(|l| l.contains("maximum: 50"))
+        .map(|i| i + 1);
+    assert_eq!(change.location.line, line);
+}
+
+#[test]
+fn request_bodies_are_compared_as_what_the_client_sends() {
+    let post = "    post:\n      operationId: CreateThing\n      summary: Create a thing\n      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/NewThing'\n      responses:\n        '200':\n          description: Created.\ncomponents:\n  schemas:\n    NewThing:\n      type: object\n      description: A thing to create.\n      properties:\n        name:\n          type: string\n          description: Its name.\n          maxLength: 64\n        size:\n          type: integer\n          format: int32\n          description: Its size.\n";
+    let old = base_text().replacen("components:\n  schemas:\n", post, 1);
+    let rules = |new: &str| -> Vec<(Severity, &'static str)> {
+        assert_ne!(old, new, "the case must change the spec");
+        let report = diff(&parse("old.yaml", &old), &parse("new.yaml", new));
+        report
+            .changes
+            .iter()
+            .map(|c| (c.severity, c.rule))
+            .collect()
+    };
+    let nothing = rules(&old.replacen("Create a thing", "Create one thing", 1));
+    assert_eq!(nothing, vec![]);
+    assert_eq!(
+        rules(&old.replacen(
+            "required: false\n        content",
+            "required: true\n        content",
+            1
+        )),
+        vec![(Severity::Breaking, "request-body-made-required")]
+    );
+    assert_eq!(
+        rules(&old.replacen(
+            "      description: A thing to create.\n",
+            "      description: A thing to create.\n      required: [size]\n",
+            1
+        )),
+        vec![(Severity::Breaking, "field-made-required")]
+    );
+    assert_eq!(
+        rules(&old.replacen("maxLength: 64", "maxLength: 32", 1)),
+        vec![(Severity::Breaking, "range-narrowed")]
+    );
+    assert_eq!(
+        rules(&old.replacen("maxLength: 64", "maxLength: 128", 1)),
+        vec![(Severity::Compatible, "range-widened")]
+    );
+    assert_eq!(
+        rules(&old.replacen(
+            "        content:\n          application/json:",
+            "        content:\n          application/x-www-form-urlencoded:",
+            1
+        )),
+        vec![(Severity::Breaking, "request-body-media-type-removed")]
+    );
+    let without_body = old.replacen(
+        "      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/NewThing'\n",
+        "",
+        1,
+    );
+    let report = diff(&parse("old.yaml", &old), &parse("new.yaml", &without_body));
+    assert_eq!(report.changes[0].rule, "request-body-removed", "{report}");
+    assert_eq!(
+        report.changes[0].location.pointer,
+        "/paths/~1v1~1things/post/requestBody"
+    );
+    let report = diff(&parse("old.yaml", &without_body), &parse("new.yaml", &old));
+    assert_eq!(report.changes[0].rule, "request-body-added", "{report}");
+    assert!(!report.is_breaking(), "{report}");
+}

@@ -30,9 +30,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Exit status of a command that could not do its job (a spec that does
+/// not load, a file that cannot be written). A check that ran and found a
+/// problem (a finding, a stale file, a breaking change) exits with 1.
+const COULD_NOT_RUN: u8 = 2;
+
 /// Maintainer commands for the HSS client workspace.
+///
+/// Exit status: 0 when all is well, 1 when a check found a problem (a
+/// finding, a stale generated file, a breaking change, a difference from
+/// the docs), 2 when a command could not run (for example, a spec that does
+/// not load).
 #[derive(Parser)]
-#[command(name = "cargo xtask", version, about)]
+#[command(name = "cargo xtask", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,9 +50,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate generated-client/src/generated.rs from the spec.
+    /// Regenerate the client module and its httpmock helpers from the spec.
     ///
-    /// The file is replaced atomically; on any error it is left as it was.
+    /// Writes generated-client/src/generated.rs and, beside it, mock.rs
+    /// (the helpers of the `mock` feature). Each file is replaced
+    /// atomically, and only once both have been generated and written out;
+    /// on any error both are left as they were.
     Generate {
         /// Write nothing; print a unified diff and fail when the committed
         /// file differs from what the spec generates.
@@ -51,8 +64,9 @@ enum Command {
         /// The spec to generate from [default: spec/hss.yaml].
         #[arg(long)]
         spec: Option<PathBuf>,
-        /// The file to write or check [default:
-        /// generated-client/src/generated.rs].
+        /// The client module to write or check [default:
+        /// generated-client/src/generated.rs]; mock.rs is written or checked
+        /// in the same directory.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -158,7 +172,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(COULD_NOT_RUN)
         }
     }
 }

@@ -4,13 +4,22 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use hss_codegen::SpecSource;
 use hss_codegen::validate::validate;
+use hss_codegen::{Error, SpecSource};
 
 /// Validates `spec` and prints one line per finding. Fails when there is
-/// any finding (or when the file cannot be read or parsed).
+/// any finding; a file that is not YAML counts as one. A file that cannot
+/// be read is an error.
 pub fn run(spec: &Path) -> Result<ExitCode> {
-    let source = SpecSource::load(spec)?;
+    let source = match SpecSource::load(spec) {
+        Ok(source) => source,
+        Err(error @ Error::Yaml { .. }) => {
+            sayln!("{error}");
+            eprintln!("error: {} is not valid YAML", spec.display());
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    };
     let findings = validate(&source);
     if findings.is_empty() {
         sayln!("{}: valid, no finding", spec.display());

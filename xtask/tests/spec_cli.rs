@@ -203,3 +203,46 @@ fn lint_passes_on_the_spec_and_fails_on_a_broken_one() {
         assert!(all.contains(expected), "{file}: {all}");
     }
 }
+
+#[test]
+fn exit_status_tells_a_finding_from_a_command_that_could_not_run() {
+    let code = |args: &[&str]| xtask(args).status.code();
+    // 1: the check ran and found a problem.
+    assert_eq!(
+        code(&["validate", "codegen/tests/specs/broken/missing-ref.yaml"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["validate", "codegen/tests/specs/broken/invalid-yaml.yaml"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&[
+            "diff",
+            "codegen/tests/specs/diff/base.yaml",
+            "codegen/tests/specs/diff/removed-field.yaml"
+        ]),
+        Some(1)
+    );
+    // 2: it could not run.
+    assert_eq!(code(&["validate", "no-such-spec.yaml"]), Some(2));
+    assert_eq!(
+        code(&["diff", "no-such-spec.yaml", "spec/hss.yaml"]),
+        Some(2)
+    );
+    assert_eq!(
+        code(&["generate", "--check", "--spec", "no-such-spec.yaml"]),
+        Some(2)
+    );
+    // 0: all is well.
+    assert_eq!(code(&["validate"]), Some(0));
+
+    let output = xtask(&["docs-check", "no-such-page.txt"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("1 page(s) could not be checked"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the spec differs"), "{stderr}");
+}
