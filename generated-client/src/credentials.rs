@@ -131,8 +131,9 @@ impl Credentials {
 
     /// AK/SK credentials from the process environment: `HUAWEICLOUD_SDK_AK`
     /// and `HUAWEICLOUD_SDK_SK` (or `CLOUD_SDK_AK` and `CLOUD_SDK_SK` when
-    /// those are not set), plus `HUAWEICLOUD_SDK_SECURITY_TOKEN` when set.
-    /// A missing or empty variable is an error that names it.
+    /// neither of those is set), plus `HUAWEICLOUD_SDK_SECURITY_TOKEN` when
+    /// set. AK and SK are read as one pair, never one from each naming. A
+    /// missing or empty variable is an error that names it.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -140,8 +141,27 @@ impl Credentials {
     /// Like [`Credentials::from_env`], reading variables through `lookup`
     /// (which returns `None` for an unset variable).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let ak = required_with_fallback(&lookup, ENV_AK, ENV_AK_FALLBACK)?;
-        let sk = required_with_fallback(&lookup, ENV_SK, ENV_SK_FALLBACK)?;
+        let primary = lookup(ENV_AK).is_some() || lookup(ENV_SK).is_some();
+        let fallback = lookup(ENV_AK_FALLBACK).is_some() || lookup(ENV_SK_FALLBACK).is_some();
+        let (ak_name, sk_name, other) = if primary || !fallback {
+            (ENV_AK, ENV_SK, (ENV_AK_FALLBACK, ENV_SK_FALLBACK))
+        } else {
+            (ENV_AK_FALLBACK, ENV_SK_FALLBACK, (ENV_AK, ENV_SK))
+        };
+        let pair_note = |name: &str, other_name: &str| {
+            if lookup(other_name).is_some() {
+                format!(
+                    " ({other_name} is set, but AK and SK are read as a pair: set {name} too, or use only the {} names)",
+                    other_name.trim_end_matches("_AK").trim_end_matches("_SK")
+                )
+            } else if !primary && !fallback {
+                format!(" (nor {other_name})")
+            } else {
+                String::new()
+            }
+        };
+        let ak = required(&lookup, ak_name).map_err(|e| append(e, &pair_note(ak_name, other.0)))?;
+        let sk = required(&lookup, sk_name).map_err(|e| append(e, &pair_note(sk_name, other.1)))?;
         let token = match lookup(ENV_SECURITY_TOKEN) {
             None => None,
             Some(value) if value.is_empty() => return Err(empty_variable(ENV_SECURITY_TOKEN)),
@@ -187,19 +207,11 @@ pub(crate) fn required(
     }
 }
 
-fn required_with_fallback(
-    lookup: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    fallback: &str,
-) -> Result<String, Error> {
-    match (lookup(name), lookup(fallback)) {
-        (Some(value), _) if !value.is_empty() => Ok(value),
-        (Some(_), _) => Err(empty_variable(name)),
-        (None, Some(value)) if !value.is_empty() => Ok(value),
-        (None, Some(_)) => Err(empty_variable(fallback)),
-        (None, None) => Err(Error::Config(format!(
-            "environment variable {name} is not set (nor {fallback})"
-        ))),
+/// Adds `note` to a configuration error's message.
+fn append(error: Error, note: &str) -> Error {
+    match error {
+        Error::Config(message) => Error::Config(format!("{message}{note}")),
+        other => other,
     }
 }
 
@@ -267,10 +279,16 @@ mod tests {
                 .contains("HUAWEICLOUD_SDK_AK is set but empty"),
             "{e}"
         );
-        let e =
-            Credentials::from_lookup(lookup(&[(ENV_AK_FALLBACK, ""), (ENV_SK, "x")])).unwrap_err();
+        let e = Credentials::from_lookup(lookup(&[(ENV_AK_FALLBACK, ""), (ENV_SK_FALLBACK, "x")]))
+            .unwrap_err();
         assert!(
             e.to_string().contains("CLOUD_SDK_AK is set but empty"),
+            "{e}"
+        );
+        let e = Credentials::from_lookup(lookup(&[])).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("HUAWEICLOUD_SDK_AK is not set (nor CLOUD_SDK_AK)"),
             "{e}"
         );
         let e = Credentials::from_lookup(lookup(&[
@@ -282,6 +300,23 @@ mod tests {
         assert!(
             e.to_string()
                 .contains("HUAWEICLOUD_SDK_SECURITY_TOKEN is set but empty"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn ak_and_sk_come_from_one_naming() {
+        // An AK of one naming never pairs with an SK of the other.
+        let e = Credentials::from_lookup(lookup(&[(ENV_AK, "AK1"), (ENV_SK_FALLBACK, "SK2")]))
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("HUAWEICLOUD_SDK_SK is not set"), "{text}");
+        assert!(text.contains("CLOUD_SDK_SK is set"), "{text}");
+        assert!(!text.contains("SK2"), "{text}");
+        let e = Credentials::from_lookup(lookup(&[(ENV_AK_FALLBACK, "AK2"), (ENV_SK, "SK1")]))
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("HUAWEICLOUD_SDK_AK is not set"),
             "{e}"
         );
     }

@@ -28,7 +28,7 @@ use tracing::Instrument;
 use crate::credentials::Credentials;
 use crate::error::{ApiError, Error, is_retryable_status};
 use crate::generated::Client;
-use crate::retry::{RetryPolicy, retry_after};
+use crate::retry::RetryPolicy;
 use crate::signer::{SdkDate, SignableRequest, Signer, canonical_query, decode_query};
 use crate::validate::{spec_operation_id, validate_url};
 
@@ -271,9 +271,9 @@ impl Hooks {
                         return Ok(reqwest::Response::from(response));
                     }
                     if !last && is_retryable_status(status.as_u16()) {
-                        let wait = retry_after(response.headers(), SystemTime::now())
-                            .unwrap_or_else(|| policy.backoff(attempt));
-                        if fits(deadline, wait) {
+                        let wait =
+                            policy.wait_after(attempt, response.headers(), SystemTime::now());
+                        if let Some(wait) = wait.filter(|wait| fits(deadline, *wait)) {
                             tracing::warn!(parent: &span, status = status.as_u16(), request_id, latency_ms, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "retryable status; retrying");
                             tokio::time::sleep(wait).await;
                             continue;

@@ -14,6 +14,7 @@
 //! | `deadline` | 60 s for the whole call, all attempts and waits included |
 //! | `initial_backoff` | 200 ms |
 //! | `max_backoff` | 5 s |
+//! | `max_retry_after` | 60 s: a longer `Retry-After` ends the call |
 //! | connect timeout | 10 s ([`DEFAULT_CONNECT_TIMEOUT`]) |
 //! | read timeout | 30 s without a byte from the server ([`DEFAULT_READ_TIMEOUT`]) |
 //!
@@ -25,9 +26,12 @@
 //! The wait before retry `n` (1 for the first retry) is drawn at random
 //! between half and all of `initial_backoff * 2^(n-1)`, capped at
 //! `max_backoff`. A `Retry-After` header (seconds or an HTTP date) replaces
-//! that wait. When the wait would end after the deadline, the call stops
-//! and returns the last error instead of sleeping into the deadline; every
-//! attempt's own time limit is also cut to what is left of the deadline.
+//! that wait; when it asks for more than `max_retry_after`, the call stops
+//! and returns the answer, whose [`crate::ApiError::retry_after`] tells the
+//! caller when to come back. When the wait would end after the deadline,
+//! the call stops and returns the last error instead of sleeping into the
+//! deadline; every attempt's own time limit is also cut to what is left of
+//! the deadline.
 
 use std::time::{Duration, SystemTime};
 
@@ -49,6 +53,10 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// Longest backoff wait (a `Retry-After` value is not capped by it).
     pub max_backoff: Duration,
+    /// Longest `Retry-After` the call waits for; a longer one ends the call
+    /// with the answer that asked for it. Bounds the wait even without a
+    /// deadline.
+    pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -58,6 +66,7 @@ impl Default for RetryPolicy {
             deadline: Some(Duration::from_secs(60)),
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(60),
         }
     }
 }
@@ -88,6 +97,23 @@ impl RetryPolicy {
         self.initial_backoff = initial;
         self.max_backoff = max.max(initial);
         self
+    }
+
+    /// Sets the longest `Retry-After` the call waits for.
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// The wait before retry `retry` (1 for the first) after an answer with
+    /// these headers: its `Retry-After`, else the backoff. `None` when the
+    /// server asks for more than `max_retry_after`.
+    pub fn wait_after(&self, retry: u32, headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+        match retry_after(headers, now) {
+            Some(wait) if wait > self.max_retry_after => None,
+            Some(wait) => Some(wait),
+            None => Some(self.backoff(retry)),
+        }
     }
 
     /// The upper bound of the wait before retry `retry` (1 for the first).

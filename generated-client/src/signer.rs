@@ -163,7 +163,10 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 /// What the signer needs to know about a request.
-#[derive(Clone, Copy, Debug)]
+///
+/// `Debug` shows the values of `Authorization`, `X-Auth-Token` and
+/// `X-Security-Token` as `***`.
+#[derive(Clone, Copy)]
 pub struct SignableRequest<'a> {
     /// HTTP method, such as `GET`.
     pub method: &'a str,
@@ -176,6 +179,29 @@ pub struct SignableRequest<'a> {
     pub headers: &'a [(String, String)],
     /// The request body (empty for the HSS operations).
     pub body: &'a [u8],
+}
+
+/// Headers whose values are secrets.
+const SECRET_HEADERS: [&str; 3] = ["authorization", "x-auth-token", "x-security-token"];
+
+impl fmt::Debug for SignableRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
+                (name.as_str(), if secret { "***" } else { value.as_str() })
+            })
+            .collect();
+        f.debug_struct("SignableRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 /// The result of signing: the header value and every intermediate value.
@@ -498,6 +524,26 @@ mod tests {
         );
         let text = format!("{signature:?}");
         assert!(!text.contains("tok-secret"), "{text}");
+        let request = SignableRequest {
+            method: "GET",
+            path: "/",
+            query: &[],
+            headers: &[
+                ("X-Security-Token".into(), "tok-secret".into()),
+                (
+                    "authorization".into(),
+                    "SDK-HMAC-SHA256 Access=AK1, Signature=abc".into(),
+                ),
+                ("X-Auth-Token".into(), "iam-secret".into()),
+                ("Host".into(), "h".into()),
+            ],
+            body: b"",
+        };
+        let text = format!("{request:?}");
+        for secret in ["tok-secret", "Signature=abc", "iam-secret"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("\"Host\", \"h\""), "{text}");
         assert!(!text.contains(signature.signature()), "{text}");
     }
 }

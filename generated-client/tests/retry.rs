@@ -33,12 +33,51 @@ async fn retries_429_after_retry_after_then_succeeds() {
         .expect(1)
         .mount(&server)
         .await;
+    let started = std::time::Instant::now();
     let page = common::client(&server.uri())
         .list_cluster_events()
         .call()
         .await
         .unwrap();
     assert_eq!(page.total_num, Some(1));
+    // The test backoff is at most 5 ms: only the header explains a wait of
+    // a second.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was not waited for ({:?})",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_max_retry_after_ends_the_call_even_without_a_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "86400")
+                .set_body_json(json!({"error_code": "HSS.0503", "error_msg": "maintenance"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server.uri())
+        .retry_policy(
+            common::fast_retries(5)
+                .with_deadline(None)
+                .with_max_retry_after(Duration::from_secs(2)),
+        )
+        .build()
+        .unwrap();
+    let error = tokio::time::timeout(Duration::from_secs(10), client.list_cluster_events().call())
+        .await
+        .expect("the call does not wait a day")
+        .unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("expected an API error, got {error:?}")
+    };
+    assert_eq!(api.status, 503);
+    assert_eq!(api.retry_after, Some(Duration::from_secs(86_400)));
 }
 
 #[tokio::test]
