@@ -415,3 +415,83 @@ async fn event_logs_stream_with_their_filters() {
         hss_client::time::from_epoch_millis(1449)
     );
 }
+
+/// ListClusterEventLogs pages of `total` records; the page at `fail_at`
+/// answers 500 every time.
+struct LogTotal {
+    total: usize,
+    fail_at: Option<i64>,
+}
+
+impl Respond for LogTotal {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let offset = common::query_int(request, "offset").unwrap_or(0);
+        if Some(offset) == self.fail_at {
+            return ResponseTemplate::new(500).set_body_json(json!({"error_code": "HSS.500"}));
+        }
+        let offset = offset as usize;
+        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let items: Vec<_> = (offset..self.total.min(offset + limit))
+            .map(|i| json!({"event_name": format!("log-{i:04}"), "line_num": i}))
+            .collect();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"total_num": self.total, "data_list": items}))
+    }
+}
+
+#[tokio::test]
+async fn event_logs_zero_one_full_ragged_and_a_failing_middle_page() {
+    let names = |range: std::ops::Range<usize>| -> Vec<String> {
+        range.map(|i| format!("log-{i:04}")).collect()
+    };
+    for (total, fail_at, requests) in [
+        (0, None, 1),
+        (1, None, 1),
+        (30, None, 3),
+        (31, None, 4),
+        (45, Some(20), 3),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(LogTotal { total, fail_at })
+            .mount(&server)
+            .await;
+        let client = common::builder(&server.uri())
+            .retry_policy(common::fast_retries(2))
+            .build()
+            .unwrap();
+        let results: Vec<_> = client
+            .list_cluster_event_logs()
+            .cluster_id("c-1")
+            .start_time(1_i64)
+            .end_time(2_i64)
+            .stream_with(PageOptions {
+                page_size: Some(10),
+                ..PageOptions::default()
+            })
+            .collect()
+            .await;
+        let received: Vec<String> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|l| l.event_name.clone().unwrap())
+            .collect();
+        let sent = server.received_requests().await.unwrap();
+        match fail_at {
+            None => {
+                assert!(results.iter().all(Result::is_ok), "total {total}");
+                assert_eq!(received, names(0..total), "total {total}");
+                assert_eq!(sent.len(), requests, "total {total}");
+            }
+            Some(offset) => {
+                let offset = offset as usize;
+                assert_eq!(received, names(0..offset));
+                assert_eq!(results.len(), offset + 1, "one error after the items");
+                let error = results[offset].as_ref().unwrap_err();
+                assert_eq!(error.status(), Some(500), "{error}");
+                // Two pages, then the failing one twice (two attempts).
+                assert_eq!(sent.len(), 4);
+            }
+        }
+    }
+}
