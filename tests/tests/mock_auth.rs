@@ -146,6 +146,33 @@ async fn a_project_header_that_differs_from_the_path_is_forbidden() {
 }
 
 #[tokio::test]
+async fn a_token_with_another_project_header_is_forbidden_too() {
+    let mock = mock().await;
+    let url = format!("{}{}?offset=0&limit=10", mock.base_url(), path("p"));
+    for (project, expected) in [("p", 200), ("another-project", 403)] {
+        let response = reqwest::Client::new()
+            .get(&url)
+            .header("X-Auth-Token", TOKEN)
+            .header("X-Project-Id", project)
+            .send()
+            .await
+            .expect("answered");
+        let status = response.status().as_u16();
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body: Value = response.json().await.expect("JSON");
+        if expected == 200 {
+            assert_eq!(status, 200, "{body}");
+        } else {
+            assert_rejected(status, id, &body, 403, "does not match the project");
+        }
+    }
+}
+
+#[tokio::test]
 async fn tokens_are_checked() {
     let mock = mock().await;
     let url = format!("{}{}?offset=0&limit=10", mock.base_url(), path("p"));

@@ -198,3 +198,47 @@ async fn cluster_event_logs_honour_the_time_window_filters_and_paging() {
     let after: ListClusterEventLogsResponse = serde_json::from_value(after).expect("decodes");
     assert_eq!(after.data_list, page.data_list[5..8]);
 }
+
+#[tokio::test]
+async fn a_log_page_holds_at_most_max_log_page_records() {
+    use hss_tests::mock::handlers::MAX_LOG_PAGE;
+    let mock = start(MockConfig {
+        events: 5_000,
+        clusters: 1,
+        credentials: Credentials::new().with_token(TOKEN),
+        ..MockConfig::default()
+    })
+    .await
+    .expect("mock starts");
+    let cluster = mock.dataset().clusters()[0].id.clone();
+    let query = format!(
+        "cluster_id={cluster}&start_time=0&end_time={}&offset=0&limit={}",
+        i64::MAX,
+        i32::MAX
+    );
+    let (status, body) = get(&mock, "container/kubernetes/cluster/events", &query).await;
+    assert_eq!(status, 200, "{body}");
+    let page: ListClusterEventLogsResponse = serde_json::from_value(body).expect("decodes");
+    assert_eq!(page.total_num, Some(5_000));
+    assert_eq!(page.data_list.len() as u64, MAX_LOG_PAGE);
+}
+
+#[tokio::test]
+async fn the_number_of_clusters_is_bounded() {
+    use hss_tests::mock::MAX_CLUSTERS;
+    for clusters in [0, MAX_CLUSTERS + 1] {
+        let error = start(MockConfig {
+            clusters,
+            ..MockConfig::default()
+        })
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("clusters must be from 1 to 10000"),
+            "{error}"
+        );
+    }
+}

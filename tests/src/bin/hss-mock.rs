@@ -38,7 +38,7 @@ struct Args {
     /// Seed of the synthetic data: the same seed gives the same records.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Number of clusters the records are spread over.
+    /// Number of clusters the records are spread over (1 to 10000).
     #[arg(long, default_value_t = 8)]
     clusters: usize,
     /// Project id written into the records.

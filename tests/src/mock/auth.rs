@@ -155,7 +155,7 @@ pub fn check(
         }
     }
     let Some(authorization) = authorization else {
-        return Ok(());
+        return project_matches(request, headers);
     };
     let authorization = authorization
         .to_str()
@@ -211,6 +211,12 @@ pub fn check(
             "the signature does not match the request; check the secret key and the signed headers",
         ));
     }
+    project_matches(request, headers)
+}
+
+/// An `X-Project-Id` header, when sent, must name the project of the path:
+/// credentials of one project do not reach another's data.
+fn project_matches(request: &RequestParts<'_>, headers: &HeaderMap) -> Result<(), ApiError> {
     if let (Some(path_project), Some(header_project)) = (
         request.project_id,
         headers.get("x-project-id").and_then(|v| v.to_str().ok()),

@@ -219,6 +219,12 @@ impl LogFilters<'_> {
     }
 }
 
+/// The most records one ListClusterEventLogs page holds. The operation
+/// documents no maximum `limit`; like a real service, the mock caps its
+/// pages (a larger `limit` gets this many records), so that one request
+/// cannot make it build a page of millions.
+pub const MAX_LOG_PAGE: u64 = 1000;
+
 /// `GET /v5/{project_id}/container/kubernetes/cluster/events`.
 pub async fn list_cluster_event_logs(
     State(shared): State<Arc<Shared>>,
@@ -278,7 +284,7 @@ pub async fn list_cluster_event_logs(
     if !enterprise_project_matches(eps) || limit <= 0 {
         return Ok(empty());
     }
-    let limit = limit as u64;
+    let limit = (limit as u64).min(MAX_LOG_PAGE);
     let window = data.log_window(start, end);
     // line_num is index + 1, so the cursor moves the window's start.
     let first = window.start.max(after_line);

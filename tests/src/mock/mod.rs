@@ -129,6 +129,10 @@ pub struct Shared {
     instance: u64,
 }
 
+/// The most clusters the mock spreads its records over (each is kept in
+/// memory, with its id and name).
+pub const MAX_CLUSTERS: usize = 10_000;
+
 /// The router of both operations with all checks, without a listener.
 pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
     config.faults.validate().map_err(MockError::Config)?;
@@ -139,8 +143,11 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             config.events
         )));
     }
-    if config.clusters == 0 {
-        return Err(MockError::Config("clusters must be at least 1".into()));
+    if config.clusters == 0 || config.clusters > MAX_CLUSTERS {
+        return Err(MockError::Config(format!(
+            "clusters must be from 1 to {MAX_CLUSTERS}, got {}",
+            config.clusters
+        )));
     }
     let instance = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
