@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Conformance: runs schemathesis (pinned, from PyPI, in a venv under
-# target/) against hss-mock with spec/hss.yaml and fails on any failure.
+# Conformance: runs schemathesis (from PyPI, every package pinned with its
+# hashes in scripts/schemathesis-requirements.txt, in a venv under target/)
+# against hss-mock with spec/hss.yaml and fails on any failure.
 #
 #   bash scripts/schemathesis.sh            # or: cargo xtask conformance
 #
@@ -10,7 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SCHEMATHESIS_VERSION=4.32.5
+REQUIREMENTS=scripts/schemathesis-requirements.txt
+SCHEMATHESIS_VERSION=$(sed -n 's/^schemathesis==\([^ ]*\).*/\1/p' "$REQUIREMENTS")
+[ -n "$SCHEMATHESIS_VERSION" ] || { echo "error: $REQUIREMENTS pins no schemathesis" >&2; exit 1; }
 VENV=target/venvs/schemathesis
 TOKEN=conformance-token
 OUT=target/conformance
@@ -19,7 +22,9 @@ mkdir -p "$OUT"
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
     echo "==> installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    # Every package pinned with its hashes, from the lockfile beside this script.
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        --require-hashes -r "$REQUIREMENTS"
 fi
 
 echo "==> building hss-mock"

@@ -227,13 +227,14 @@ async fn a_log_page_holds_at_most_max_log_page_records() {
 async fn the_number_of_clusters_is_bounded() {
     use hss_tests::mock::MAX_CLUSTERS;
     for clusters in [0, MAX_CLUSTERS + 1] {
-        let error = start(MockConfig {
+        let Err(error) = start(MockConfig {
             clusters,
             ..MockConfig::default()
         })
         .await
-        .err()
-        .expect("refused");
+        else {
+            panic!("{clusters} clusters must be refused");
+        };
         assert!(
             error
                 .to_string()
