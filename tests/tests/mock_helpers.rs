@@ -92,3 +92,63 @@ async fn a_stubbed_error_reaches_the_client_as_the_typed_error_body() {
         other => panic!("expected the typed 400, got {other:?}"),
     }
 }
+
+/// The same stubs serve the production client: it signs with AK/SK, fills
+/// in the project id from its configuration and pages with a stream.
+#[tokio::test]
+async fn the_stubs_serve_hss_client_streams_and_errors() {
+    use futures::TryStreamExt;
+    use hss_client::prelude::*;
+
+    let server = httpmock::MockServer::start_async().await;
+    let expected = page();
+    let stub = server.list_cluster_events(|when, then| {
+        when.project_id(&"p1".to_string())
+            .offset(0)
+            .limit(200)
+            .cluster_id("c1")
+            .into_inner()
+            .header_exists("authorization")
+            .header("x-project-id", "p1");
+        then.ok(&expected);
+    });
+    let client = HssClient::builder()
+        .endpoint(Endpoint::parse(&server.base_url()).expect("endpoint"))
+        .project_id("p1")
+        .credentials(Credentials::ak_sk("AKSTUB", "sk-stub").expect("credentials"))
+        .build()
+        .expect("client");
+    let events: Vec<_> = client
+        .list_cluster_events()
+        .cluster_id("c1")
+        .stream()
+        .try_collect()
+        .await
+        .expect("the stub answers");
+    assert_eq!(events, expected.data_list);
+    stub.assert_async().await;
+
+    let error: ErrorResponse = serde_json::from_value(json!({
+        "error_code": "HSS.0403",
+        "error_msg": "no permission for this enterprise project",
+    }))
+    .expect("error decodes");
+    server.list_cluster_events(|when, then| {
+        when.enterprise_project_id(&"7".to_string());
+        then.forbidden(&error);
+    });
+    let failure = client
+        .list_cluster_events()
+        .enterprise_project_id("7")
+        .call()
+        .await
+        .expect_err("the stub answers 403");
+    match failure {
+        Error::Api(api) => {
+            assert_eq!(api.status, 403);
+            assert_eq!(api.error_code.as_deref(), Some("HSS.0403"));
+            assert_eq!(api.attempt, 1, "a 403 is not retried");
+        }
+        other => panic!("expected the API error, got {other:?}"),
+    }
+}
