@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use hss_codegen::SpecSource;
-use hss_codegen::diff::{Change, Severity, diff};
+use hss_codegen::diff::{Change, Report, Severity, diff};
 
 fn load(name: &str) -> SpecSource {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,6 +20,15 @@ fn parse(name: &str, text: &str) -> SpecSource {
 fn base_text() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/diff/base.yaml");
     std::fs::read_to_string(path).expect("base.yaml")
+}
+
+/// The severity and rule of every change, in report order.
+fn rules(report: &Report) -> Vec<(Severity, &'static str)> {
+    report
+        .changes
+        .iter()
+        .map(|c| (c.severity, c.rule))
+        .collect()
 }
 
 /// The only change from base.yaml to `name`.
@@ -83,14 +92,9 @@ fn a_removed_response_field_is_breaking() {
 #[test]
 fn a_type_change_is_breaking() {
     let report = diff(&load("base.yaml"), &load("type-change.yaml"));
-    let rules: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| (c.severity, c.rule))
-        .collect();
     // The type and the format both changed.
     assert_eq!(
-        rules,
+        rules(&report),
         vec![
             (Severity::Breaking, "type-changed"),
             (Severity::Breaking, "type-changed")
@@ -131,23 +135,24 @@ fn operations_renamed_moved_removed_and_added() {
     let base = base_text();
     let renamed = base.replace("operationId: ListThings", "operationId: ListAllThings");
     let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &renamed));
-    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
-    assert_eq!(rules, vec!["operation-renamed"], "{report}");
+    assert_eq!(
+        rules(&report),
+        vec![(Severity::Breaking, "operation-renamed")],
+        "{report}"
+    );
 
     let moved = base.replace("/v1/things:", "/v2/things:");
     let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &moved));
-    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
-    assert_eq!(rules, vec!["operation-moved"], "{report}");
+    assert_eq!(
+        rules(&report),
+        vec![(Severity::Breaking, "operation-moved")],
+        "{report}"
+    );
 
     let both = moved.replace("operationId: ListThings", "operationId: ListAllThings");
     let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &both));
-    let rules: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| (c.severity, c.rule))
-        .collect();
     assert_eq!(
-        rules,
+        rules(&report),
         vec![
             (Severity::Breaking, "operation-removed"),
             (Severity::Compatible, "operation-added")
@@ -162,13 +167,8 @@ fn enum_values_on_responses_and_requests() {
     // A value added to an open response enum: compatible.
     let added = base.replace("[active, retired]", "[active, retired, lost]");
     let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &added));
-    let rules: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| (c.severity, c.rule))
-        .collect();
     assert_eq!(
-        rules,
+        rules(&report),
         vec![(Severity::Compatible, "enum-widened")],
         "{report}"
     );
@@ -176,13 +176,8 @@ fn enum_values_on_responses_and_requests() {
     // A value removed: its Rust variant goes away.
     let removed = base.replace("[active, retired]", "[active]");
     let report = diff(&parse("old.yaml", &base), &parse("new.yaml", &removed));
-    let rules: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| (c.severity, c.rule))
-        .collect();
     assert_eq!(
-        rules,
+        rules(&report),
         vec![(Severity::Breaking, "enum-narrowed")],
         "{report}"
     );
@@ -197,13 +192,8 @@ fn enum_values_on_responses_and_requests() {
         &parse("old.yaml", &closed),
         &parse("new.yaml", &closed_more),
     );
-    let rules: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| (c.severity, c.rule))
-        .collect();
     assert_eq!(
-        rules,
+        rules(&report),
         vec![(Severity::Breaking, "enum-widened")],
         "{report}"
     );
@@ -236,8 +226,14 @@ fn a_shared_component_is_reported_once() {
     );
     assert_ne!(old, new);
     let report = diff(&parse("old.yaml", &old), &parse("new.yaml", &new));
-    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
-    assert_eq!(rules, vec!["type-changed", "type-changed"], "{report}");
+    assert_eq!(
+        rules(&report),
+        vec![
+            (Severity::Breaking, "type-changed"),
+            (Severity::Breaking, "type-changed")
+        ],
+        "{report}"
+    );
 }
 
 #[test]
@@ -255,14 +251,9 @@ fn a_component_used_by_a_request_and_a_response_is_judged_for_both() {
         &parse("old.yaml", &closed),
         &parse("new.yaml", &closed_more),
     );
-    let rules: Vec<_> = report
-        .changes
-        .iter()
-        .map(|c| (c.severity, c.rule))
-        .collect();
     // A new value is fine to send, but old clients cannot decode it.
     assert_eq!(
-        rules,
+        rules(&report),
         vec![
             (Severity::Breaking, "enum-widened"),
             (Severity::Compatible, "enum-widened"),
@@ -305,19 +296,14 @@ fn a_change_to_a_shared_parameter_points_at_its_component() {
 fn request_bodies_are_compared_as_what_the_client_sends() {
     let post = "    post:\n      operationId: CreateThing\n      summary: Create a thing\n      requestBody:\n        required: false\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/NewThing'\n      responses:\n        '200':\n          description: Created.\ncomponents:\n  schemas:\n    NewThing:\n      type: object\n      description: A thing to create.\n      properties:\n        name:\n          type: string\n          description: Its name.\n          maxLength: 64\n        size:\n          type: integer\n          format: int32\n          description: Its size.\n";
     let old = base_text().replacen("components:\n  schemas:\n", post, 1);
-    let rules = |new: &str| -> Vec<(Severity, &'static str)> {
+    let changes = |new: &str| -> Vec<(Severity, &'static str)> {
         assert_ne!(old, new, "the case must change the spec");
-        let report = diff(&parse("old.yaml", &old), &parse("new.yaml", new));
-        report
-            .changes
-            .iter()
-            .map(|c| (c.severity, c.rule))
-            .collect()
+        rules(&diff(&parse("old.yaml", &old), &parse("new.yaml", new)))
     };
-    let nothing = rules(&old.replacen("Create a thing", "Create one thing", 1));
+    let nothing = changes(&old.replacen("Create a thing", "Create one thing", 1));
     assert_eq!(nothing, vec![]);
     assert_eq!(
-        rules(&old.replacen(
+        changes(&old.replacen(
             "required: false\n        content",
             "required: true\n        content",
             1
@@ -325,7 +311,7 @@ fn request_bodies_are_compared_as_what_the_client_sends() {
         vec![(Severity::Breaking, "request-body-made-required")]
     );
     assert_eq!(
-        rules(&old.replacen(
+        changes(&old.replacen(
             "      description: A thing to create.\n",
             "      description: A thing to create.\n      required: [size]\n",
             1
@@ -333,15 +319,15 @@ fn request_bodies_are_compared_as_what_the_client_sends() {
         vec![(Severity::Breaking, "field-made-required")]
     );
     assert_eq!(
-        rules(&old.replacen("maxLength: 64", "maxLength: 32", 1)),
+        changes(&old.replacen("maxLength: 64", "maxLength: 32", 1)),
         vec![(Severity::Breaking, "range-narrowed")]
     );
     assert_eq!(
-        rules(&old.replacen("maxLength: 64", "maxLength: 128", 1)),
+        changes(&old.replacen("maxLength: 64", "maxLength: 128", 1)),
         vec![(Severity::Compatible, "range-widened")]
     );
     assert_eq!(
-        rules(&old.replacen(
+        changes(&old.replacen(
             "        content:\n          application/json:",
             "        content:\n          application/x-www-form-urlencoded:",
             1

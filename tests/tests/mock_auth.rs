@@ -41,7 +41,11 @@ async fn send(signed: &SignedGet) -> (u16, Option<String>, Value) {
             request = request.header(name, value);
         }
     }
-    let response = request.send().await.expect("answered");
+    answer(request.send().await.expect("answered")).await
+}
+
+/// The status, `X-Request-Id` and JSON body of an answer.
+async fn answer(response: reqwest::Response) -> (u16, Option<String>, Value) {
     let status = response.status().as_u16();
     let id = response
         .headers()
@@ -157,13 +161,7 @@ async fn a_token_with_another_project_header_is_forbidden_too() {
             .send()
             .await
             .expect("answered");
-        let status = response.status().as_u16();
-        let id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body: Value = response.json().await.expect("JSON");
+        let (status, id, body) = answer(response).await;
         if expected == 200 {
             assert_eq!(status, 200, "{body}");
         } else {
