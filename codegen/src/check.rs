@@ -61,6 +61,36 @@ pub fn operations(doc: &Value) -> Vec<OperationRef<'_>> {
     out
 }
 
+/// Where following a chain of local `$ref`s ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Followed<'a> {
+    /// At an object that is no `$ref`, with its JSON pointer.
+    Reached(String, &'a Value),
+    /// At a `$ref` that points at nothing, or is not local (`#/...`).
+    Dangling,
+    /// Back at a `$ref` already followed (`A: {$ref: B}`, `B: {$ref: A}`).
+    Loop,
+}
+
+/// Follows `value`, found at `pointer`, through local `$ref`s.
+pub fn follow<'a>(doc: &'a Value, value: &'a Value, pointer: &str) -> Followed<'a> {
+    let mut seen = BTreeSet::new();
+    let mut current = (pointer.to_string(), value);
+    while let Some(reference) = current.1.get("$ref").and_then(Value::as_str) {
+        if !seen.insert(reference) {
+            return Followed::Loop;
+        }
+        match reference
+            .strip_prefix('#')
+            .and_then(|p| doc.pointer(p).map(|t| (p, t)))
+        {
+            Some((target, next)) => current = (target.to_string(), next),
+            None => return Followed::Dangling,
+        }
+    }
+    Followed::Reached(current.0, current.1)
+}
+
 /// Follows `value` through local `$ref`s to the object it stands for.
 /// Returns `None` on a reference that does not resolve (or loops).
 pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> Option<&'a Value> {
@@ -75,17 +105,10 @@ pub fn resolve_at<'a>(
     value: &'a Value,
     pointer: &str,
 ) -> Option<(String, &'a Value)> {
-    let mut current = (pointer.to_string(), value);
-    for _ in 0..32 {
-        match current.1.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let target = reference.strip_prefix('#')?;
-                current = (target.to_string(), doc.pointer(target)?);
-            }
-            None => return Some(current),
-        }
+    match follow(doc, value, pointer) {
+        Followed::Reached(at, target) => Some((at, target)),
+        Followed::Dangling | Followed::Loop => None,
     }
-    None
 }
 
 /// Runs every generation check and returns what failed.
@@ -115,24 +138,6 @@ fn openapi_version(source: &SpecSource, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Whether following `value`'s chain of `$ref`s comes back to a `$ref` it
-/// has already followed (`A: {$ref: B}`, `B: {$ref: A}`). A link that points
-/// at nothing ends the chain; that link is reported on its own.
-fn ref_loops(doc: &Value, value: &Value) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut current = value;
-    while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
-        if !seen.insert(reference) {
-            return true;
-        }
-        match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-            Some(next) => current = next,
-            None => return false,
-        }
-    }
-    false
-}
-
 /// Every `$ref` must point at something in this document. Example payloads
 /// are data, not schema, and are not searched.
 fn references(source: &SpecSource, value: &Value, pointer: String, findings: &mut Vec<Finding>) {
@@ -148,7 +153,7 @@ fn references(source: &SpecSource, value: &Value, pointer: String, findings: &mu
                     .and_then(|r| r.strip_prefix('#'))
                     .map(|p| source.value.pointer(p).is_some());
                 match target {
-                    Some(true) if ref_loops(&source.value, value) => {
+                    Some(true) if follow(&source.value, value, &pointer) == Followed::Loop => {
                         findings.push(source.finding(
                             "ref-resolves",
                             &format!("{pointer}/$ref"),
