@@ -100,27 +100,33 @@ fn stage(path: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     temp.write_all(contents.as_bytes())
         .and_then(|()| temp.as_file().sync_all())
-        .and_then(|()| permissions_for(path, temp.path()))
-        .and_then(|permissions| std::fs::set_permissions(temp.path(), permissions))
+        .and_then(|()| match permissions_for(path) {
+            Some(permissions) => std::fs::set_permissions(temp.path(), permissions),
+            None => Ok(()),
+        })
         .with_context(|| format!("cannot write {}", temp.path().display()))?;
     Ok(temp)
 }
 
 /// The permissions the file at `path` has now, or those of a new ordinary
-/// file: the temporary file would otherwise carry its private 0600 mode on
-/// Unix.
-fn permissions_for(path: &Path, temp: &Path) -> std::io::Result<std::fs::Permissions> {
-    if let Ok(metadata) = std::fs::metadata(path) {
-        return Ok(metadata.permissions());
+/// file; `None` keeps the temporary file's own.
+fn permissions_for(path: &Path) -> Option<std::fs::Permissions> {
+    match std::fs::metadata(path) {
+        Ok(metadata) => Some(metadata.permissions()),
+        Err(_) => new_file_permissions(),
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = temp;
-        Ok(std::fs::Permissions::from_mode(0o644))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::metadata(temp).map(|m| m.permissions())
-    }
+}
+
+/// On Unix a temporary file is private (0600); a generated file is an
+/// ordinary one (0644).
+#[cfg(unix)]
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+/// Elsewhere a temporary file already has ordinary permissions.
+#[cfg(not(unix))]
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    None
 }
