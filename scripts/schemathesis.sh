@@ -28,7 +28,7 @@ if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
 fi
 
 echo "==> building hss-mock"
-cargo build --quiet --locked -p hss-tests --bin hss-mock
+cargo build --quiet --locked -p hss-mock
 MOCK=target/debug/hss-mock
 
 "$MOCK" --port 0 --events 10000 --token "$TOKEN" >"$OUT/mock.log" 2>&1 &

@@ -8,6 +8,7 @@
 //!
 //! [httpmock]: https://docs.rs/httpmock
 
+use crate::extensions::Extensions;
 use crate::{Error, SpecSource, contain_panics, prepare, settings};
 
 /// Path the helpers import the client's items from: they are a module of
@@ -66,8 +67,17 @@ const MODULE_DOCS: &str = r#"//! Typed [httpmock](https://docs.rs/httpmock) help
 /// the output depends on the spec's content only.
 pub fn generate_httpmock(source: &SpecSource, spec_label: &str) -> Result<String, Error> {
     let extensions = prepare(source)?;
+    generate_prepared(source, &extensions, spec_label)
+}
+
+/// [`generate_httpmock`] for a spec that [`prepare`] has already accepted.
+pub(crate) fn generate_prepared(
+    source: &SpecSource,
+    extensions: &Extensions,
+    spec_label: &str,
+) -> Result<String, Error> {
     let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(source, &extensions);
+    let settings = settings::progenitor_settings(source, extensions);
     let tokens = contain_panics(|| {
         let mut generator = progenitor::Generator::new(&settings);
         generator.httpmock(&openapi, CRATE_PATH)

@@ -14,6 +14,8 @@ pub mod docs;
 pub mod error;
 pub mod extensions;
 pub mod httpmock;
+pub mod operations;
+pub mod patches;
 pub mod positions;
 pub mod settings;
 pub mod source;
@@ -26,15 +28,62 @@ pub use source::SpecSource;
 
 use extensions::Extensions;
 
-/// Generates the client module from `source`.
+/// Everything `cargo xtask generate` writes, generated from one spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The client module (`generated.rs`): types and request builders.
+    pub client: String,
+    /// The httpmock helpers (`mock.rs`).
+    pub mock: String,
+    /// The operations module (`operations.rs`): the spec's facts as data,
+    /// `.call()`/`.stream()` for every builder, the `HssClient` presets.
+    pub operations: String,
+    /// The README's section on the operations (between its markers).
+    pub readme_section: String,
+}
+
+/// Generates every output from `source`.
 ///
-/// `spec_label` names the spec in the file header (for example
+/// `spec_label` names the spec in each file header (for example
 /// `spec/hss.yaml`); it does not affect anything else, so the output depends
 /// on the spec's content only.
+pub fn generate(source: &SpecSource, spec_label: &str) -> Result<Generated, Error> {
+    let extensions = prepare(source)?;
+    let models = operations::collect(source).map_err(Error::Invalid)?;
+    let file = client_file(source, &extensions)?;
+    let operations = operations_module(source, &models, &file, spec_label)?;
+    Ok(Generated {
+        client: format!("{}{}", header(spec_label), prettyplease::unparse(&file)),
+        mock: httpmock::generate_prepared(source, &extensions, spec_label)?,
+        operations,
+        readme_section: operations::readme::section(&models),
+    })
+}
+
+/// Generates the client module from `source` (see [`generate`]).
 pub fn generate_client(source: &SpecSource, spec_label: &str) -> Result<String, Error> {
     let extensions = prepare(source)?;
+    let file = client_file(source, &extensions)?;
+    Ok(format!(
+        "{}{}",
+        header(spec_label),
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// Generates the operations module from `source` (see [`generate`]).
+pub fn generate_operations(source: &SpecSource, spec_label: &str) -> Result<String, Error> {
+    let extensions = prepare(source)?;
+    let models = operations::collect(source).map_err(Error::Invalid)?;
+    let file = client_file(source, &extensions)?;
+    operations_module(source, &models, &file, spec_label)
+}
+
+/// progenitor's client for `source`, with the extensions and patches
+/// applied.
+fn client_file(source: &SpecSource, extensions: &Extensions) -> Result<syn::File, Error> {
     let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(source, &extensions);
+    let settings = settings::progenitor_settings(source, extensions);
     let tokens = contain_panics(|| {
         let mut generator = progenitor::Generator::new(&settings);
         generator.generate_tokens(&openapi)
@@ -48,16 +97,45 @@ pub fn generate_client(source: &SpecSource, spec_label: &str) -> Result<String, 
         file: source.file.clone(),
         message: e.to_string(),
     })?;
-    extensions.apply(&mut file).map_err(|e| Error::Format {
+    patches::apply(&mut file)
+        .and_then(|()| extensions.apply(&mut file))
+        .map_err(|e| Error::Format {
+            file: source.file.clone(),
+            message: e.to_string(),
+        })?;
+    Ok(file)
+}
+
+/// The operations module's source.
+fn operations_module(
+    source: &SpecSource,
+    models: &[operations::OperationModel],
+    client: &syn::File,
+    spec_label: &str,
+) -> Result<String, Error> {
+    let builders = operations::emit::builder_fields(client);
+    let tokens = operations::emit::module(models, &builders).map_err(|message| Error::Generator {
+        file: source.file.clone(),
+        message,
+    })?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
         file: source.file.clone(),
         message: e.to_string(),
     })?;
     Ok(format!(
-        "{}{}",
+        "{}{}{}",
         header(spec_label),
+        OPERATIONS_DOCS,
         prettyplease::unparse(&file)
     ))
 }
+
+/// The module documentation at the top of the operations module.
+const OPERATIONS_DOCS: &str = "//! The operations of the spec: [`Operation`] with every fact the spec\n\
+//! states about each (method, path, parameters with their bounds and\n\
+//! defaults, pagination, time window, response shape), the impls that give\n\
+//! each request builder `.call()`, `.stream()` and `.stream_with()`, and the\n\
+//! `HssClient` presets, one per operation.\n\n";
 
 /// Runs the whole validator ([`validate::validate`]) and reads the
 /// extensions. A spec with any finding is refused, so a broken spec never

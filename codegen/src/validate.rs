@@ -36,6 +36,9 @@ pub fn validate(source: &SpecSource) -> Vec<Finding> {
     if let Err(more) = Extensions::collect(source) {
         findings.extend(more);
     }
+    if let Err(more) = crate::operations::collect(source) {
+        findings.extend(more);
+    }
     rules::local(source, &mut findings);
     let refs_resolve = !findings.iter().any(|f| f.rule == "ref-resolves");
     if refs_resolve {

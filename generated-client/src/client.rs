@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::builder::{ListClusterEventLogs, ListClusterEvents};
 use crate::credentials::{Credentials, ENV_PROJECT_ID, required};
 use crate::error::Error;
 use crate::generated::Client;
@@ -15,13 +14,11 @@ use crate::retry::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, RetryPolicy};
 /// (The official SDKs take the region in code; this name is this crate's.)
 pub const ENV_REGION: &str = "HUAWEICLOUD_SDK_REGION";
 
-/// Default `limit` of the builders [`HssClient`] returns: the documented
-/// default of both operations.
-pub const DEFAULT_LIMIT: i32 = 10;
-
 /// An HSS client. Calls never ask for the project id or credentials again:
-/// the builders it returns have the project id, `offset` 0 and `limit` 10
-/// filled in, and the hooks sign every attempt.
+/// it has one method per operation of the spec (generated, in
+/// [`crate::operations`]), named as the generated client's, that returns the
+/// request builder with the project id and the spec's defaults filled in,
+/// and the hooks sign every attempt.
 ///
 /// ```no_run
 /// use hss_client::prelude::*;
@@ -73,27 +70,6 @@ impl HssClient {
             .project_id(project_id)
             .credentials(credentials)
             .build()
-    }
-
-    /// ListClusterEvents with the project id, `offset` 0 and `limit` 10 set.
-    /// Every query parameter of the spec is a builder method; finish with
-    /// `.call()` or `.stream()` from [`crate::prelude`].
-    pub fn list_cluster_events(&self) -> ListClusterEvents<'_> {
-        self.client
-            .list_cluster_events()
-            .project_id(self.project_id.as_str())
-            .offset(0)
-            .limit(DEFAULT_LIMIT)
-    }
-
-    /// ListClusterEventLogs with the project id, `offset` 0 and `limit` 10
-    /// set. `cluster_id`, `start_time` and `end_time` are still required.
-    pub fn list_cluster_event_logs(&self) -> ListClusterEventLogs<'_> {
-        self.client
-            .list_cluster_event_logs()
-            .project_id(self.project_id.as_str())
-            .offset(0)
-            .limit(DEFAULT_LIMIT)
     }
 
     /// The generated client underneath.
@@ -165,7 +141,8 @@ impl HssClientBuilder {
         self
     }
 
-    /// The project id (1 to 256 characters).
+    /// The project id (checked against the spec's `project_id` path
+    /// parameter).
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
@@ -215,11 +192,13 @@ impl HssClientBuilder {
         let project_id = self
             .project_id
             .ok_or_else(|| Error::Config("no project id: set project_id".into()))?;
-        let length = project_id.chars().count();
-        if !(1..=256).contains(&length) {
-            return Err(Error::Config(format!(
-                "project id must be 1 to 256 characters, got {length}"
-            )));
+        if let Some(parameter) = crate::spec::project_id_parameter() {
+            crate::validate::check_value(parameter, &project_id).map_err(|allowed| {
+                Error::Config(format!(
+                    "the project id must be {allowed}, got {} characters",
+                    project_id.chars().count()
+                ))
+            })?;
         }
         crate::credentials::header_safe(&project_id, "the project id")?;
         let credentials = self

@@ -68,6 +68,7 @@ impl fmt::Display for Secret {
 
 /// How requests are authenticated.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credentials {
     /// AK/SK signing (SDK-HMAC-SHA256). With a security token these are
     /// temporary credentials, and the token is sent as `X-Security-Token`.

@@ -27,7 +27,7 @@ pub enum Error {
     /// (connection refused or reset, TLS failure, body cut short).
     #[error("{operation}: attempt {attempt}: transport error: {source}")]
     Transport {
-        /// Operation id, such as `ListClusterEvents`.
+        /// The operation's operationId.
         operation: String,
         /// The attempt that failed last (1 for the first).
         attempt: u32,
@@ -153,7 +153,7 @@ impl Error {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
-    /// Operation id, such as `ListClusterEvents`.
+    /// The operation's operationId.
     pub operation: String,
     /// The attempt whose response this is (1 for the first).
     pub attempt: u32,
@@ -272,7 +272,7 @@ mod tests {
         headers.insert("x-request-id", "req-1".parse().unwrap());
         headers.insert("retry-after", "12".parse().unwrap());
         ApiError::from_response(
-            "ListClusterEvents",
+            "SomeOperation",
             2,
             StatusCode::FORBIDDEN,
             &headers,
@@ -304,7 +304,7 @@ mod tests {
         );
         let text = c.to_string();
         assert!(
-            text.contains("ListClusterEvents") && text.contains("attempt 2"),
+            text.contains("SomeOperation") && text.contains("attempt 2"),
             "{text}"
         );
         assert!(text.contains("403") && text.contains("req-1"), "{text}");

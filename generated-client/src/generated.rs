@@ -229,7 +229,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListClusterEventLogsResponse {
         ///The records of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub data_list: ::std::vec::Vec<ClusterEventLogResponseInfo>,
         ///Number of records that match the query.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -246,7 +246,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListClusterEventsResponse {
         ///The events of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(default)]
         pub data_list: ::std::vec::Vec<ClusterEventResponseInfo>,
         ///Time of the last update, in milliseconds since the Unix epoch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2003,10 +2003,10 @@ Arguments:
 - `enterprise_project_id`: Enterprise project to query. "0" is the default enterprise project and "all_granted_eps" means every enterprise project the caller may see. Only meaningful once enterprise projects are enabled.
 - `event_name`: Only events with this name.
 - `event_type`: Only events of this type.
-- `limit`: Number of records per page.
+- `limit`: Number of records per page, at most 200.
 - `line_num`: Paging cursor for CCE cluster events: the line_num of a record returned earlier.
 - `namespace`: Only events generated in this Kubernetes namespace.
-- `offset`: Position of the first record to return; 0 or more.
+- `offset`: Position of the first record to return, 0 to 2,000,000.
 - `reason`: Only events with this reason.
 - `resource_name`: Only events about the resource with this name.
 - `resource_type`: Only events about resources of this type.
@@ -2591,6 +2591,84 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+    }
+    impl ListClusterEvents<'_> {
+        /// The first parameter that is missing or could not be
+        /// converted, by its builder method's name, with the builder's
+        /// message.
+        #[doc(hidden)]
+        pub fn first_invalid_parameter(&self) -> Option<(&'static str, &str)> {
+            if let Err(message) = &self.project_id {
+                return Some(("project_id", message.as_str()));
+            }
+            if let Err(message) = &self.cluster_id {
+                return Some(("cluster_id", message.as_str()));
+            }
+            if let Err(message) = &self.enterprise_project_id {
+                return Some(("enterprise_project_id", message.as_str()));
+            }
+            if let Err(message) = &self.limit {
+                return Some(("limit", message.as_str()));
+            }
+            if let Err(message) = &self.offset {
+                return Some(("offset", message.as_str()));
+            }
+            None
+        }
+    }
+    impl ListClusterEventLogs<'_> {
+        /// The first parameter that is missing or could not be
+        /// converted, by its builder method's name, with the builder's
+        /// message.
+        #[doc(hidden)]
+        pub fn first_invalid_parameter(&self) -> Option<(&'static str, &str)> {
+            if let Err(message) = &self.project_id {
+                return Some(("project_id", message.as_str()));
+            }
+            if let Err(message) = &self.cluster_id {
+                return Some(("cluster_id", message.as_str()));
+            }
+            if let Err(message) = &self.cluster_name {
+                return Some(("cluster_name", message.as_str()));
+            }
+            if let Err(message) = &self.end_time {
+                return Some(("end_time", message.as_str()));
+            }
+            if let Err(message) = &self.enterprise_project_id {
+                return Some(("enterprise_project_id", message.as_str()));
+            }
+            if let Err(message) = &self.event_name {
+                return Some(("event_name", message.as_str()));
+            }
+            if let Err(message) = &self.event_type {
+                return Some(("event_type", message.as_str()));
+            }
+            if let Err(message) = &self.limit {
+                return Some(("limit", message.as_str()));
+            }
+            if let Err(message) = &self.line_num {
+                return Some(("line_num", message.as_str()));
+            }
+            if let Err(message) = &self.namespace {
+                return Some(("namespace", message.as_str()));
+            }
+            if let Err(message) = &self.offset {
+                return Some(("offset", message.as_str()));
+            }
+            if let Err(message) = &self.reason {
+                return Some(("reason", message.as_str()));
+            }
+            if let Err(message) = &self.resource_name {
+                return Some(("resource_name", message.as_str()));
+            }
+            if let Err(message) = &self.resource_type {
+                return Some(("resource_type", message.as_str()));
+            }
+            if let Err(message) = &self.start_time {
+                return Some(("start_time", message.as_str()));
+            }
+            None
         }
     }
 }

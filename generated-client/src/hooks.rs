@@ -30,7 +30,8 @@ use crate::error::{ApiError, Error, is_retryable_status};
 use crate::generated::Client;
 use crate::retry::RetryPolicy;
 use crate::signer::{SdkDate, SignableRequest, Signer, canonical_query, decode_query};
-use crate::validate::{spec_operation_id, validate_url};
+use crate::operations::Operation;
+use crate::validate::validate_url;
 
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("hss-client-rust/", env!("CARGO_PKG_VERSION"));
@@ -342,8 +343,9 @@ impl ClientHooks<Hooks> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let operation = spec_operation_id(info.operation_id);
-        record(|state| state.operation = Some(operation.to_string()));
+        let Some(operation) = Operation::from_method_name(info.operation_id) else {
+            return Ok(());
+        };
         validate_url(operation, request.url()).map_err(|error| {
             let message = error.to_string();
             record(|state| state.failure = Some(error));
@@ -356,7 +358,8 @@ impl ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let operation = spec_operation_id(info.operation_id);
+        let operation = Operation::from_method_name(info.operation_id)
+            .map_or(info.operation_id, Operation::operation_id);
         self.inner()
             .execute(self.client(), request, operation)
             .await
@@ -366,7 +369,6 @@ impl ClientHooks<Hooks> for Client {
 /// What one call learned on its way, read back by `call()`.
 #[derive(Debug, Default)]
 pub(crate) struct CallState {
-    pub(crate) operation: Option<String>,
     pub(crate) attempts: u32,
     pub(crate) status: Option<u16>,
     pub(crate) failure: Option<Error>,

@@ -1,11 +1,14 @@
 //! Rust client for the Huawei Cloud Host Security Service (HSS) v5
-//! container-security events: `ListClusterEventLogs` and
-//! `ListClusterEvents`.
+//! container-security events.
 //!
-//! The [`types`] and the request builders are generated from
-//! `spec/hss.yaml` by `cargo xtask generate`; the modules beside them are
-//! written by hand and wrap the generated code:
+//! The [`types`], the request builders and the [`operations`] module are
+//! generated from `spec/hss.yaml` by `cargo xtask generate`; the modules
+//! beside them are written by hand and wrap the generated code:
 //!
+//! - [`operations`] (generated): [`Operation`], every operation with the
+//!   spec's facts about it, the `.call()`/`.stream()` impls and the
+//!   [`HssClient`] presets, one method per operation;
+//! - [`spec`]: the types those facts are written in;
 //! - [`HssClient`] (in [`client`]): endpoint, project id, credentials,
 //!   timeouts and retry policy, configured once;
 //! - [`credentials`], [`region`], [`signer`] (SDK-HMAC-SHA256, public, with
@@ -28,6 +31,9 @@ pub mod credentials;
 pub mod error;
 pub mod hooks;
 pub mod line_num;
+#[allow(clippy::all, clippy::pedantic)]
+#[rustfmt::skip]
+pub mod operations;
 #[cfg(feature = "mock")]
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 #[rustfmt::skip]
@@ -36,6 +42,7 @@ pub mod paginate;
 pub mod region;
 pub mod retry;
 pub mod signer;
+pub mod spec;
 pub mod time;
 pub mod validate;
 
@@ -44,7 +51,8 @@ pub use credentials::{Credentials, Secret};
 pub use error::{ApiError, Error};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use line_num::LineNum;
-pub use paginate::{OperationExt, PageOptions};
+pub use operations::Operation;
+pub use paginate::{OperationExt, OperationVisitor, PageOptions, PaginatedExt};
 pub use region::{Endpoint, Region};
 pub use retry::RetryPolicy;
 
@@ -66,7 +74,8 @@ pub mod prelude {
     pub use crate::credentials::Credentials;
     pub use crate::error::{ApiError, Error};
     pub use crate::generated::prelude::*;
-    pub use crate::paginate::{OperationExt, PageOptions};
+    pub use crate::operations::Operation;
+    pub use crate::paginate::{OperationExt, OperationVisitor, PageOptions, PaginatedExt};
     pub use crate::region::{Endpoint, Region};
     pub use crate::retry::RetryPolicy;
     pub use crate::time::{ClusterEventTimes, EventLogTime, LastUpdateTime, ParseEventContent};

@@ -142,8 +142,9 @@ impl FromStr for Region {
 }
 
 /// A base URL that requests go to. It keeps its scheme, port and path
-/// prefix: `https://proxy.example:8443/hss` sends ListClusterEvents to
-/// `https://proxy.example:8443/hss/v5/{project_id}/cluster-protect/events`.
+/// prefix: with `https://proxy.example:8443/hss`, an operation whose path
+/// is `/v5/{project_id}/...` is sent to
+/// `https://proxy.example:8443/hss/v5/{project_id}/...`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     url: Url,

@@ -51,7 +51,7 @@ impl EventLogTime for ClusterEventLogResponseInfo {
     }
 }
 
-/// `last_update_time` of a ListClusterEvents page as a time.
+/// `last_update_time` of a page that carries it, as a time.
 pub trait LastUpdateTime {
     /// `last_update_time` as a time.
     fn last_update_time_at(&self) -> Option<SystemTime>;

@@ -2,8 +2,6 @@
 //! into the generated type a schema names, and the canonical form a lossless
 //! round trip must reproduce.
 
-pub mod mock;
-
 use std::path::{Path, PathBuf};
 
 use hss_codegen::SpecSource;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use hss_client::prelude::*;
-use hss_tests::mock::{
+use hss_mock::{
     Credentials as MockCredentials, FaultConfig, MockConfig, RunningMock, start,
 };
 
@@ -28,7 +28,7 @@ async fn mock(events: u64, faults: FaultConfig) -> RunningMock {
 fn client(mock: &RunningMock, sk: &str, retry: RetryPolicy) -> HssClient {
     HssClient::builder()
         .endpoint(Endpoint::parse(&mock.base_url()).expect("endpoint"))
-        .project_id(hss_tests::mock::DEFAULT_PROJECT_ID)
+        .project_id(hss_mock::DEFAULT_PROJECT_ID)
         .credentials(Credentials::ak_sk(AK, sk.to_string()).expect("credentials"))
         .retry_policy(retry)
         .build()

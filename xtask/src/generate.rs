@@ -1,13 +1,14 @@
 //! `cargo xtask generate [--check]`: the client module and, beside it, the
-//! httpmock helpers of the `mock` feature.
+//! operations module and the httpmock helpers of the `mock` feature; and the
+//! operations section of the README.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use hss_codegen::httpmock::generate_httpmock;
-use hss_codegen::{SpecSource, generate_client};
+use hss_codegen::operations::readme;
+use hss_codegen::{SpecSource, generate};
 
 /// The spec the client is generated from, relative to the workspace root.
 pub const SPEC: &str = "spec/hss.yaml";
@@ -16,20 +17,42 @@ pub const CLIENT_OUT: &str = "generated-client/src/generated.rs";
 /// File name of the generated httpmock helpers, written in the same
 /// directory as the client module.
 pub const MOCK_FILE: &str = "mock.rs";
+/// File name of the generated operations module, written in the same
+/// directory as the client module.
+pub const OPERATIONS_FILE: &str = "operations.rs";
+/// The README whose operations section `generate` writes, relative to the
+/// workspace root.
+pub const README: &str = "README.md";
 
-/// Generates the client and its httpmock helpers from `spec`; writes the
-/// client to `out` and the helpers to [`MOCK_FILE`] beside it, or with
-/// `check` compares both with what is there. Paths inside `root` are named
-/// relative to it. Nothing is written unless both generate, and a file is
-/// replaced only once every new file has been written out.
-pub fn run(root: &Path, spec: &Path, out: &Path, check: bool) -> Result<ExitCode> {
+/// Generates every output from `spec`: the client to `out`, the
+/// operations module ([`OPERATIONS_FILE`]) and the httpmock helpers
+/// ([`MOCK_FILE`]) beside it, and the operations section of `readme`, when
+/// given; or with `check` compares each with what is there. Paths inside
+/// `root` are named relative to it. Nothing is written unless everything
+/// generates, and a file is replaced only once every new file has been
+/// written out.
+pub fn run(
+    root: &Path,
+    spec: &Path,
+    out: &Path,
+    readme: Option<&Path>,
+    check: bool,
+) -> Result<ExitCode> {
     let source = SpecSource::load(spec)?;
     let label = relative(root, spec);
-    let mock_out = mock_path(out);
-    let outputs = [
-        (out.to_path_buf(), generate_client(&source, &label)?),
-        (mock_out, generate_httpmock(&source, &label)?),
+    let generated = generate(&source, &label)?;
+    let mut outputs = vec![
+        (out.to_path_buf(), generated.client),
+        (out.with_file_name(OPERATIONS_FILE), generated.operations),
+        (mock_path(out), generated.mock),
     ];
+    if let Some(readme) = readme {
+        let text = std::fs::read_to_string(readme)
+            .with_context(|| format!("cannot read {}", readme.display()))?;
+        let spliced = readme::splice(&text, &generated.readme_section)
+            .map_err(|message| anyhow::anyhow!("{}: {message}", readme.display()))?;
+        outputs.push((readme.to_path_buf(), spliced));
+    }
     let mut stale = false;
     let mut changed = Vec::new();
     for (path, fresh) in &outputs {

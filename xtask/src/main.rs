@@ -50,12 +50,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate the client module and its httpmock helpers from the spec.
+    /// Regenerate everything the spec drives.
     ///
-    /// Writes generated-client/src/generated.rs and, beside it, mock.rs
-    /// (the helpers of the `mock` feature). Each file is replaced
-    /// atomically, and only once both have been generated and written out;
-    /// on any error both are left as they were.
+    /// Writes generated-client/src/generated.rs (types and request
+    /// builders) and, beside it, operations.rs (the operations table,
+    /// `.call()`/`.stream()`, the HssClient presets) and mock.rs (the
+    /// helpers of the `mock` feature), and the operations section of
+    /// README.md between its marker lines. Each file is replaced
+    /// atomically, and only once all have been generated and written out;
+    /// on any error all are left as they were.
     Generate {
         /// Write nothing; print a unified diff and fail when the committed
         /// file differs from what the spec generates.
@@ -65,10 +68,14 @@ enum Command {
         #[arg(long)]
         spec: Option<PathBuf>,
         /// The client module to write or check [default:
-        /// generated-client/src/generated.rs]; mock.rs is written or checked
-        /// in the same directory.
+        /// generated-client/src/generated.rs]; operations.rs and mock.rs are
+        /// written or checked in the same directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The README whose operations section is written or checked
+        /// [default: README.md, unless --out is given].
+        #[arg(long)]
+        readme: Option<PathBuf>,
     },
     /// Check the spec against every rule and report every finding at once.
     ///
@@ -139,10 +146,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
     let result = match cli.command {
-        Command::Generate { check, spec, out } => {
+        Command::Generate {
+            check,
+            spec,
+            out,
+            readme,
+        } => {
             let spec = spec.unwrap_or_else(|| root.join(generate::SPEC));
+            let readme = match (&readme, &out) {
+                (Some(readme), _) => Some(readme.clone()),
+                (None, Some(_)) => None,
+                (None, None) => Some(root.join(generate::README)),
+            };
             let out = out.unwrap_or_else(|| root.join(generate::CLIENT_OUT));
-            generate::run(&root, &spec, &out, check)
+            generate::run(&root, &spec, &out, readme.as_deref(), check)
         }
         Command::Validate { spec } => validate::run(&spec.unwrap_or_else(|| default_spec(&root))),
         Command::Lint { spec } => lint::run(&root, &spec.unwrap_or_else(|| default_spec(&root))),

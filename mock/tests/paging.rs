@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use hss_client::types::{ListClusterEventLogsResponse, ListClusterEventsResponse};
-use hss_tests::mock::data::{BASE_TIME_MS, LOG_STEP_MS};
-use hss_tests::mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
+use hss_mock::data::{BASE_TIME_MS, LOG_STEP_MS};
+use hss_mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
 use serde_json::Value;
 
 const TOKEN: &str = "paging-test-token";
@@ -201,7 +201,7 @@ async fn cluster_event_logs_honour_the_time_window_filters_and_paging() {
 
 #[tokio::test]
 async fn a_log_page_holds_at_most_max_log_page_records() {
-    use hss_tests::mock::handlers::MAX_LOG_PAGE;
+    use hss_mock::handlers::MAX_LOG_PAGE;
     let mock = start(MockConfig {
         events: 5_000,
         clusters: 1,
@@ -225,7 +225,7 @@ async fn a_log_page_holds_at_most_max_log_page_records() {
 
 #[tokio::test]
 async fn the_number_of_clusters_is_bounded() {
-    use hss_tests::mock::MAX_CLUSTERS;
+    use hss_mock::MAX_CLUSTERS;
     for clusters in [0, MAX_CLUSTERS + 1] {
         let Err(error) = start(MockConfig {
             clusters,

@@ -1,13 +1,13 @@
 //! `hss-mock`: a mock Huawei Cloud HSS service on loopback.
 //!
-//! `cargo run -p hss-tests --bin hss-mock -- --port 8080 --events 100000`
+//! `cargo run -p hss-mock -- --port 8080 --events 100000`
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use hss_tests::mock::{Credentials, FaultConfig, MockConfig, start};
+use hss_mock::{Credentials, FaultConfig, MockConfig, start};
 
 /// Access key accepted when no --key-pair or --token is given.
 const DEFAULT_AK: &str = "MOCKACCESSKEY0000001";
@@ -16,8 +16,9 @@ const DEFAULT_SK: &str = "mock-secret-key-0000000000000000000000001";
 /// IAM token accepted when no --key-pair or --token is given.
 const DEFAULT_TOKEN: &str = "mock-iam-token";
 
-/// A mock Huawei Cloud HSS service serving ListClusterEvents and
-/// ListClusterEventLogs over a deterministic synthetic dataset.
+/// A mock Huawei Cloud HSS service serving every operation of the spec over
+/// a deterministic synthetic dataset, with the spec's parameter checks and
+/// paging.
 ///
 /// Every request must carry credentials: an X-Auth-Token equal to a --token,
 /// or an SDK-HMAC-SHA256 signature made with a --key-pair. Without either
@@ -32,7 +33,8 @@ struct Args {
     /// Port to listen on; 0 picks a free one (printed at start).
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// Number of records each operation serves (at most 2147483647).
+    /// Number of records each paginated operation serves (at most
+    /// 2147483647).
     #[arg(long, default_value_t = 100_000)]
     events: u64,
     /// Seed of the synthetic data: the same seed gives the same records.
@@ -42,7 +44,7 @@ struct Args {
     #[arg(long, default_value_t = 8)]
     clusters: usize,
     /// Project id written into the records.
-    #[arg(long, default_value = hss_tests::mock::DEFAULT_PROJECT_ID)]
+    #[arg(long, default_value = hss_mock::DEFAULT_PROJECT_ID)]
     project_id: String,
     /// An accepted AK/SK pair, as AK:SK (repeatable). Also read from
     /// HSS_MOCK_KEY_PAIRS (comma-separated), which keeps the SK off the

@@ -2,25 +2,31 @@
 //! (lossless: `extra` maps, aliases, open enums, `LineNum`) against a
 //! minimal hand-written serde struct with the same fields, the floor.
 //!
-//! `cargo bench -p hss-tests --bench decode`; `cargo xtask bench` runs it
+//! `cargo bench -p hss-bench --bench decode`; `cargo xtask bench` runs it
 //! and reports MB/s and the ratio. When `HSS_BENCH_OUT` names a directory,
 //! the page sizes are written to `decode_sizes.json` in it.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hss_tests::mock::Dataset;
-use hss_tests::mock::floor;
+use hss_mock::Dataset;
+use hss_bench::floor;
 use serde_json::json;
 
-/// Items per page, the most ListClusterEvents allows.
-const PAGE: u64 = 200;
+/// Items per page: the default page size of streams of alarm events (the
+/// largest the spec allows).
+fn page_size() -> u64 {
+    hss_client::Operation::ListClusterEvents
+        .pagination()
+        .map_or(1, |p| p.default_page_size.max(1) as u64)
+}
 
 /// The two pages, as the mock serves them.
 fn pages() -> (Vec<u8>, Vec<u8>) {
-    let data = Dataset::new(1, 100_000, 8, hss_tests::mock::DEFAULT_PROJECT_ID);
-    let events: Vec<_> = (0..PAGE).map(|i| data.event(i)).collect();
-    let logs: Vec<_> = (0..PAGE).map(|i| data.log(i)).collect();
+    let page = page_size();
+    let data = Dataset::new(1, 100_000, 8, hss_mock::DEFAULT_PROJECT_ID);
+    let events: Vec<_> = (0..page).map(|i| data.event(i)).collect();
+    let logs: Vec<_> = (0..page).map(|i| data.log(i)).collect();
     let events = serde_json::to_vec(&json!({
         "total_num": 100_000,
         "last_update_time": 1_767_225_600_000_i64,

@@ -1,5 +1,6 @@
 //! `hss-bench`: one benchmark contender per process, run by
-//! `cargo xtask bench`. It fetches every ListClusterEvents item from
+//! `cargo xtask bench`. It fetches every alarm event (the operation the
+//! official Python SDK contender pages through too) from
 //! hss-mock with AK/SK signing and prints one JSON line: `items`, `wall_s`
 //! (the fetch alone, from the first request to the last item), `cpu_s`
 //! (CPU time of the fetch) and `peak_rss_bytes` (the process's high-water
@@ -15,11 +16,20 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use futures::TryStreamExt;
 use hss_client::prelude::*;
-use hss_tests::mock::floor;
-use hss_tests::mock::signing::sign_get;
+use hss_bench::floor;
+use hss_client::signer::sign_get;
 
-/// Items per page for every contender.
-const PAGE_SIZE: i32 = 200;
+/// The operation every contender pages through: the one the official
+/// Python SDK contender pages too.
+const OPERATION: Operation = Operation::ListClusterEvents;
+
+/// Items per page for every contender: the operation's default page size
+/// (the largest the spec allows).
+fn page_size() -> i64 {
+    OPERATION
+        .pagination()
+        .map_or(1, |pagination| pagination.default_page_size)
+}
 
 #[derive(Parser)]
 #[command(name = "hss-bench", about = "One benchmark contender against hss-mock")]
@@ -28,7 +38,7 @@ struct Args {
     #[arg(long)]
     url: String,
     /// The project id in the request path.
-    #[arg(long, default_value = hss_tests::mock::DEFAULT_PROJECT_ID)]
+    #[arg(long, default_value = hss_mock::DEFAULT_PROJECT_ID)]
     project_id: String,
     /// Fail unless exactly this many items arrive.
     #[arg(long)]
@@ -81,11 +91,11 @@ async fn stream(args: &Args, ak: String, sk: String, prefetch: usize) -> Result<
         .project_id(args.project_id.clone())
         .credentials(Credentials::ak_sk(ak, sk)?)
         .build()?;
-    let mut items = client.list_cluster_events().stream_with(PageOptions {
-        page_size: Some(PAGE_SIZE),
-        prefetch,
-        ..PageOptions::default()
-    });
+    let mut items = client.list_cluster_events().stream_with(
+        PageOptions::default()
+            .with_page_size(page_size())
+            .with_prefetch(prefetch),
+    );
     let mut count = 0u64;
     while let Some(item) = items.try_next().await? {
         black_box(&item);
@@ -96,13 +106,16 @@ async fn stream(args: &Args, ak: String, sk: String, prefetch: usize) -> Result<
 
 async fn raw(args: &Args, ak: String, sk: String) -> Result<u64> {
     let http = reqwest::Client::new();
-    let path = format!("/v5/{}/cluster-protect/events", args.project_id);
+    let path = OPERATION
+        .path()
+        .replace(&format!("{{{}}}", hss_client::spec::PROJECT_ID), &args.project_id);
+    let pagination = OPERATION.pagination().context("the operation pages")?;
     let mut offset: u64 = 0;
     let mut count = 0u64;
     loop {
         let query = [
-            ("limit".to_string(), PAGE_SIZE.to_string()),
-            ("offset".to_string(), offset.to_string()),
+            (pagination.limit.to_string(), page_size().to_string()),
+            (pagination.offset.to_string(), offset.to_string()),
         ];
         let signed = sign_get(
             &args.url,

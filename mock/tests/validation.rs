@@ -1,7 +1,7 @@
 //! hss-mock answers requests that break the spec's constraints with 400 and
 //! the Huawei error body naming the parameter.
 
-use hss_tests::mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
+use hss_mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
 use serde_json::Value;
 
 const TOKEN: &str = "validation-test-token";

@@ -1,7 +1,7 @@
 //! hss-mock's opt-in faults: 429 with Retry-After, 5xx, connection resets,
 //! truncated bodies.
 
-use hss_tests::mock::{Credentials, FaultConfig, MockConfig, RunningMock, start};
+use hss_mock::{Credentials, FaultConfig, MockConfig, RunningMock, start};
 use serde_json::Value;
 
 const TOKEN: &str = "fault-test-token";

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use hss_tests::mock::signing::{SignedGet, sign_get};
-use hss_tests::mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
+use hss_client::signer::{SignedGet, sign_get};
+use hss_mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
 use serde_json::Value;
 
 const AK: &str = "AKMOCKTEST0000000001";

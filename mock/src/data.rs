@@ -1,4 +1,5 @@
-//! The synthetic dataset the mock serves.
+//! The hand-tuned dataset of the two operations the mock has always
+//! served richly: alarm events and cluster event logs.
 //!
 //! Nothing is stored: every record is computed from the dataset's seed and
 //! the record's index, so a dataset of any size starts instantly and the same
@@ -6,7 +7,13 @@
 //! belongs to cluster `i % clusters`, which makes the `cluster_id` filter
 //! and paging within one cluster plain arithmetic.
 
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
 use serde::Serialize;
+
+use crate::records::Records;
 
 /// First `create_time` / `time` of the dataset, in milliseconds since the
 /// Unix epoch (2026-01-01T00:00:00Z).
@@ -114,7 +121,8 @@ impl Dataset {
             .map(|i| i as u64)
     }
 
-    fn cluster_of(&self, index: u64) -> &Cluster {
+    /// The cluster record `index` belongs to.
+    pub fn cluster_of(&self, index: u64) -> &Cluster {
         &self.clusters[(index % self.clusters.len() as u64) as usize]
     }
 
@@ -379,4 +387,75 @@ pub struct ClusterEventLog<'a> {
     pub reason: &'static str,
     /// Row number, the paging cursor.
     pub line_num: LineNumValue,
+}
+
+/// The alarm events of a [`Dataset`], as a [`Records`] source.
+#[derive(Debug, Clone)]
+pub struct EventRecords(pub Arc<Dataset>);
+
+/// The cluster event logs of a [`Dataset`], as a [`Records`] source.
+#[derive(Debug, Clone)]
+pub struct LogRecords(pub Arc<Dataset>);
+
+/// A top-level field of a serialized record as text.
+fn field_text<T: Serialize>(record: &T, name: &str) -> Option<Cow<'static, str>> {
+    match serde_json::to_value(record).ok()?.get(name)? {
+        serde_json::Value::String(s) => Some(Cow::Owned(s.clone())),
+        serde_json::Value::Null => None,
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+impl Records for EventRecords {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+
+    fn write(&self, index: u64, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(out, &self.0.event(index));
+    }
+
+    fn field(&self, index: u64, name: &str) -> Option<Cow<'_, str>> {
+        // The cluster is arithmetic; every other field needs the record.
+        if name == "cluster_id" {
+            return Some(Cow::Borrowed(self.0.cluster_of(index).id.as_str()));
+        }
+        field_text(&self.0.event(index), name)
+    }
+
+    fn window(&self, _start: i64, _end: i64) -> Range<u64> {
+        0..self.0.len()
+    }
+
+    fn page_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut map = serde_json::Map::new();
+        if let Some(last) = self.0.len().checked_sub(1) {
+            map.insert(
+                "last_update_time".into(),
+                (BASE_TIME_MS + last as i64 * EVENT_STEP_MS).into(),
+            );
+        }
+        map
+    }
+}
+
+impl Records for LogRecords {
+    fn len(&self) -> u64 {
+        self.0.len()
+    }
+
+    fn write(&self, index: u64, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(out, &self.0.log(index));
+    }
+
+    fn field(&self, index: u64, name: &str) -> Option<Cow<'_, str>> {
+        if name == "cluster_id" {
+            return Some(Cow::Borrowed(self.0.cluster_of(index).id.as_str()));
+        }
+        field_text(&self.0.log(index), name)
+    }
+
+    fn window(&self, start: i64, end: i64) -> Range<u64> {
+        self.0.log_window(start, end)
+    }
 }

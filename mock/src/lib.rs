@@ -1,17 +1,23 @@
-//! `hss-mock`: a mock HSS service for tests and benchmarks.
+//! `hss-mock`: a mock HSS service for tests, benchmarks and conformance
+//! runs, driven by the spec.
 //!
-//! It serves both operations of the spec over a synthetic dataset
-//! ([`data`]), checks every request's parameters against the spec's
-//! constraints ([`handlers`]) and its credentials ([`auth`]), and on request
-//! misbehaves ([`faults`]). Every answer carries an `X-Request-Id`; every
-//! error answer has the Huawei error body (`error_code`, `error_msg`).
+//! It serves every operation of the spec's generated operations table
+//! ([`hss_client::operations`]): routing, parameter checks, paging, the
+//! total, filters and the time window all follow that table
+//! ([`handlers`]), so a spec change reaches the mock through
+//! `cargo xtask generate` alone. Records are computed, never stored: two
+//! operations have hand-tuned data ([`data`]), every other one gets records
+//! built from its response schema ([`synthetic`]). It checks every
+//! request's credentials ([`auth`]), and on request misbehaves
+//! ([`faults`]). Every answer carries an `X-Request-Id`; every error answer
+//! has the Huawei error body (`error_code`, `error_msg`).
 //!
 //! Tests start it in-process with [`start`]; the `hss-mock` binary is a
 //! command line over the same function.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), hss_tests::mock::MockError> {
-//! use hss_tests::mock::{Credentials, MockConfig, start};
+//! # async fn demo() -> Result<(), hss_mock::MockError> {
+//! use hss_mock::{Credentials, MockConfig, start};
 //!
 //! let config = MockConfig {
 //!     credentials: Credentials::new().with_token("test-token"),
@@ -28,9 +34,10 @@ pub mod auth;
 pub mod data;
 pub mod error;
 pub mod faults;
-pub mod floor;
 pub mod handlers;
+pub mod records;
 pub mod signing;
+pub mod synthetic;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,8 +49,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures::StreamExt;
+use hss_client::operations::Operation;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -58,8 +65,6 @@ pub use faults::{Fault, FaultConfig};
 /// The project id the mock's data belongs to unless told otherwise (the one
 /// of the shared signing vectors).
 pub const DEFAULT_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
-/// Largest request body the mock reads (the operations take none).
-const MAX_BODY: usize = 1 << 20;
 
 /// Everything the mock can be told.
 #[derive(Debug, Clone)]
@@ -68,7 +73,7 @@ pub struct MockConfig {
     pub addr: SocketAddr,
     /// Seed of the synthetic dataset.
     pub seed: u64,
-    /// Number of records of each operation.
+    /// Number of records of each operation that pages.
     pub events: u64,
     /// Number of clusters the records are spread over.
     pub clusters: usize,
@@ -120,8 +125,9 @@ pub enum MockError {
 /// State shared by all requests.
 #[derive(Debug)]
 pub struct Shared {
-    /// The data served.
-    pub dataset: Dataset,
+    /// The hand-tuned data.
+    pub dataset: Arc<Dataset>,
+    sources: Vec<(Operation, Box<dyn records::Records>)>,
     credentials: Credentials,
     max_clock_skew: Duration,
     faults: faults::FaultPlan,
@@ -133,7 +139,17 @@ pub struct Shared {
 /// memory, with its id and name).
 pub const MAX_CLUSTERS: usize = 10_000;
 
-/// The router of both operations with all checks, without a listener.
+impl Shared {
+    /// The records the mock serves for `operation`.
+    pub fn records(&self, operation: Operation) -> Option<&dyn records::Records> {
+        self.sources
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, source)| source.as_ref())
+    }
+}
+
+/// The router of every operation with all checks, without a listener.
 pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
     config.faults.validate().map_err(MockError::Config)?;
     if config.events > i32::MAX as u64 {
@@ -153,13 +169,15 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
+    let dataset = Arc::new(Dataset::new(
+        config.seed,
+        config.events,
+        config.clusters,
+        config.project_id.clone(),
+    ));
     let shared = Arc::new(Shared {
-        dataset: Dataset::new(
-            config.seed,
-            config.events,
-            config.clusters,
-            config.project_id.clone(),
-        ),
+        sources: records::sources(&dataset, config.seed),
+        dataset,
         credentials: config.credentials.clone(),
         max_clock_skew: config.max_clock_skew,
         faults: faults::FaultPlan::new(config.faults.clone()),
@@ -167,17 +185,7 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         instance,
     });
     let api = Router::new()
-        .route(
-            "/v5/{project_id}/cluster-protect/events",
-            get(handlers::list_cluster_events),
-        )
-        .route(
-            "/v5/{project_id}/container/kubernetes/cluster/events",
-            get(handlers::list_cluster_event_logs),
-        )
-        .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(handlers::dispatch)
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             inject_faults,
@@ -185,22 +193,6 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         .layer(middleware::from_fn_with_state(shared.clone(), request_id))
         .with_state(shared.clone());
     Ok((api, shared))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        error::NOT_FOUND,
-        "no operation has this path",
-    )
-}
-
-async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        error::METHOD_NOT_ALLOWED,
-        "both operations take GET only",
-    )
 }
 
 /// Adds an `X-Request-Id` to every answer.
@@ -278,41 +270,6 @@ async fn inject_faults(
             Response::from_parts(parts, Body::from_stream(chunks))
         }
     }
-}
-
-/// Checks the request's credentials; see [`auth::check`].
-async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(body) => body,
-        Err(e) => {
-            return ApiError::bad_request(format!("cannot read the request body: {e}"))
-                .into_response();
-        }
-    };
-    let project_id = parts
-        .uri
-        .path()
-        .strip_prefix("/v5/")
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|raw| percent_encoding::percent_decode_str(raw).decode_utf8().ok());
-    let checked = auth::check(
-        &shared.credentials,
-        &auth::RequestParts {
-            method: &parts.method,
-            path: parts.uri.path(),
-            query: parts.uri.query(),
-            headers: &parts.headers,
-            body: &body,
-            project_id: project_id.as_deref(),
-        },
-        SystemTime::now(),
-        shared.max_clock_skew,
-    );
-    if let Err(error) = checked {
-        return error.into_response();
-    }
-    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 /// A running mock. Dropping it leaves it running until the runtime stops;

@@ -1,0 +1,741 @@
+//! Every operation of the spec as a model: its names, method and path, its
+//! parameters with their bounds and defaults, how it pages and the time
+//! window its parameters span. [`emit`] turns the models into the
+//! generated operations module of `hss-client`, [`readme`] into the
+//! README's table of operations.
+//!
+//! Pagination follows the HSS convention unless the operation says
+//! otherwise: an operation pages when it has integer `offset` and `limit`
+//! query parameters and its 200 response is an object with an integer
+//! `total_num` and an array `data_list`. The `x-pagination` extension on an
+//! operation names other parameters and fields (`offset`, `limit`,
+//! `total`, `items`), or, set to `false`, switches paging off.
+//!
+//! The `x-time-window` extension on an operation names two integer query
+//! parameters (`start`, `end`) that bound a time window, and optionally the
+//! record field they bound (`field`): `start` must not be after `end`.
+//!
+//! The `x-wildcard` extension on a parameter names a value that selects
+//! every record rather than the records holding that value.
+
+pub mod emit;
+pub mod readme;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::check::{OperationRef, operations, parameters};
+use crate::error::Finding;
+use crate::source::SpecSource;
+
+/// The path parameter the client fills in from its configuration.
+pub const PROJECT_ID: &str = "project_id";
+
+/// One operation of the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationModel {
+    /// The spec's operationId.
+    pub operation_id: String,
+    /// The Rust name of the request builder type (progenitor's).
+    pub type_name: String,
+    /// The Rust name of the client method (progenitor's).
+    pub method_name: String,
+    /// The HTTP method, uppercase.
+    pub http_method: String,
+    /// The path template.
+    pub path: String,
+    /// The summary.
+    pub summary: String,
+    /// Every parameter, path item level first, in spec order.
+    pub parameters: Vec<ParameterModel>,
+    /// How it pages, when it does.
+    pub pagination: Option<PaginationModel>,
+    /// The time window its parameters span, when they do.
+    pub time_window: Option<TimeWindowModel>,
+    /// The 200 response body, when it is JSON.
+    pub response: Option<ResponseModel>,
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The URL path.
+    Path,
+    /// The query string.
+    Query,
+    /// A header.
+    Header,
+}
+
+/// One parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterModel {
+    /// The wire name.
+    pub name: String,
+    /// The builder method's name (progenitor's).
+    pub rust_name: String,
+    /// Where it travels.
+    pub location: Location,
+    /// Whether it is required.
+    pub required: bool,
+    /// The description.
+    pub description: String,
+    /// Its schema.
+    pub schema: SchemaModel,
+    /// `x-wildcard`.
+    pub wildcard: Option<String>,
+}
+
+/// The shape of a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemaModel {
+    /// An integer.
+    Integer {
+        /// 32 or 64.
+        bits: u8,
+        /// Inclusive minimum.
+        minimum: Option<i64>,
+        /// Inclusive maximum.
+        maximum: Option<i64>,
+        /// Default.
+        default: Option<i64>,
+        /// Example.
+        example: Option<i64>,
+    },
+    /// A string.
+    String {
+        /// Shortest length.
+        min_length: Option<u64>,
+        /// Longest length.
+        max_length: Option<u64>,
+        /// Pattern.
+        pattern: Option<String>,
+        /// Listed values.
+        values: Vec<String>,
+        /// Whether only the listed values are allowed.
+        closed: bool,
+        /// Format.
+        format: Option<String>,
+        /// Default.
+        default: Option<String>,
+        /// Example.
+        example: Option<String>,
+    },
+    /// A number.
+    Number,
+    /// A boolean.
+    Boolean {
+        /// Default.
+        default: Option<bool>,
+    },
+    /// An array.
+    Array(Box<SchemaModel>),
+    /// An object.
+    Object(Vec<FieldModel>),
+    /// One of several shapes.
+    OneOf(Vec<SchemaModel>),
+    /// Anything.
+    Any,
+}
+
+/// One field of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldModel {
+    /// The key.
+    pub name: String,
+    /// `x-aliases`.
+    pub aliases: Vec<String>,
+    /// Whether it is required.
+    pub required: bool,
+    /// Its shape.
+    pub schema: SchemaModel,
+}
+
+/// The 200 response body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseModel {
+    /// The Rust type progenitor gives it (in `types`).
+    pub type_name: String,
+    /// Its shape.
+    pub schema: SchemaModel,
+}
+
+/// How an operation pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaginationModel {
+    /// The offset parameter.
+    pub offset: String,
+    /// The limit parameter.
+    pub limit: String,
+    /// The total field.
+    pub total: String,
+    /// The items field.
+    pub items: String,
+    /// Smallest page size.
+    pub min_limit: i64,
+    /// Largest page size, when given.
+    pub max_limit: Option<i64>,
+    /// Largest offset.
+    pub max_offset: i64,
+    /// Default page size of streams.
+    pub default_page_size: i64,
+    /// Whether the total field is required (a plain integer in Rust).
+    pub total_required: bool,
+    /// The Rust type of one item (in `types`).
+    pub item_type: String,
+}
+
+/// `x-time-window`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeWindowModel {
+    /// The start parameter.
+    pub start: String,
+    /// The end parameter.
+    pub end: String,
+    /// The record field bounded.
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct PaginationNames {
+    offset: String,
+    limit: String,
+    total: String,
+    items: String,
+}
+
+impl PaginationNames {
+    /// The HSS convention's names.
+    fn convention() -> Self {
+        Self {
+            offset: "offset".into(),
+            limit: "limit".into(),
+            total: "total_num".into(),
+            items: "data_list".into(),
+        }
+    }
+}
+
+/// Reads every operation of `source`. Malformed extensions, and
+/// operations that cannot be described (a paginated operation whose page
+/// size has neither a maximum nor a default, say), are findings.
+pub fn collect(source: &SpecSource) -> Result<Vec<OperationModel>, Vec<Finding>> {
+    let mut out = Vec::new();
+    let mut findings = Vec::new();
+    for op in operations(&source.value) {
+        match operation(source, &op) {
+            Ok(model) => out.push(model),
+            Err(mut more) => findings.append(&mut more),
+        }
+    }
+    if findings.is_empty() {
+        Ok(out)
+    } else {
+        Err(findings)
+    }
+}
+
+fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationModel, Vec<Finding>> {
+    let doc = &source.value;
+    let operation_id = op.operation_id().unwrap_or_default().to_string();
+    let mut findings = Vec::new();
+    let mut parameters_out = Vec::new();
+    for (at, parameter) in parameters(doc, op) {
+        let name = parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let location = match parameter.get("in").and_then(Value::as_str) {
+            Some("path") => Location::Path,
+            Some("query") => Location::Query,
+            Some("header") => Location::Header,
+            _ => continue,
+        };
+        let schema = parameter
+            .get("schema")
+            .map(|s| schema(doc, s, &mut BTreeSet::new()))
+            .unwrap_or(SchemaModel::Any);
+        let wildcard = match parameter.get("x-wildcard") {
+            None => None,
+            Some(Value::String(value)) => Some(value.clone()),
+            Some(_) => {
+                findings.push(source.finding(
+                    "x-wildcard",
+                    &format!("{at}/x-wildcard"),
+                    format!("x-wildcard of parameter {name} must be a string"),
+                ));
+                None
+            }
+        };
+        parameters_out.push(ParameterModel {
+            rust_name: sanitize_snake(&name),
+            location,
+            required: parameter
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            description: text(parameter.get("description")),
+            schema,
+            wildcard,
+            name,
+        });
+    }
+    let response = success_schema(doc, op).map(|(type_name, body)| ResponseModel {
+        type_name: type_name.unwrap_or_else(|| sanitize_pascal(&format!("{operation_id}-response"))),
+        schema: schema(doc, body, &mut BTreeSet::new()),
+    });
+    let pagination = match pagination(source, op, &parameters_out) {
+        Ok(p) => p,
+        Err(finding) => {
+            findings.push(finding);
+            None
+        }
+    };
+    let time_window = match time_window(source, op, &parameters_out, pagination.as_ref(), &response)
+    {
+        Ok(w) => w,
+        Err(finding) => {
+            findings.push(finding);
+            None
+        }
+    };
+    if !findings.is_empty() {
+        return Err(findings);
+    }
+    Ok(OperationModel {
+        type_name: sanitize_pascal(&operation_id),
+        method_name: sanitize_snake(&operation_id),
+        http_method: op.method.to_uppercase(),
+        path: op.path.to_string(),
+        summary: text(op.operation.get("summary")),
+        parameters: parameters_out,
+        pagination,
+        time_window,
+        response,
+        operation_id,
+    })
+}
+
+fn text(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_str)
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The 200 (else first 2xx) response's JSON schema, with the component
+/// name when it is a `$ref` to one.
+fn success_schema<'a>(
+    doc: &'a Value,
+    op: &OperationRef<'a>,
+) -> Option<(Option<String>, &'a Value)> {
+    let responses = op.operation.get("responses")?.as_object()?;
+    let response = responses
+        .get("200")
+        .or_else(|| {
+            responses
+                .iter()
+                .find(|(status, _)| status.starts_with('2'))
+                .map(|(_, r)| r)
+        })?;
+    let response = crate::check::resolve(doc, response)?;
+    let content = response.get("content")?.as_object()?;
+    let media = content
+        .iter()
+        .find(|(media, _)| is_json(media))
+        .map(|(_, m)| m)?;
+    let raw = media.get("schema")?;
+    let name = raw
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .map(sanitize_pascal);
+    let body = crate::check::resolve(doc, raw)?;
+    Some((name, body))
+}
+
+/// Whether a media type is JSON (`application/json`, with parameters or a
+/// `+json` suffix).
+pub fn is_json(media: &str) -> bool {
+    let essence = media
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A schema's model; `$ref`s are followed, and a `$ref` already being
+/// followed (a recursive schema) becomes [`SchemaModel::Any`].
+pub fn schema(doc: &Value, node: &Value, seen: &mut BTreeSet<String>) -> SchemaModel {
+    let reference = node.get("$ref").and_then(Value::as_str).map(str::to_string);
+    if let Some(reference) = &reference
+        && !seen.insert(reference.clone())
+    {
+        return SchemaModel::Any;
+    }
+    let model = match crate::check::resolve(doc, node) {
+        None => SchemaModel::Any,
+        Some(node) => resolved_schema(doc, node, seen),
+    };
+    if let Some(reference) = &reference {
+        seen.remove(reference);
+    }
+    model
+}
+
+fn resolved_schema(doc: &Value, node: &Value, seen: &mut BTreeSet<String>) -> SchemaModel {
+    if let Some(variants) = node
+        .get("oneOf")
+        .or_else(|| node.get("anyOf"))
+        .and_then(Value::as_array)
+    {
+        return SchemaModel::OneOf(variants.iter().map(|v| schema(doc, v, seen)).collect());
+    }
+    let integer = |key: &str| node.get(key).and_then(as_integer);
+    match node.get("type").and_then(Value::as_str) {
+        Some("integer") => SchemaModel::Integer {
+            bits: if node.get("format").and_then(Value::as_str) == Some("int32") {
+                32
+            } else {
+                64
+            },
+            minimum: integer("minimum"),
+            maximum: integer("maximum"),
+            default: integer("default"),
+            example: integer("example"),
+        },
+        Some("string") => {
+            let (values, closed) = match (node.get("enum"), node.get("x-extensible-enum")) {
+                (Some(list), _) => (strings(list), true),
+                (None, Some(list)) => (strings(list), false),
+                (None, None) => (Vec::new(), false),
+            };
+            let string = |key: &str| node.get(key).and_then(Value::as_str).map(str::to_string);
+            SchemaModel::String {
+                min_length: node.get("minLength").and_then(Value::as_u64),
+                max_length: node.get("maxLength").and_then(Value::as_u64),
+                pattern: string("pattern"),
+                values,
+                closed,
+                format: string("format"),
+                default: string("default"),
+                example: string("example"),
+            }
+        }
+        Some("number") => SchemaModel::Number,
+        Some("boolean") => SchemaModel::Boolean {
+            default: node.get("default").and_then(Value::as_bool),
+        },
+        Some("array") => SchemaModel::Array(Box::new(
+            node.get("items")
+                .map(|items| schema(doc, items, seen))
+                .unwrap_or(SchemaModel::Any),
+        )),
+        Some("object") | None if node.get("properties").is_some() => {
+            let required: BTreeSet<&str> = node
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let fields = node
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(name, body)| FieldModel {
+                    aliases: body.get("x-aliases").map(strings).unwrap_or_default(),
+                    required: required.contains(name.as_str()),
+                    schema: schema(doc, body, seen),
+                    name: name.clone(),
+                })
+                .collect();
+            SchemaModel::Object(fields)
+        }
+        Some("object") => SchemaModel::Object(Vec::new()),
+        _ => SchemaModel::Any,
+    }
+}
+
+fn as_integer(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+            .map(|f| f as i64)
+    })
+}
+
+fn strings(list: &Value) -> Vec<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+fn pagination(
+    source: &SpecSource,
+    op: &OperationRef<'_>,
+    parameters: &[ParameterModel],
+) -> Result<Option<PaginationModel>, Finding> {
+    let doc = &source.value;
+    let at = format!("{}/x-pagination", op.pointer());
+    let extension = op.operation.get("x-pagination");
+    let explicit = extension.is_some();
+    let names = match extension {
+        None => PaginationNames::convention(),
+        Some(Value::Bool(false)) => return Ok(None),
+        Some(Value::Object(map)) => {
+            let known = ["offset", "limit", "total", "items"];
+            if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+                return Err(source.finding(
+                    "x-pagination",
+                    &at,
+                    format!("x-pagination has the unknown key {key}; it takes offset, limit, total and items"),
+                ));
+            }
+            let convention = PaginationNames::convention();
+            let name = |key: &str, fallback: String| -> Result<String, Finding> {
+                match map.get(key) {
+                    None => Ok(fallback),
+                    Some(Value::String(s)) => Ok(s.clone()),
+                    Some(_) => Err(source.finding(
+                        "x-pagination",
+                        &format!("{at}/{key}"),
+                        format!("x-pagination {key} must be a name"),
+                    )),
+                }
+            };
+            PaginationNames {
+                offset: name("offset", convention.offset)?,
+                limit: name("limit", convention.limit)?,
+                total: name("total", convention.total)?,
+                items: name("items", convention.items)?,
+            }
+        }
+        Some(_) => {
+            return Err(source.finding(
+                "x-pagination",
+                &at,
+                "x-pagination must be a mapping (offset, limit, total, items) or false",
+            ));
+        }
+    };
+    // What is missing: for the convention, the operation simply does not
+    // page; for an explicit x-pagination, it is a finding.
+    let missing = |message: String| -> Result<Option<PaginationModel>, Finding> {
+        if explicit {
+            Err(source.finding("x-pagination", &at, message))
+        } else {
+            Ok(None)
+        }
+    };
+    let integer_query = |name: &str| {
+        parameters.iter().find_map(|p| match (&p.schema, p.location) {
+            (SchemaModel::Integer { .. }, Location::Query) if p.name == name => Some(p),
+            _ => None,
+        })
+    };
+    let (Some(offset), Some(limit)) = (integer_query(&names.offset), integer_query(&names.limit))
+    else {
+        return missing(format!(
+            "the operation has no integer query parameters {} and {}",
+            names.offset, names.limit
+        ));
+    };
+    let Some((Some(_), body)) = success_schema(doc, op) else {
+        return missing(
+            "the 200 response needs a JSON body that is a `$ref` to a component schema".into(),
+        );
+    };
+    let properties = body.get("properties");
+    let required: BTreeSet<&str> = body
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let property = |name: &str| {
+        properties
+            .and_then(|p| p.get(name))
+            .and_then(|p| crate::check::resolve(doc, p))
+    };
+    let total_ok = property(&names.total)
+        .is_some_and(|p| p.get("type").and_then(Value::as_str) == Some("integer"));
+    let items = property(&names.items)
+        .filter(|p| p.get("type").and_then(Value::as_str) == Some("array"));
+    let item_type = properties
+        .and_then(|p| p.get(&names.items))
+        .and_then(|p| crate::check::resolve(doc, p))
+        .and_then(|p| p.pointer("/items/$ref"))
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .map(sanitize_pascal);
+    if !total_ok || items.is_none() {
+        return missing(format!(
+            "the 200 response has no integer {} and array {}",
+            names.total, names.items
+        ));
+    }
+    let Some(item_type) = item_type else {
+        return missing(format!(
+            "the items of {} must be a `$ref` to a component schema",
+            names.items
+        ));
+    };
+    let bounds = |p: &ParameterModel| match p.schema {
+        SchemaModel::Integer {
+            bits,
+            minimum,
+            maximum,
+            default,
+            ..
+        } => {
+            let format_max = if bits == 32 {
+                i64::from(i32::MAX)
+            } else {
+                i64::MAX
+            };
+            (minimum, maximum, default, format_max)
+        }
+        _ => (None, None, None, i64::MAX),
+    };
+    let (limit_min, limit_max, limit_default, _) = bounds(limit);
+    let (_, offset_max, _, offset_format_max) = bounds(offset);
+    let Some(default_page_size) = limit_max.or(limit_default) else {
+        return Err(source.finding(
+            "pagination-page-size",
+            &op.pointer(),
+            format!(
+                "{} pages, but its {} parameter has neither a maximum nor a default, so a stream has no page size to use",
+                op.operation_id().unwrap_or(op.path),
+                names.limit
+            ),
+        ));
+    };
+    Ok(Some(PaginationModel {
+        total_required: required.contains(names.total.as_str()),
+        offset: names.offset,
+        limit: names.limit,
+        total: names.total,
+        items: names.items,
+        min_limit: limit_min.unwrap_or(1).max(1),
+        max_limit: limit_max,
+        max_offset: offset_max.unwrap_or(offset_format_max),
+        default_page_size,
+        item_type,
+    }))
+}
+
+fn time_window(
+    source: &SpecSource,
+    op: &OperationRef<'_>,
+    parameters: &[ParameterModel],
+    pagination: Option<&PaginationModel>,
+    response: &Option<ResponseModel>,
+) -> Result<Option<TimeWindowModel>, Finding> {
+    let at = format!("{}/x-time-window", op.pointer());
+    let Some(extension) = op.operation.get("x-time-window") else {
+        return Ok(None);
+    };
+    let name = |key: &str| extension.get(key).and_then(Value::as_str);
+    let (Some(start), Some(end)) = (name("start"), name("end")) else {
+        return Err(source.finding(
+            "x-time-window",
+            &at,
+            "x-time-window needs `start` and `end`, each the name of an integer query parameter",
+        ));
+    };
+    for parameter in [start, end] {
+        let ok = parameters.iter().any(|p| {
+            p.name == parameter
+                && p.location == Location::Query
+                && matches!(p.schema, SchemaModel::Integer { .. })
+        });
+        if !ok {
+            return Err(source.finding(
+                "x-time-window",
+                &at,
+                format!("x-time-window names {parameter}, which is not an integer query parameter of the operation"),
+            ));
+        }
+    }
+    let field = name("field").map(str::to_string);
+    if let Some(field) = &field {
+        let item_fields = pagination
+            .zip(response.as_ref())
+            .and_then(|(p, r)| item_schema(&r.schema, &p.items))
+            .map(|s| match s {
+                SchemaModel::Object(fields) => fields.iter().any(|f| &f.name == field),
+                _ => false,
+            })
+            .unwrap_or(false);
+        if !item_fields {
+            return Err(source.finding(
+                "x-time-window",
+                &format!("{at}/field"),
+                format!("x-time-window field {field} is not a field of the operation's records"),
+            ));
+        }
+    }
+    Ok(Some(TimeWindowModel {
+        start: start.to_string(),
+        end: end.to_string(),
+        field,
+    }))
+}
+
+/// The schema of one item of the response's `items` array field.
+pub fn item_schema<'a>(response: &'a SchemaModel, items: &str) -> Option<&'a SchemaModel> {
+    match response {
+        SchemaModel::Object(fields) => fields.iter().find(|f| f.name == items).and_then(|f| {
+            match &f.schema {
+                SchemaModel::Array(item) => Some(item.as_ref()),
+                _ => None,
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// A name as progenitor makes it a Rust identifier in snake case (method
+/// and parameter names).
+pub fn sanitize_snake(input: &str) -> String {
+    sanitize(input, heck::ToSnakeCase::to_snake_case)
+}
+
+/// A name as progenitor makes it a Rust type name (builder and schema
+/// types).
+pub fn sanitize_pascal(input: &str) -> String {
+    sanitize(input, heck::ToPascalCase::to_pascal_case)
+}
+
+fn sanitize(input: &str, to_case: fn(&str) -> String) -> String {
+    let out = match input {
+        "+1" => "plus1".to_string(),
+        "-1" => "minus1".to_string(),
+        _ => to_case(
+            &input
+                .replace('\'', "")
+                .replace(|c: char| !unicode_ident::is_xid_continue(c), "-"),
+        ),
+    };
+    let out = match out.chars().next() {
+        None => to_case("x"),
+        Some(c) if unicode_ident::is_xid_start(c) => out,
+        Some(_) => format!("_{out}"),
+    };
+    if syn::parse_str::<syn::Ident>(&out).is_ok() && out != "gen" {
+        out
+    } else {
+        format!("{out}_")
+    }
+}

@@ -1,0 +1,563 @@
+//! Writes the generated operations module of `hss-client` from the
+//! operation models: the `Operation` enum with the spec's facts as data
+//! (the types of `hss_client::spec`), the impls that give each request
+//! builder `.call()`, `.stream()` and `.stream_with()`, and the
+//! `HssClient` presets, one per operation.
+
+use std::collections::BTreeMap;
+
+use heck::ToShoutySnakeCase;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{
+    FieldModel, Location, OperationModel, PROJECT_ID, PaginationModel, ParameterModel,
+    SchemaModel,
+};
+
+/// The type each request builder's field holds, by builder type and field
+/// name, read from the generated client: `(type, optional)`.
+pub type BuilderFields = BTreeMap<String, BTreeMap<String, (syn::Type, bool)>>;
+
+/// Reads the builder structs of the generated client (module `builder`).
+/// Every field but `client` is `Result<T, String>` (required) or
+/// `Result<Option<T>, String>` (optional).
+pub fn builder_fields(file: &syn::File) -> BuilderFields {
+    let mut out = BuilderFields::new();
+    for item in &file.items {
+        let syn::Item::Mod(module) = item else { continue };
+        if module.ident != "builder" {
+            continue;
+        }
+        for item in module.content.iter().flat_map(|(_, items)| items) {
+            let syn::Item::Struct(s) = item else { continue };
+            let mut fields = BTreeMap::new();
+            for field in &s.fields {
+                let Some(ident) = &field.ident else { continue };
+                if let Some(inner) = generic_argument(&field.ty, "Result") {
+                    match generic_argument(&inner, "Option") {
+                        Some(value) => fields.insert(ident.to_string(), (value, true)),
+                        None => fields.insert(ident.to_string(), (inner, false)),
+                    };
+                }
+            }
+            out.insert(s.ident.to_string(), fields);
+        }
+    }
+    out
+}
+
+/// `T` of `Name<T, ...>`, when `ty` is a path ending in `Name`.
+fn generic_argument(ty: &syn::Type, name: &str) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    })
+}
+
+/// The module's tokens.
+pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<TokenStream, String> {
+    let variants: Vec<_> = models
+        .iter()
+        .map(|m| format_ident!("{}", m.type_name))
+        .collect();
+    let variant_docs = models.iter().map(|m| {
+        format!(
+            "`{}`: {} (`{} {}`).",
+            m.operation_id, m.summary, m.http_method, m.path
+        )
+    });
+    let ids = models.iter().map(|m| &m.operation_id);
+    let methods = models.iter().map(|m| &m.method_name);
+    let http_methods = models.iter().map(|m| &m.http_method);
+    let paths = models.iter().map(|m| &m.path);
+    let summaries = models.iter().map(|m| &m.summary);
+    let consts = |suffix: &str| -> Vec<syn::Ident> {
+        models
+            .iter()
+            .map(|m| format_ident!("{}_{suffix}", m.operation_id.to_shouty_snake_case()))
+            .collect()
+    };
+    let parameter_consts = consts("PARAMETERS");
+    let parameter_values = models.iter().map(|m| {
+        let list = m.parameters.iter().map(parameter);
+        quote!(&[#(#list),*])
+    });
+    let pagination_arms = models.iter().zip(&variants).map(|(m, v)| match &m.pagination {
+        Some(p) => {
+            let p = pagination(p);
+            quote!(Self::#v => Some(&#p))
+        }
+        None => quote!(Self::#v => None),
+    });
+    let window_arms = models.iter().zip(&variants).map(|(m, v)| match &m.time_window {
+        Some(w) => {
+            let (start, end) = (&w.start, &w.end);
+            let field = option_str(w.field.as_deref());
+            quote!(Self::#v => Some(&TimeWindow { start: #start, end: #end, field: #field }))
+        }
+        None => quote!(Self::#v => None),
+    });
+    let response_consts = consts("RESPONSE");
+    let response_items: Vec<_> = models
+        .iter()
+        .zip(&response_consts)
+        .filter_map(|(m, name)| {
+            let schema = schema(&m.response.as_ref()?.schema);
+            Some(quote! {
+                const #name: Schema = #schema;
+            })
+        })
+        .collect();
+    let response_arms = models
+        .iter()
+        .zip(&variants)
+        .zip(&response_consts)
+        .map(|((m, v), name)| match &m.response {
+            Some(_) => quote!(Self::#v => Some(&#name)),
+            None => quote!(Self::#v => None),
+        });
+    let mut impls = Vec::new();
+    let mut presets = Vec::new();
+    let mut visits = Vec::new();
+    for (model, variant) in models.iter().zip(&variants) {
+        let Some(fields) = builders.get(&model.type_name) else {
+            return Err(format!(
+                "progenitor generated no request builder {} for {}",
+                model.type_name, model.operation_id
+            ));
+        };
+        if let Some(response) = &model.response {
+            impls.push(operation_impls(model, variant, response, fields)?);
+            let method = format_ident!("{}", model.method_name);
+            visits.push(if model.pagination.is_some() {
+                quote!(Operation::#variant => visitor.paginated(self.#method()))
+            } else {
+                quote!(Operation::#variant => visitor.call(self.#method()))
+            });
+        } else {
+            visits.push(quote!(Operation::#variant => visitor.unsupported(Operation::#variant)));
+        }
+        presets.push(preset(model));
+    }
+    Ok(quote! {
+        use crate::generated::{builder, types};
+        use crate::spec::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, Schema, StringSchema, TimeWindow};
+
+        /// Every operation of the spec.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(
+                #[doc = #variant_docs]
+                #variants,
+            )*
+        }
+
+        impl Operation {
+            /// Every operation, in the spec's order.
+            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
+
+            /// The spec's operationId.
+            pub const fn operation_id(self) -> &'static str {
+                match self { #(Self::#variants => #ids,)* }
+            }
+
+            /// The name of the client method and of the `HssClient` preset.
+            pub const fn method_name(self) -> &'static str {
+                match self { #(Self::#variants => #methods,)* }
+            }
+
+            /// The HTTP method, uppercase.
+            pub const fn http_method(self) -> &'static str {
+                match self { #(Self::#variants => #http_methods,)* }
+            }
+
+            /// The path template, such as `/v5/{project_id}/...`.
+            pub const fn path(self) -> &'static str {
+                match self { #(Self::#variants => #paths,)* }
+            }
+
+            /// The spec's summary.
+            pub const fn summary(self) -> &'static str {
+                match self { #(Self::#variants => #summaries,)* }
+            }
+
+            /// Every parameter, in the spec's order.
+            pub const fn parameters(self) -> &'static [Parameter] {
+                match self { #(Self::#variants => #parameter_consts,)* }
+            }
+
+            /// How the operation pages, when it does.
+            pub const fn pagination(self) -> Option<&'static Pagination> {
+                match self { #(#pagination_arms,)* }
+            }
+
+            /// The time window two of its parameters span, when they do.
+            pub const fn time_window(self) -> Option<&'static TimeWindow> {
+                match self { #(#window_arms,)* }
+            }
+
+            /// The shape of the 200 response's JSON body.
+            pub const fn response(self) -> Option<&'static Schema> {
+                match self { #(#response_arms,)* }
+            }
+        }
+
+        #(
+            const #parameter_consts: &[Parameter] = #parameter_values;
+        )*
+
+        #(#response_items)*
+
+        #(#impls)*
+
+        impl crate::client::HssClient {
+            #(#presets)*
+
+            /// Hands the preset request builder of `operation` to `visitor`:
+            /// how code that picks an operation at run time (a command line,
+            /// a test over every operation) reaches the typed builders.
+            pub fn visit<'a, V: crate::paginate::OperationVisitor<'a>>(
+                &'a self,
+                operation: Operation,
+                visitor: V,
+            ) -> V::Output {
+                match operation { #(#visits,)* }
+            }
+        }
+    })
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+fn option_i64(value: Option<i64>) -> TokenStream {
+    match value {
+        Some(v) => {
+            let v = Literal::i64_suffixed(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    }
+}
+
+fn option_u64(value: Option<u64>) -> TokenStream {
+    match value {
+        Some(v) => {
+            let v = Literal::u64_suffixed(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    }
+}
+
+fn parameter(p: &ParameterModel) -> TokenStream {
+    let name = &p.name;
+    let rust_name = &p.rust_name;
+    let location = match p.location {
+        Location::Path => quote!(ParameterLocation::Path),
+        Location::Query => quote!(ParameterLocation::Query),
+        Location::Header => quote!(ParameterLocation::Header),
+    };
+    let required = p.required;
+    let description = &p.description;
+    let schema = schema(&p.schema);
+    let wildcard = option_str(p.wildcard.as_deref());
+    quote! {
+        Parameter {
+            name: #name,
+            rust_name: #rust_name,
+            location: #location,
+            required: #required,
+            description: #description,
+            schema: &#schema,
+            wildcard: #wildcard,
+        }
+    }
+}
+
+fn schema(s: &SchemaModel) -> TokenStream {
+    match s {
+        SchemaModel::Integer {
+            bits,
+            minimum,
+            maximum,
+            default,
+            example,
+        } => {
+            let bits = Literal::u8_suffixed(*bits);
+            let (minimum, maximum, default, example) = (
+                option_i64(*minimum),
+                option_i64(*maximum),
+                option_i64(*default),
+                option_i64(*example),
+            );
+            quote!(Schema::Integer(IntegerSchema {
+                bits: #bits,
+                minimum: #minimum,
+                maximum: #maximum,
+                default: #default,
+                example: #example,
+            }))
+        }
+        SchemaModel::String {
+            min_length,
+            max_length,
+            pattern,
+            values,
+            closed,
+            format,
+            default,
+            example,
+        } => {
+            let (min_length, max_length) = (option_u64(*min_length), option_u64(*max_length));
+            let (pattern, format, default, example) = (
+                option_str(pattern.as_deref()),
+                option_str(format.as_deref()),
+                option_str(default.as_deref()),
+                option_str(example.as_deref()),
+            );
+            quote!(Schema::String(StringSchema {
+                min_length: #min_length,
+                max_length: #max_length,
+                pattern: #pattern,
+                values: &[#(#values),*],
+                closed: #closed,
+                format: #format,
+                default: #default,
+                example: #example,
+            }))
+        }
+        SchemaModel::Number => quote!(Schema::Number),
+        SchemaModel::Boolean { default } => {
+            let default = match default {
+                Some(b) => quote!(Some(#b)),
+                None => quote!(None),
+            };
+            quote!(Schema::Boolean { default: #default })
+        }
+        SchemaModel::Array(items) => {
+            let items = schema(items);
+            quote!(Schema::Array(&#items))
+        }
+        SchemaModel::Object(fields) => {
+            let fields = fields.iter().map(field);
+            quote!(Schema::Object(&[#(#fields),*]))
+        }
+        SchemaModel::OneOf(variants) => {
+            let variants = variants.iter().map(schema);
+            quote!(Schema::OneOf(&[#(#variants),*]))
+        }
+        SchemaModel::Any => quote!(Schema::Any),
+    }
+}
+
+fn field(f: &FieldModel) -> TokenStream {
+    let name = &f.name;
+    let aliases = &f.aliases;
+    let required = f.required;
+    let schema = schema(&f.schema);
+    quote!(Field { name: #name, aliases: &[#(#aliases),*], required: #required, schema: &#schema })
+}
+
+fn pagination(p: &PaginationModel) -> TokenStream {
+    let (offset, limit, total, items) = (&p.offset, &p.limit, &p.total, &p.items);
+    let min_limit = Literal::i64_suffixed(p.min_limit);
+    let max_limit = option_i64(p.max_limit);
+    let max_offset = Literal::i64_suffixed(p.max_offset);
+    let default_page_size = Literal::i64_suffixed(p.default_page_size);
+    quote! {
+        Pagination {
+            offset: #offset,
+            limit: #limit,
+            total: #total,
+            items: #items,
+            min_limit: #min_limit,
+            max_limit: #max_limit,
+            max_offset: #max_offset,
+            default_page_size: #default_page_size,
+        }
+    }
+}
+
+/// `OperationExt` for every builder with a JSON response, and
+/// `PaginatedExt` for the ones that page.
+fn operation_impls(
+    model: &OperationModel,
+    variant: &syn::Ident,
+    response: &super::ResponseModel,
+    fields: &BTreeMap<String, (syn::Type, bool)>,
+) -> Result<TokenStream, String> {
+    let builder = format_ident!("{}", model.type_name);
+    let response_type = format_ident!("{}", response.type_name);
+    let mut setters = Vec::new();
+    for p in &model.parameters {
+        let Some((ty, _)) = fields.get(&p.rust_name) else {
+            return Err(format!(
+                "the request builder {} has no field {} for parameter {}",
+                model.type_name, p.rust_name, p.name
+            ));
+        };
+        let name = &p.name;
+        let method = format_ident!("{}", p.rust_name);
+        setters.push(quote! {
+            #name => Ok(self.#method(crate::paginate::parse_parameter::<#ty>(Self::OPERATION, #name, value)?))
+        });
+    }
+    let paginated = match &model.pagination {
+        None => quote!(),
+        Some(p) => {
+            let item = format_ident!("{}", p.item_type);
+            let offset = format_ident!("{}", super::sanitize_snake(&p.offset));
+            let limit = format_ident!("{}", super::sanitize_snake(&p.limit));
+            let total = format_ident!("{}", super::sanitize_snake(&p.total));
+            let items = format_ident!("{}", super::sanitize_snake(&p.items));
+            let total = if p.total_required {
+                quote!(Some(i64::from(response.#total)))
+            } else {
+                quote!(response.#total.map(i64::from))
+            };
+            quote! {
+                impl<'a> crate::paginate::PaginatedExt<'a> for builder::#builder<'a> {
+                    type Item = types::#item;
+
+                    fn with_page(self, offset: i64, limit: i64) -> Self {
+                        self.#offset(offset).#limit(limit)
+                    }
+
+                    fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>) {
+                        (#total, response.#items)
+                    }
+                }
+            }
+        }
+    };
+    Ok(quote! {
+        impl crate::paginate::sealed::Sealed for builder::#builder<'_> {}
+
+        impl<'a> crate::paginate::OperationExt<'a> for builder::#builder<'a> {
+            type Response = types::#response_type;
+            const OPERATION: Operation = Operation::#variant;
+
+            fn send_generated(
+                self,
+            ) -> futures::future::BoxFuture<'a, Result<progenitor_client::ResponseValue<Self::Response>, crate::GeneratedError>> {
+                Box::pin(self.send())
+            }
+
+            fn invalid_parameter(&self) -> Option<(&'static str, &str)> {
+                self.first_invalid_parameter()
+            }
+
+            fn with_parameter(self, name: &str, value: &str) -> Result<Self, crate::Error> {
+                match name {
+                    #(#setters,)*
+                    _ => Err(crate::paginate::unknown_parameter(Self::OPERATION, name)),
+                }
+            }
+        }
+
+        #paginated
+    })
+}
+
+/// The `HssClient` method that returns the operation's builder with the
+/// project id and the spec's defaults set.
+fn preset(model: &OperationModel) -> TokenStream {
+    let method = format_ident!("{}", model.method_name);
+    let builder = format_ident!("{}", model.type_name);
+    let mut calls = Vec::new();
+    let mut set = Vec::new();
+    let mut still_required = Vec::new();
+    let mut optional_defaults = Vec::new();
+    for p in &model.parameters {
+        let setter = format_ident!("{}", p.rust_name);
+        if p.location == Location::Path && p.name == PROJECT_ID {
+            calls.push(quote!(.#setter(self.project_id())));
+            continue;
+        }
+        let first_page = model
+            .pagination
+            .as_ref()
+            .is_some_and(|pg| pg.offset == p.name);
+        let default = match &p.schema {
+            SchemaModel::Integer {
+                default, minimum, ..
+            } => default
+                .or(if first_page {
+                    Some(minimum.unwrap_or(0))
+                } else {
+                    None
+                })
+                .map(|d| {
+                    let lit = Literal::i64_suffixed(d);
+                    (quote!(#lit), d.to_string())
+                }),
+            SchemaModel::String {
+                default: Some(d), ..
+            } => Some((quote!(#d), format!("{d:?}"))),
+            SchemaModel::Boolean { default: Some(d) } => Some((quote!(#d), d.to_string())),
+            _ => None,
+        };
+        match (p.required, default) {
+            (true, Some((value, shown))) => {
+                calls.push(quote!(.#setter(#value)));
+                set.push(format!("`{}` {shown}", p.name));
+            }
+            (true, None) => still_required.push(format!("`{}`", p.name)),
+            (false, Some((_, shown))) => optional_defaults.push(format!("`{}` {shown}", p.name)),
+            (false, None) => {}
+        }
+    }
+    let mut doc = vec![format!(
+        "`{}`: {} (`{} {}`).",
+        model.operation_id, model.summary, model.http_method, model.path
+    )];
+    doc.push(String::new());
+    let mut filled = vec!["the project id".to_string()];
+    filled.extend(set);
+    doc.push(format!("Sets {}.", join(&filled)));
+    if !still_required.is_empty() {
+        doc.push(format!("Still required: {}.", join(&still_required)));
+    }
+    if !optional_defaults.is_empty() {
+        doc.push(format!(
+            "Left unset, so the service applies its default: {}.",
+            join(&optional_defaults)
+        ));
+    }
+    doc.push(if model.pagination.is_some() {
+        "Finish with `.call()` for one page or `.stream()` for every record.".to_string()
+    } else {
+        "Finish with `.call()`.".to_string()
+    });
+    quote! {
+        #(#[doc = #doc])*
+        pub fn #method(&self) -> builder::#builder<'_> {
+            self.generated().#method() #(#calls)*
+        }
+    }
+}
+
+fn join(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}

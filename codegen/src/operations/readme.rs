@@ -1,0 +1,187 @@
+//! The README's section on the operations: a table per operation with its
+//! parameters, their limits and defaults, and how it pages. `cargo xtask
+//! generate` writes it between two marker lines of README.md, and `--check`
+//! fails when it is stale.
+
+use super::{Location, OperationModel, SchemaModel};
+
+/// The line that opens the generated section.
+pub const BEGIN: &str =
+    "<!-- BEGIN operations: written by `cargo xtask generate` from the spec; do not edit -->";
+/// The line that closes it.
+pub const END: &str = "<!-- END operations -->";
+
+/// The markdown of the section (without the marker lines).
+pub fn section(models: &[OperationModel]) -> String {
+    let mut out = String::new();
+    out.push_str("| operation | request | client method | pages |\n");
+    out.push_str("| --- | --- | --- | --- |\n");
+    for m in models {
+        out.push_str(&format!(
+            "| `{}` | `{} {}` | `{}()` | {} |\n",
+            m.operation_id,
+            m.http_method,
+            m.path,
+            m.method_name,
+            if m.pagination.is_some() { "yes" } else { "no" }
+        ));
+    }
+    for m in models {
+        out.push_str(&format!("\n### `{}`\n\n{}.", m.operation_id, m.summary));
+        if let Some(p) = &m.pagination {
+            let sizes = match p.max_limit {
+                Some(max) => format!("{} to {max}", p.min_limit),
+                None => format!("at least {}", p.min_limit),
+            };
+            out.push_str(&format!(
+                " Pages by `{}` and `{}` (page sizes {sizes}; offsets up to {}); `total_num` is `{}`, the records are `{}`. Streams fetch pages of {}.",
+                p.offset, p.limit, p.max_offset, p.total, p.items, p.default_page_size
+            ));
+        }
+        if let Some(w) = &m.time_window {
+            out.push_str(&format!(
+                " `{}` must not be after `{}`{}.",
+                w.start,
+                w.end,
+                w.field
+                    .as_ref()
+                    .map(|f| format!("; they bound the records' `{f}`"))
+                    .unwrap_or_default()
+            ));
+        }
+        out.push_str("\n\n| parameter | in | required | type | allowed | default |\n");
+        out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        for p in &m.parameters {
+            let location = match p.location {
+                Location::Path => "path",
+                Location::Query => "query",
+                Location::Header => "header",
+            };
+            let (kind, allowed, default) = describe(&p.schema);
+            let mut allowed = allowed;
+            if let Some(w) = &p.wildcard {
+                allowed = join_nonempty(&allowed, &format!("`{w}` for any"));
+            }
+            out.push_str(&format!(
+                "| `{}` | {location} | {} | {kind} | {allowed} | {default} |\n",
+                p.name,
+                if p.required { "yes" } else { "no" },
+            ));
+        }
+    }
+    out
+}
+
+fn join_nonempty(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}; {b}")
+    }
+}
+
+/// Type, allowed values and default of a parameter schema, in words.
+fn describe(schema: &SchemaModel) -> (String, String, String) {
+    match schema {
+        SchemaModel::Integer {
+            bits,
+            minimum,
+            maximum,
+            default,
+            ..
+        } => (
+            format!("int{bits}"),
+            match (minimum, maximum) {
+                (Some(a), Some(b)) => format!("{a} to {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => String::new(),
+            },
+            default.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        SchemaModel::String {
+            min_length,
+            max_length,
+            pattern,
+            values,
+            closed,
+            default,
+            ..
+        } => {
+            let mut allowed = match (min_length, max_length) {
+                (Some(a), Some(b)) => format!("{a} to {b} characters"),
+                (Some(a), None) => format!("at least {a} characters"),
+                (None, Some(b)) => format!("at most {b} characters"),
+                (None, None) => String::new(),
+            };
+            if let Some(pattern) = pattern {
+                allowed = join_nonempty(&allowed, &format!("matches `{pattern}`"));
+            }
+            if !values.is_empty() {
+                let listed = values
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                allowed = join_nonempty(
+                    &allowed,
+                    &if *closed {
+                        format!("one of {listed}")
+                    } else {
+                        format!("{listed} or others")
+                    },
+                );
+            }
+            (
+                "string".into(),
+                allowed,
+                default
+                    .as_ref()
+                    .map(|d| format!("`{d}`"))
+                    .unwrap_or_default(),
+            )
+        }
+        SchemaModel::Number => ("number".into(), String::new(), String::new()),
+        SchemaModel::Boolean { default } => (
+            "boolean".into(),
+            String::new(),
+            default.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        SchemaModel::Array(_) => ("array".into(), String::new(), String::new()),
+        SchemaModel::Object(_) => ("object".into(), String::new(), String::new()),
+        SchemaModel::OneOf(_) | SchemaModel::Any => ("any".into(), String::new(), String::new()),
+    }
+}
+
+/// `readme` with the text between the marker lines replaced by `section`.
+/// Both markers must be there, in order, each on a line of its own.
+pub fn splice(readme: &str, section: &str) -> Result<String, String> {
+    let begin = readme
+        .find(&format!("{BEGIN}\n"))
+        .ok_or_else(|| format!("the README has no line `{BEGIN}`"))?;
+    let body_start = begin + BEGIN.len() + 1;
+    let end = readme[body_start..]
+        .find(&format!("\n{END}"))
+        .map(|i| body_start + i + 1)
+        .or_else(|| readme[body_start..].starts_with(END).then_some(body_start))
+        .ok_or_else(|| format!("the README has no line `{END}` after `{BEGIN}`"))?;
+    Ok(format!(
+        "{}{section}{}",
+        &readme[..body_start],
+        &readme[end..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_replaces_only_the_section() {
+        let readme = format!("intro\n{BEGIN}\nold\n{END}\nrest\n");
+        let out = splice(&readme, "new\n").expect("markers found");
+        assert_eq!(out, format!("intro\n{BEGIN}\nnew\n{END}\nrest\n"));
+        assert_eq!(splice(&out, "new\n").expect("again"), out);
+        assert!(splice("no markers\n", "x").is_err());
+    }
+}

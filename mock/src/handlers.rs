@@ -1,0 +1,145 @@
+//! Serving a request: find its operation in the spec's operations table,
+//! check its credentials and parameters, and answer with a page of the
+//! operation's records. Nothing here names an operation: routing, checks,
+//! paging and filters all come from [`hss_client::operations`].
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use hss_client::operations::Operation;
+use hss_client::validate::{check_request, match_path};
+
+use crate::Shared;
+use crate::auth;
+use crate::error::{self, ApiError};
+use crate::records::{self, Records};
+use crate::synthetic::Synthetic;
+
+/// Largest request body the mock reads (the operations take none).
+const MAX_BODY: usize = 1 << 20;
+
+/// The query string as pairs. A key given twice is refused: the
+/// operations take every parameter once.
+pub fn parse_query(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if pairs.iter().any(|(k, _)| k == key.as_ref()) {
+            return Err(ApiError::bad_request(format!(
+                "query parameter {key} is given more than once"
+            )));
+        }
+        pairs.push((key.into_owned(), value.into_owned()));
+    }
+    Ok(pairs)
+}
+
+/// Every request: routed by the operations table.
+pub async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    match serve(&shared, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    let matched: Vec<(Operation, Vec<(String, String)>)> = Operation::ALL
+        .iter()
+        .filter_map(|&op| match_path(op.path(), &path).map(|values| (op, values)))
+        .filter(|(op, _)| whole_path(op.path(), &path))
+        .collect();
+    let Some((operation, path_values)) = matched
+        .iter()
+        .find(|(op, _)| op.http_method() == parts.method.as_str())
+        .cloned()
+    else {
+        return Err(if matched.is_empty() {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                error::NOT_FOUND,
+                "no operation has this path",
+            )
+        } else {
+            let allowed: Vec<&str> = matched.iter().map(|(op, _)| op.http_method()).collect();
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                error::METHOD_NOT_ALLOWED,
+                format!("this path takes {} only", allowed.join(", ")),
+            )
+        });
+    };
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+    let project_id = path_values
+        .iter()
+        .find(|(name, _)| name == hss_client::spec::PROJECT_ID)
+        .map(|(_, value)| value.as_str());
+    auth::check(
+        &shared.credentials,
+        &auth::RequestParts {
+            method: &parts.method,
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &body,
+            project_id,
+        },
+        SystemTime::now(),
+        shared.max_clock_skew,
+    )?;
+    let query = parse_query(parts.uri.query())?;
+    check_request(operation, &path_values, &query)
+        .map_err(|invalid| ApiError::bad_request(invalid.to_string()))?;
+    let records = shared
+        .records(operation)
+        .ok_or_else(|| ApiError::bad_request("the mock serves no records for this operation"))?;
+    Ok(json(answer(operation, records, &query)))
+}
+
+/// Whether `template` matches all of `path`, not only its end.
+fn whole_path(template: &str, path: &str) -> bool {
+    template.trim_matches('/').split('/').count() == path.trim_matches('/').split('/').count()
+}
+
+/// The body of a checked request of `operation`.
+fn answer(operation: Operation, records: &dyn Records, query: &[(String, String)]) -> Vec<u8> {
+    let Some(pagination) = operation.pagination() else {
+        return serde_json::to_vec(&Synthetic::new(operation, 0, 1).record(0)).unwrap_or_default();
+    };
+    let number = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    };
+    let offset = number(pagination.offset).unwrap_or(0).max(0) as u64;
+    let limit = number(pagination.limit)
+        .unwrap_or(pagination.default_page_size)
+        .max(0) as u64;
+    let range = match operation.time_window() {
+        Some(window) => match (number(window.start), number(window.end)) {
+            (Some(start), Some(end)) => records.window(start, end),
+            _ => 0..records.len(),
+        },
+        None => 0..records.len(),
+    };
+    let filters = records::filters(operation, query);
+    let page = records::select(records, range, &filters, offset, limit);
+    records::page_body(records, pagination.total, pagination.items, &page)
+}
+
+fn json(body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,157 @@
+//! Records built from an operation's response item schema, for every
+//! operation without a hand-tuned source. Record `i` is a pure function of
+//! the seed and `i`:
+//!
+//! - a string with listed values takes them in turn;
+//! - another string is made from the field's example, or its name, and a
+//!   number: unique per record for an id (`id` or `..._id`), one of a few
+//!   otherwise, so that filtering on it finds several records;
+//! - an integer lies within its bounds; the time-window field, and any
+//!   int64 field whose name ends in `time`, is an epoch-millisecond time,
+//!   one [`STEP_MS`] after the record before, from [`BASE_TIME_MS`];
+//! - numbers, booleans, lists and nested objects follow their schemas.
+//!
+//! A response that does not page is one such object, record 0.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use hss_client::operations::Operation;
+use hss_client::spec::{IntegerSchema, Schema, StringSchema};
+use serde_json::{Map, Value};
+
+use crate::data::{BASE_TIME_MS, mix};
+use crate::records::Records;
+
+/// Milliseconds between the times of two consecutive records.
+pub const STEP_MS: i64 = 1_000;
+/// How many different values a pooled string field takes.
+const POOL: u64 = 8;
+
+/// The synthetic records of one operation.
+#[derive(Debug, Clone)]
+pub struct Synthetic {
+    seed: u64,
+    len: u64,
+    item: &'static Schema,
+    window_field: Option<&'static str>,
+}
+
+impl Synthetic {
+    /// `len` records of `operation` for `seed`.
+    pub fn new(operation: Operation, seed: u64, len: u64) -> Self {
+        let item = operation
+            .item_schema()
+            .or(operation.response())
+            .unwrap_or(&Schema::Any);
+        Self {
+            seed,
+            len: if operation.pagination().is_some() { len } else { 1 },
+            item,
+            window_field: operation.time_window().and_then(|w| w.field),
+        }
+    }
+
+    /// Record `index` as a JSON value.
+    pub fn record(&self, index: u64) -> Value {
+        self.value(self.item, "", index, 0)
+    }
+
+    fn value(&self, schema: &Schema, name: &str, index: u64, depth: usize) -> Value {
+        let h = mix(self.seed ^ mix(index ^ hash(name)));
+        match schema {
+            Schema::String(string) => Value::String(self.string(string, name, index)),
+            Schema::Integer(integer) => Value::from(self.integer(integer, name, index, h)),
+            Schema::Number => Value::from(index as f64 / 4.0),
+            Schema::Boolean { .. } => Value::Bool(index % 2 == 0),
+            Schema::Array(items) if depth < 4 => {
+                Value::Array(vec![self.value(items, name, index, depth + 1)])
+            }
+            Schema::Object(fields) if depth < 4 => {
+                let mut map = Map::new();
+                for field in *fields {
+                    let value = self.value(field.schema, field.name, index, depth + 1);
+                    if !value.is_null() {
+                        map.insert(field.name.to_string(), value);
+                    }
+                }
+                Value::Object(map)
+            }
+            Schema::OneOf(variants) => variants
+                .first()
+                .map_or(Value::Null, |v| self.value(v, name, index, depth)),
+            _ => Value::Null,
+        }
+    }
+
+    fn string(&self, string: &StringSchema, name: &str, index: u64) -> String {
+        if !string.values.is_empty() {
+            let n = (index + hash(name)) % string.values.len() as u64;
+            return string.values[n as usize].to_string();
+        }
+        let base = string.example.unwrap_or(if name.is_empty() { "value" } else { name });
+        let unique = name == "id" || name.ends_with("_id");
+        let mut text = if unique {
+            format!("{base}-{:x}-{index}", self.seed)
+        } else {
+            format!("{base}-{}", index % POOL)
+        };
+        if let Some(max) = string.max_length {
+            text = text.chars().take(max as usize).collect();
+        }
+        if let Some(min) = string.min_length {
+            while (text.chars().count() as u64) < min {
+                text.push('x');
+            }
+        }
+        text
+    }
+
+    fn integer(&self, integer: &IntegerSchema, name: &str, index: u64, h: u64) -> i64 {
+        let is_time = self.window_field == Some(name) || (integer.bits == 64 && name.ends_with("time"));
+        if is_time {
+            return BASE_TIME_MS.saturating_add((index as i64).saturating_mul(STEP_MS));
+        }
+        let low = integer.minimum.unwrap_or(0);
+        let high = integer.maximum.unwrap_or(low.saturating_add(1_000)).max(low);
+        let span = (high - low) as u64 + 1;
+        low + (h % span.max(1)) as i64
+    }
+}
+
+fn hash(name: &str) -> u64 {
+    name.bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+impl Records for Synthetic {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn write(&self, index: u64, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(out, &self.record(index));
+    }
+
+    fn field(&self, index: u64, name: &str) -> Option<Cow<'_, str>> {
+        let field = self.item.field(name)?;
+        match self.value(field.schema, name, index, 1) {
+            Value::String(s) => Some(Cow::Owned(s)),
+            Value::Null => None,
+            other => Some(Cow::Owned(other.to_string())),
+        }
+    }
+
+    fn window(&self, start: i64, end: i64) -> Range<u64> {
+        if end < start || self.len == 0 || end < BASE_TIME_MS {
+            return 0..0;
+        }
+        let first = if start <= BASE_TIME_MS {
+            0
+        } else {
+            ((start - BASE_TIME_MS) as u64).div_ceil(STEP_MS as u64)
+        };
+        let last = ((end - BASE_TIME_MS) as u64 / STEP_MS as u64).saturating_add(1);
+        first.min(self.len)..last.min(self.len)
+    }
+}
