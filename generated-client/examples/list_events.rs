@@ -27,10 +27,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(cluster_id) = std::env::args().nth(1) {
         request = request.cluster_id(cluster_id);
     }
-    let mut events = request.stream_with(PageOptions {
-        prefetch: 2,
-        ..PageOptions::default()
-    });
+    let mut events = request.stream_with(PageOptions::default().with_prefetch(2));
     let mut count = 0usize;
     while let Some(event) = events.try_next().await? {
         count += 1;

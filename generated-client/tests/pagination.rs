@@ -40,10 +40,7 @@ async fn stream_all(total: usize, options: PageOptions) -> (Vec<String>, usize) 
 
 #[tokio::test]
 async fn zero_one_full_and_ragged() {
-    let page = |size| PageOptions {
-        page_size: Some(size),
-        ..PageOptions::default()
-    };
+    let page = |size| PageOptions::default().with_page_size(size);
     for (total, size, requests) in [
         (0, 200, 1),
         (1, 200, 1),
@@ -80,11 +77,7 @@ async fn default_page_size_is_the_largest_allowed() {
 #[tokio::test]
 async fn prefetch_keeps_order() {
     for prefetch in [2, 4, 16] {
-        let options = PageOptions {
-            page_size: Some(10),
-            prefetch,
-            ..PageOptions::default()
-        };
+        let options = PageOptions::default().with_page_size(10).with_prefetch(prefetch);
         let (items, sent) = stream_all(95, options).await;
         assert_eq!(items, expected(0..95), "prefetch {prefetch}");
         assert_eq!(sent, 10, "prefetch {prefetch}");
@@ -104,10 +97,7 @@ async fn filters_are_kept_on_every_page() {
     let items: Vec<_> = client
         .list_cluster_events()
         .cluster_id("c-42")
-        .stream_with(PageOptions {
-            page_size: Some(10),
-            ..PageOptions::default()
-        })
+        .stream_with(PageOptions::default().with_page_size(10))
         .try_collect()
         .await
         .unwrap();
@@ -138,11 +128,7 @@ async fn a_failing_middle_page_is_an_error_after_all_earlier_items() {
         let client = common::client(&server.uri());
         let results: Vec<_> = client
             .list_cluster_events()
-            .stream_with(PageOptions {
-                page_size: Some(10),
-                prefetch,
-                ..PageOptions::default()
-            })
+            .stream_with(PageOptions::default().with_page_size(10).with_prefetch(prefetch))
             .collect()
             .await;
         assert_eq!(results.len(), 21, "prefetch {prefetch}");
@@ -179,10 +165,7 @@ async fn a_short_page_before_total_num_ends_with_an_error_after_every_item() {
         .await;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions {
-            page_size: Some(10),
-            ..PageOptions::default()
-        })
+        .stream_with(PageOptions::default().with_page_size(10))
         .collect()
         .await;
     assert!(
@@ -221,11 +204,7 @@ async fn without_total_num_pages_go_on_until_a_short_one() {
         .await;
     let items: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions {
-            page_size: Some(10),
-            prefetch: 4,
-            ..PageOptions::default()
-        })
+        .stream_with(PageOptions::default().with_page_size(10).with_prefetch(4))
         .try_collect()
         .await
         .unwrap();
@@ -255,11 +234,7 @@ async fn a_total_beyond_the_offset_limit_ends_with_an_error() {
         .await;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions {
-            start_offset: 1_999_800,
-            prefetch: 4,
-            ..PageOptions::default()
-        })
+        .stream_with(PageOptions::default().with_start_offset(1_999_800).with_prefetch(4))
         .collect()
         .await;
     assert_eq!(results.len(), 401);
@@ -291,10 +266,7 @@ async fn an_out_of_range_page_size_sends_nothing() {
         .await;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions {
-            page_size: Some(500),
-            ..PageOptions::default()
-        })
+        .stream_with(PageOptions::default().with_page_size(500))
         .collect()
         .await;
     assert_eq!(results.len(), 1);
@@ -350,10 +322,7 @@ async fn ten_thousand_events_through_a_flaky_server_arrive_once_in_order() {
             .unwrap();
         let items: Vec<_> = client
             .list_cluster_events()
-            .stream_with(PageOptions {
-                prefetch,
-                ..PageOptions::default()
-            })
+            .stream_with(PageOptions::default().with_prefetch(prefetch))
             .try_collect()
             .await
             .unwrap();
@@ -400,10 +369,7 @@ async fn event_logs_stream_with_their_filters() {
         .cluster_id("c-9")
         .start_time(1_i64)
         .end_time(2_i64)
-        .stream_with(PageOptions {
-            prefetch: 2,
-            ..PageOptions::default()
-        })
+        .stream_with(PageOptions::default().with_prefetch(2))
         .try_collect()
         .await
         .unwrap();
@@ -465,10 +431,7 @@ async fn event_logs_zero_one_full_ragged_and_a_failing_middle_page() {
             .cluster_id("c-1")
             .start_time(1_i64)
             .end_time(2_i64)
-            .stream_with(PageOptions {
-                page_size: Some(10),
-                ..PageOptions::default()
-            })
+            .stream_with(PageOptions::default().with_page_size(10))
             .collect()
             .await;
         let received: Vec<String> = results

@@ -22,12 +22,31 @@ fn faults() -> FaultConfig {
     MockConfig::default().faults
 }
 
+/// A valid request of the first operation of the spec: every required
+/// query parameter at its default or lowest value.
 async fn get(mock: &RunningMock) -> reqwest::Result<reqwest::Response> {
+    let operation = hss_client::Operation::ALL[0];
+    let query: Vec<(&str, String)> = operation
+        .parameters()
+        .iter()
+        .filter(|p| p.required && p.location == hss_client::spec::ParameterLocation::Query)
+        .map(|p| {
+            let value = match p.schema {
+                hss_client::spec::Schema::Integer(i) => {
+                    i.default.unwrap_or_else(|| i.lowest().max(0)).to_string()
+                }
+                _ => "x".to_string(),
+            };
+            (p.name, value)
+        })
+        .collect();
     reqwest::Client::new()
         .get(format!(
-            "{}/v5/p/cluster-protect/events?offset=0&limit=200",
-            mock.base_url()
+            "{}{}",
+            mock.base_url(),
+            operation.path().replace("{project_id}", "p")
         ))
+        .query(&query)
         .header("X-Auth-Token", TOKEN)
         .send()
         .await

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use hss_client::Operation;
 use hss_client::types::{ListClusterEventLogsResponse, ListClusterEventsResponse};
 use hss_mock::data::{BASE_TIME_MS, LOG_STEP_MS};
 use hss_mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
@@ -22,8 +23,23 @@ async fn mock(events: u64) -> RunningMock {
     .expect("mock starts")
 }
 
-async fn get(mock: &RunningMock, path: &str, query: &str) -> (u16, Value) {
-    let url = format!("{}/v5/{DEFAULT_PROJECT_ID}/{path}?{query}", mock.base_url());
+/// The largest page `operation` allows, from the spec.
+fn max_limit(operation: Operation) -> usize {
+    operation
+        .pagination()
+        .and_then(|p| p.max_limit)
+        .expect("the spec gives a largest page") as usize
+}
+
+/// GET `operation` with `query`, in which `limit=max` and `limit=min`
+/// stand for the spec's largest and smallest page.
+async fn get(mock: &RunningMock, operation: Operation, query: &str) -> (u16, Value) {
+    let pagination = operation.pagination().expect("the operation pages");
+    let query = query
+        .replace("limit=max", &format!("limit={}", max_limit(operation)))
+        .replace("limit=min", &format!("limit={}", pagination.min_limit));
+    let path = operation.path().replace("{project_id}", DEFAULT_PROJECT_ID);
+    let url = format!("{}{path}?{query}", mock.base_url());
     let response = reqwest::Client::new()
         .get(url)
         .header("X-Auth-Token", TOKEN)
@@ -43,8 +59,8 @@ async fn list_cluster_events_pages_through_every_event_once() {
     loop {
         let (status, body) = get(
             &mock,
-            "cluster-protect/events",
-            &format!("offset={offset}&limit=200"),
+            Operation::ListClusterEvents,
+            &format!("offset={offset}&limit=max"),
         )
         .await;
         assert_eq!(status, 200, "{body}");
@@ -64,7 +80,7 @@ async fn list_cluster_events_pages_through_every_event_once() {
         if page.data_list.is_empty() {
             break;
         }
-        assert!(page.data_list.len() <= 200);
+        assert!(page.data_list.len() <= max_limit(Operation::ListClusterEvents));
         offset += page.data_list.len();
     }
     assert_eq!(seen.len(), 1_234);
@@ -75,13 +91,13 @@ async fn list_cluster_events_pages_through_every_event_once() {
 #[tokio::test]
 async fn the_same_seed_gives_the_same_events_and_a_page_is_a_slice_of_a_bigger_one() {
     let mock = mock(500).await;
-    let (_, big) = get(&mock, "cluster-protect/events", "offset=100&limit=200").await;
-    let (_, small) = get(&mock, "cluster-protect/events", "offset=150&limit=10").await;
+    let (_, big) = get(&mock, Operation::ListClusterEvents, "offset=100&limit=max").await;
+    let (_, small) = get(&mock, Operation::ListClusterEvents, "offset=150&limit=min").await;
     let big = big["data_list"].as_array().expect("list");
     let small_list = small["data_list"].as_array().expect("list");
-    assert_eq!(big[50..60], small_list[..]);
+    assert_eq!(big[50..50 + small_list.len()], small_list[..]);
     let other = mock_with_seed(500, 8).await;
-    let (_, different) = get(&other, "cluster-protect/events", "offset=150&limit=10").await;
+    let (_, different) = get(&other, Operation::ListClusterEvents, "offset=150&limit=min").await;
     assert_ne!(
         small["data_list"][0]["event_id"],
         different["data_list"][0]["event_id"]
@@ -106,15 +122,18 @@ async fn cluster_id_filters_events_and_the_total_counts_only_that_cluster() {
     let clusters = mock.dataset().clusters().len();
     let (status, body) = get(
         &mock,
-        "cluster-protect/events",
-        &format!("offset=0&limit=200&cluster_id={cluster}"),
+        Operation::ListClusterEvents,
+        &format!("offset=0&limit=max&cluster_id={cluster}"),
     )
     .await;
     assert_eq!(status, 200);
     let page: ListClusterEventsResponse = serde_json::from_value(body).expect("decodes");
     let expected = (1_000 - 3usize).div_ceil(clusters);
     assert_eq!(page.total_num, Some(expected as i32));
-    assert_eq!(page.data_list.len(), expected.min(200));
+    assert_eq!(
+        page.data_list.len(),
+        expected.min(max_limit(Operation::ListClusterEvents))
+    );
     assert!(
         page.data_list
             .iter()
@@ -123,8 +142,8 @@ async fn cluster_id_filters_events_and_the_total_counts_only_that_cluster() {
 
     let (_, unknown) = get(
         &mock,
-        "cluster-protect/events",
-        "offset=0&limit=10&cluster_id=no-such-cluster",
+        Operation::ListClusterEvents,
+        "offset=0&limit=min&cluster_id=no-such-cluster",
     )
     .await;
     assert_eq!(unknown["total_num"], 0);
@@ -134,11 +153,11 @@ async fn cluster_id_filters_events_and_the_total_counts_only_that_cluster() {
 #[tokio::test]
 async fn an_offset_past_the_end_gives_an_empty_page_with_the_total() {
     let mock = mock(50).await;
-    let (status, body) = get(&mock, "cluster-protect/events", "offset=60&limit=10").await;
+    let (status, body) = get(&mock, Operation::ListClusterEvents, "offset=60&limit=min").await;
     assert_eq!(status, 200);
     assert_eq!(body["total_num"], 50);
     assert_eq!(body["data_list"], serde_json::json!([]));
-    let (_, tail) = get(&mock, "cluster-protect/events", "offset=45&limit=10").await;
+    let (_, tail) = get(&mock, Operation::ListClusterEvents, "offset=45&limit=min").await;
     assert_eq!(tail["data_list"].as_array().map(Vec::len), Some(5));
 }
 
@@ -153,7 +172,7 @@ async fn cluster_event_logs_honour_the_time_window_filters_and_paging() {
     let base = format!("cluster_id={cluster}&start_time={start}&end_time={end}");
     let (status, body) = get(
         &mock,
-        "container/kubernetes/cluster/events",
+        Operation::ListClusterEventLogs,
         &format!("{base}&offset=0&limit=20"),
     )
     .await;
@@ -170,8 +189,8 @@ async fn cluster_event_logs_honour_the_time_window_filters_and_paging() {
 
     let (_, warnings) = get(
         &mock,
-        "container/kubernetes/cluster/events",
-        &format!("{base}&offset=0&limit=200&event_type=Warning"),
+        Operation::ListClusterEventLogs,
+        &format!("{base}&offset=0&limit=max&event_type=Warning"),
     )
     .await;
     let warnings: ListClusterEventLogsResponse = serde_json::from_value(warnings).expect("decodes");
@@ -187,40 +206,18 @@ async fn cluster_event_logs_honour_the_time_window_filters_and_paging() {
             == Some("Warning"))
     );
 
-    // The cursor: only records after the given line_num.
-    let cursor = page.data_list[4].line_num.clone().expect("line_num");
-    let (_, after) = get(
+    // line_num, like every query parameter named as a record field, is a
+    // filter on that field.
+    let line = page.data_list[4].line_num.clone().expect("line_num");
+    let (_, one) = get(
         &mock,
-        "container/kubernetes/cluster/events",
-        &format!("{base}&offset=0&limit=3&line_num={cursor}"),
+        Operation::ListClusterEventLogs,
+        &format!("{base}&offset=0&limit=3&line_num={line}"),
     )
     .await;
-    let after: ListClusterEventLogsResponse = serde_json::from_value(after).expect("decodes");
-    assert_eq!(after.data_list, page.data_list[5..8]);
-}
-
-#[tokio::test]
-async fn a_log_page_holds_at_most_max_log_page_records() {
-    use hss_mock::handlers::MAX_LOG_PAGE;
-    let mock = start(MockConfig {
-        events: 5_000,
-        clusters: 1,
-        credentials: Credentials::new().with_token(TOKEN),
-        ..MockConfig::default()
-    })
-    .await
-    .expect("mock starts");
-    let cluster = mock.dataset().clusters()[0].id.clone();
-    let query = format!(
-        "cluster_id={cluster}&start_time=0&end_time={}&offset=0&limit={}",
-        i64::MAX,
-        i32::MAX
-    );
-    let (status, body) = get(&mock, "container/kubernetes/cluster/events", &query).await;
-    assert_eq!(status, 200, "{body}");
-    let page: ListClusterEventLogsResponse = serde_json::from_value(body).expect("decodes");
-    assert_eq!(page.total_num, Some(5_000));
-    assert_eq!(page.data_list.len() as u64, MAX_LOG_PAGE);
+    let one: ListClusterEventLogsResponse = serde_json::from_value(one).expect("decodes");
+    assert_eq!(one.total_num, Some(1));
+    assert_eq!(one.data_list, page.data_list[4..5]);
 }
 
 #[tokio::test]

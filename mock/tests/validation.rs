@@ -1,6 +1,11 @@
-//! hss-mock answers requests that break the spec's constraints with 400 and
-//! the Huawei error body naming the parameter.
+//! hss-mock answers requests that break the spec's constraints with 400
+//! and the Huawei error body naming the parameter. Every operation and
+//! parameter comes from the generated operations table; the bounds
+//! themselves are checked, for the client and the mock together, by
+//! `hss-tests`' spec_bounds test.
 
+use hss_client::Operation;
+use hss_client::spec::{ParameterLocation, Schema};
 use hss_mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
 use serde_json::Value;
 
@@ -16,10 +21,31 @@ async fn mock() -> RunningMock {
     .expect("mock starts")
 }
 
-async fn get(mock: &RunningMock, path: &str, query: &str) -> (u16, Value) {
-    let url = format!("{}/v5/{DEFAULT_PROJECT_ID}/{path}?{query}", mock.base_url());
+/// Every required query parameter at its default or lowest value.
+fn valid(operation: Operation) -> Vec<(String, String)> {
+    operation
+        .parameters()
+        .iter()
+        .filter(|p| p.required && p.location == ParameterLocation::Query)
+        .map(|p| {
+            let value = match p.schema {
+                Schema::Integer(i) => i.default.unwrap_or_else(|| i.lowest().max(0)).to_string(),
+                _ => "x".to_string(),
+            };
+            (p.name.to_string(), value)
+        })
+        .collect()
+}
+
+async fn get(mock: &RunningMock, operation: Operation, query: &[(String, String)]) -> (u16, Value) {
+    let url = format!(
+        "{}{}",
+        mock.base_url(),
+        operation.path().replace("{project_id}", DEFAULT_PROJECT_ID)
+    );
     let response = reqwest::Client::new()
         .get(url)
+        .query(query)
         .header("X-Auth-Token", TOKEN)
         .send()
         .await
@@ -31,104 +57,45 @@ async fn get(mock: &RunningMock, path: &str, query: &str) -> (u16, Value) {
     )
 }
 
-async fn assert_bad(mock: &RunningMock, path: &str, query: &str, names: &str) {
-    let (status, body) = get(mock, path, query).await;
-    assert_eq!(status, 400, "{query}: {body}");
+async fn assert_bad(mock: &RunningMock, operation: Operation, query: &[(String, String)], names: &str) {
+    let (status, body) = get(mock, operation, query).await;
+    assert_eq!(status, 400, "{operation} {query:?}: {body}");
     assert_eq!(body["error_code"], "HSS.0001", "{body}");
     let message = body["error_msg"].as_str().expect("error_msg");
-    assert!(message.contains(names), "{query}: {message}");
+    assert!(message.contains(names), "{query:?}: {message}");
 }
 
 #[tokio::test]
-async fn list_cluster_events_checks_offset_and_limit() {
+async fn every_required_parameter_is_required_and_integers_must_be_integers() {
     let mock = mock().await;
-    let events = "cluster-protect/events";
-    assert_bad(&mock, events, "limit=10", "offset is required").await;
-    assert_bad(&mock, events, "offset=0", "limit is required").await;
-    assert_bad(
-        &mock,
-        events,
-        "offset=0&limit=9",
-        "limit must be between 10 and 200",
-    )
-    .await;
-    assert_bad(
-        &mock,
-        events,
-        "offset=0&limit=201",
-        "limit must be between 10 and 200",
-    )
-    .await;
-    assert_bad(
-        &mock,
-        events,
-        "offset=-1&limit=10",
-        "offset must be between 0 and 2000000",
-    )
-    .await;
-    assert_bad(&mock, events, "offset=2000001&limit=10", "offset").await;
-    assert_bad(
-        &mock,
-        events,
-        "offset=zero&limit=10",
-        "offset must be an integer",
-    )
-    .await;
-    assert_bad(
-        &mock,
-        events,
-        "offset=0&limit=10&limit=20",
-        "limit is given more than once",
-    )
-    .await;
-    assert_bad(
-        &mock,
-        events,
-        "offset=0&limit=10&enterprise_project_id=",
-        "enterprise_project_id must be 1 to 256",
-    )
-    .await;
-    // The bounds themselves are valid.
-    for query in ["offset=0&limit=10", "offset=2000000&limit=200"] {
-        let (status, body) = get(&mock, events, query).await;
-        assert_eq!(status, 200, "{query}: {body}");
+    for &operation in Operation::ALL {
+        let full = valid(operation);
+        let (status, body) = get(&mock, operation, &full).await;
+        assert_eq!(status, 200, "{operation}: {body}");
+        for (name, _) in &full {
+            let without: Vec<_> = full.iter().filter(|(k, _)| k != name).cloned().collect();
+            assert_bad(&mock, operation, &without, &format!("{name} = (missing)")).await;
+        }
+        for parameter in operation.parameters() {
+            if parameter.location == ParameterLocation::Query
+                && matches!(parameter.schema, Schema::Integer(_))
+            {
+                let mut query: Vec<_> = full
+                    .iter()
+                    .filter(|(k, _)| k != parameter.name)
+                    .cloned()
+                    .collect();
+                query.push((parameter.name.to_string(), "zero".to_string()));
+                assert_bad(&mock, operation, &query, &format!("{} = \"zero\"", parameter.name))
+                    .await;
+            }
+        }
+        let mut twice = full.clone();
+        if let Some(first) = full.first() {
+            twice.push(first.clone());
+            assert_bad(&mock, operation, &twice, "given more than once").await;
+        }
     }
-}
-
-#[tokio::test]
-async fn list_cluster_event_logs_checks_required_parameters_and_event_type() {
-    let mock = mock().await;
-    let logs = "container/kubernetes/cluster/events";
-    let full = "cluster_id=c&start_time=0&end_time=1&offset=0&limit=10";
-    let (status, body) = get(&mock, logs, full).await;
-    assert_eq!(status, 200, "{body}");
-    for name in ["cluster_id", "start_time", "end_time", "offset", "limit"] {
-        let query: Vec<&str> = full
-            .split('&')
-            .filter(|p| !p.starts_with(&format!("{name}=")))
-            .collect();
-        assert_bad(
-            &mock,
-            logs,
-            &query.join("&"),
-            &format!("{name} is required"),
-        )
-        .await;
-    }
-    assert_bad(
-        &mock,
-        logs,
-        &format!("{full}&event_type=Error"),
-        "event_type must be Warning or Normal",
-    )
-    .await;
-    assert_bad(
-        &mock,
-        logs,
-        "cluster_id=c&start_time=x&end_time=1&offset=0&limit=10",
-        "start_time must be an integer",
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -144,8 +111,13 @@ async fn unknown_paths_and_methods_get_the_error_body() {
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["error_code"], "APIGW.0101");
 
+    let operation = Operation::ALL[0];
     let response = reqwest::Client::new()
-        .post(format!("{}/v5/p/cluster-protect/events", mock.base_url()))
+        .delete(format!(
+            "{}{}",
+            mock.base_url(),
+            operation.path().replace("{project_id}", "p")
+        ))
         .header("X-Auth-Token", TOKEN)
         .send()
         .await

@@ -2,6 +2,8 @@
 //! into the generated type a schema names, and the canonical form a lossless
 //! round trip must reproduce.
 
+pub mod requests;
+
 use std::path::{Path, PathBuf};
 
 use hss_codegen::SpecSource;
@@ -123,8 +125,9 @@ pub fn decode_as(schema: &str, value: &Value) -> Result<Decoded, String> {
 /// give back: every key spelled with its canonical name (an `x-aliases`
 /// spelling is renamed, unless the canonical spelling came too, in which
 /// case it stays as it came), and nothing else changed, except that a declared
-/// optional property that is `null`, or an empty list, is the same as an
-/// absent one.
+/// optional property that is `null` is the same as an absent one, and a
+/// declared list that is absent or `null` comes back empty (`[]`): decoding
+/// gives an empty list, and encoding keeps it.
 pub fn canonical(spec: &SpecSource, schema: &str, value: &Value) -> Value {
     let reference = Value::String(format!("#/components/schemas/{schema}"));
     let mut holder = Map::new();
@@ -158,14 +161,22 @@ fn canonical_at(doc: &Value, schema: &Value, value: &Value) -> Value {
                         out.insert(key.clone(), child.clone());
                     }
                     Some((name, body)) => {
-                        let empty = child.is_null() || child.as_array().is_some_and(Vec::is_empty);
-                        if !empty {
+                        if !child.is_null() {
                             out.insert(name.clone(), canonical_at(doc, body, child));
                         }
                     }
                     None => {
                         out.insert(key.clone(), child.clone());
                     }
+                }
+            }
+            for (name, body) in properties.into_iter().flatten() {
+                let is_list = resolve(doc, body)
+                    .and_then(|b| b.get("type"))
+                    .and_then(Value::as_str)
+                    == Some("array");
+                if is_list && !out.contains_key(name) {
+                    out.insert(name.clone(), Value::Array(Vec::new()));
                 }
             }
             Value::Object(out)

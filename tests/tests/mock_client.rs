@@ -41,10 +41,7 @@ async fn the_stream_gets_every_event_once_in_order_with_verified_signatures() {
     for prefetch in [1, 4] {
         let events: Vec<_> = client(&mock, SK, RetryPolicy::no_retries())
             .list_cluster_events()
-            .stream_with(PageOptions {
-                prefetch,
-                ..PageOptions::default()
-            })
+            .stream_with(PageOptions::default().with_prefetch(prefetch))
             .try_collect()
             .await
             .expect("every page is served");

@@ -1,0 +1,133 @@
+//! Requests built from the spec's operations table: a valid value for
+//! every parameter, the values at and just past each bound, and sending
+//! them through `HssClient` (by name, through [`HssClient::visit`]) or as
+//! plain HTTP to hss-mock.
+
+use futures::future::{BoxFuture, ready};
+use hss_client::prelude::*;
+use hss_client::spec::{Parameter, ParameterLocation, Schema};
+
+/// The value a request sends for `parameter` when a test does not care:
+/// its default when it has one, else a value within its bounds.
+pub fn valid_value(parameter: &Parameter) -> String {
+    match parameter.schema {
+        Schema::Integer(integer) => integer
+            .default
+            .unwrap_or_else(|| 0i64.clamp(integer.lowest(), integer.highest()))
+            .to_string(),
+        Schema::String(string) => match (string.default, string.values.first()) {
+            (Some(default), _) => default.to_string(),
+            (None, Some(first)) => first.to_string(),
+            (None, None) => "x".repeat(string.min_length.unwrap_or(1).max(1) as usize),
+        },
+        Schema::Boolean { default } => default.unwrap_or(true).to_string(),
+        _ => "1".to_string(),
+    }
+}
+
+/// A valid query of `operation`: every required query parameter with its
+/// [`valid_value`].
+pub fn valid_query(operation: Operation) -> Vec<(String, String)> {
+    operation
+        .parameters()
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Query && p.required)
+        .map(|p| (p.name.to_string(), valid_value(p)))
+        .collect()
+}
+
+/// `query` with `name` set to `value` (added when it is not there).
+pub fn with(query: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = query.iter().filter(|(k, _)| k != name).cloned().collect();
+    out.push((name.to_string(), value.to_string()));
+    out
+}
+
+/// The values at each bound of `parameter` that the spec states, each
+/// with whether it is allowed: the minimum and the maximum are, one past
+/// them is not; the same for lengths; a listed value is and an unlisted one
+/// is not, for a closed list. Values past the wire format are left out.
+pub fn boundary_values(parameter: &Parameter) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    match parameter.schema {
+        Schema::Integer(integer) => {
+            if let Some(max) = integer.maximum {
+                out.push((max.to_string(), true));
+                if max < integer.format_max() {
+                    out.push(((max + 1).to_string(), false));
+                }
+            }
+            if let Some(min) = integer.minimum {
+                out.push((min.to_string(), true));
+                if min > integer.format_min() {
+                    out.push(((min - 1).to_string(), false));
+                }
+            }
+        }
+        Schema::String(string) => {
+            if let Some(max) = string.max_length {
+                out.push(("m".repeat(max as usize), true));
+                out.push(("m".repeat(max as usize + 1), false));
+            }
+            if let Some(min) = string.min_length.filter(|m| *m > 0) {
+                out.push(("m".repeat(min as usize), true));
+                out.push(("m".repeat(min as usize - 1), false));
+            }
+            if string.closed
+                && let Some(first) = string.values.first()
+            {
+                out.push((first.to_string(), true));
+                out.push(("not-a-listed-value".to_string(), false));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Sends `operation` through `client` with `query` set by name; the
+/// decoded body is dropped.
+pub fn send<'a>(
+    client: &'a HssClient,
+    operation: Operation,
+    query: &[(String, String)],
+) -> BoxFuture<'a, Result<(), Error>> {
+    client.visit(
+        operation,
+        Send {
+            query: query.to_vec(),
+        },
+    )
+}
+
+struct Send {
+    query: Vec<(String, String)>,
+}
+
+impl<'a> OperationVisitor<'a> for Send {
+    type Output = BoxFuture<'a, Result<(), Error>>;
+
+    fn call<B: OperationExt<'a>>(self, mut builder: B) -> Self::Output {
+        for (name, value) in &self.query {
+            builder = match builder.with_parameter(name, value) {
+                Ok(builder) => builder,
+                Err(error) => return Box::pin(ready(Err(error))),
+            };
+        }
+        Box::pin(async move { builder.call().await.map(|_| ()) })
+    }
+
+    fn unsupported(self, operation: Operation) -> Self::Output {
+        Box::pin(ready(Err(Error::Config(format!(
+            "{operation} cannot be called"
+        )))))
+    }
+}
+
+/// The path of `operation` with `project_id` filled in.
+pub fn path_of(operation: Operation, project_id: &str) -> String {
+    operation.path().replace(
+        &format!("{{{}}}", hss_client::spec::PROJECT_ID),
+        project_id,
+    )
+}
