@@ -9,8 +9,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hss_mock::Dataset;
 use hss_bench::floor;
+use hss_mock::Dataset;
 use serde_json::json;
 
 /// Items per page: the default page size of streams of alarm events (the
@@ -58,14 +58,14 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             let page: hss_client::types::ListClusterEventsResponse =
                 serde_json::from_slice(black_box(&events)).expect("decodes");
-            assert_eq!(page.data_list.len(), PAGE as usize);
+            assert_eq!(page.data_list.len() as u64, page_size());
             page
         })
     });
     group.bench_function("ListClusterEventsResponse/floor", |b| {
         b.iter(|| {
             let page: floor::Events = serde_json::from_slice(black_box(&events)).expect("decodes");
-            assert_eq!(page.data_list.len(), PAGE as usize);
+            assert_eq!(page.data_list.len() as u64, page_size());
             page
         })
     });
@@ -74,14 +74,14 @@ fn decode(c: &mut Criterion) {
         b.iter(|| {
             let page: hss_client::types::ListClusterEventLogsResponse =
                 serde_json::from_slice(black_box(&logs)).expect("decodes");
-            assert_eq!(page.data_list.len(), PAGE as usize);
+            assert_eq!(page.data_list.len() as u64, page_size());
             page
         })
     });
     group.bench_function("ListClusterEventLogsResponse/floor", |b| {
         b.iter(|| {
             let page: floor::Logs = serde_json::from_slice(black_box(&logs)).expect("decodes");
-            assert_eq!(page.data_list.len(), PAGE as usize);
+            assert_eq!(page.data_list.len() as u64, page_size());
             page
         })
     });

@@ -15,8 +15,8 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use futures::TryStreamExt;
-use hss_client::prelude::*;
 use hss_bench::floor;
+use hss_client::prelude::*;
 use hss_client::signer::sign_get;
 
 /// The operation every contender pages through: the one the official
@@ -106,9 +106,10 @@ async fn stream(args: &Args, ak: String, sk: String, prefetch: usize) -> Result<
 
 async fn raw(args: &Args, ak: String, sk: String) -> Result<u64> {
     let http = reqwest::Client::new();
-    let path = OPERATION
-        .path()
-        .replace(&format!("{{{}}}", hss_client::spec::PROJECT_ID), &args.project_id);
+    let path = OPERATION.path().replace(
+        &format!("{{{}}}", hss_client::spec::PROJECT_ID),
+        &args.project_id,
+    );
     let pagination = OPERATION.pagination().context("the operation pages")?;
     let mut offset: u64 = 0;
     let mut count = 0u64;

@@ -114,6 +114,24 @@ pub fn resolve_at<'a>(
 /// Runs every generation check and returns what failed.
 pub fn generation_findings(source: &SpecSource) -> Vec<Finding> {
     let mut findings = Vec::new();
+    for duplicate in source.positions.duplicates() {
+        let key = duplicate
+            .pointer
+            .rsplit('/')
+            .next()
+            .map(crate::positions::unescape)
+            .unwrap_or_default();
+        let mut finding = source.finding(
+            "yaml-duplicate-key",
+            &duplicate.pointer,
+            format!(
+                "key {key} is given twice in one mapping, on lines {} and {}; only one may stay",
+                duplicate.first_line, duplicate.line
+            ),
+        );
+        finding.location.line = Some(duplicate.line);
+        findings.push(finding);
+    }
     openapi_version(source, &mut findings);
     references(source, &source.value, String::new(), &mut findings);
     operation_ids(source, &mut findings);

@@ -114,10 +114,11 @@ fn operations_module(
     spec_label: &str,
 ) -> Result<String, Error> {
     let builders = operations::emit::builder_fields(client);
-    let tokens = operations::emit::module(models, &builders).map_err(|message| Error::Generator {
-        file: source.file.clone(),
-        message,
-    })?;
+    let tokens =
+        operations::emit::module(models, &builders).map_err(|message| Error::Generator {
+            file: source.file.clone(),
+            message,
+        })?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
         file: source.file.clone(),
         message: e.to_string(),

@@ -283,7 +283,8 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
         });
     }
     let response = success_schema(doc, op).map(|(type_name, body)| ResponseModel {
-        type_name: type_name.unwrap_or_else(|| sanitize_pascal(&format!("{operation_id}-response"))),
+        type_name: type_name
+            .unwrap_or_else(|| sanitize_pascal(&format!("{operation_id}-response"))),
         schema: schema(doc, body, &mut BTreeSet::new()),
     });
     let pagination = match pagination(source, op, &parameters_out) {
@@ -332,14 +333,12 @@ fn success_schema<'a>(
     op: &OperationRef<'a>,
 ) -> Option<(Option<String>, &'a Value)> {
     let responses = op.operation.get("responses")?.as_object()?;
-    let response = responses
-        .get("200")
-        .or_else(|| {
-            responses
-                .iter()
-                .find(|(status, _)| status.starts_with('2'))
-                .map(|(_, r)| r)
-        })?;
+    let response = responses.get("200").or_else(|| {
+        responses
+            .iter()
+            .find(|(status, _)| status.starts_with('2'))
+            .map(|(_, r)| r)
+    })?;
     let response = crate::check::resolve(doc, response)?;
     let content = response.get("content")?.as_object()?;
     let media = content
@@ -365,7 +364,8 @@ pub fn is_json(media: &str) -> bool {
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// A schema's model; `$ref`s are followed, and a `$ref` already being
@@ -538,9 +538,10 @@ fn pagination(
         }
     };
     let integer_query = |name: &str| {
-        parameters.iter().find_map(|p| match (&p.schema, p.location) {
-            (SchemaModel::Integer { .. }, Location::Query) if p.name == name => Some(p),
-            _ => None,
+        parameters.iter().find(|p| {
+            matches!(p.schema, SchemaModel::Integer { .. })
+                && p.location == Location::Query
+                && p.name == name
         })
     };
     let (Some(offset), Some(limit)) = (integer_query(&names.offset), integer_query(&names.limit))
@@ -570,8 +571,8 @@ fn pagination(
     };
     let total_ok = property(&names.total)
         .is_some_and(|p| p.get("type").and_then(Value::as_str) == Some("integer"));
-    let items = property(&names.items)
-        .filter(|p| p.get("type").and_then(Value::as_str) == Some("array"));
+    let items =
+        property(&names.items).filter(|p| p.get("type").and_then(Value::as_str) == Some("array"));
     let item_type = properties
         .and_then(|p| p.get(&names.items))
         .and_then(|p| crate::check::resolve(doc, p))
@@ -696,12 +697,15 @@ fn time_window(
 /// The schema of one item of the response's `items` array field.
 pub fn item_schema<'a>(response: &'a SchemaModel, items: &str) -> Option<&'a SchemaModel> {
     match response {
-        SchemaModel::Object(fields) => fields.iter().find(|f| f.name == items).and_then(|f| {
-            match &f.schema {
-                SchemaModel::Array(item) => Some(item.as_ref()),
-                _ => None,
-            }
-        }),
+        SchemaModel::Object(fields) => {
+            fields
+                .iter()
+                .find(|f| f.name == items)
+                .and_then(|f| match &f.schema {
+                    SchemaModel::Array(item) => Some(item.as_ref()),
+                    _ => None,
+                })
+        }
         _ => None,
     }
 }

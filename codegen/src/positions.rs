@@ -9,13 +9,28 @@ use saphyr_parser::{Event, Parser};
 #[derive(Debug, Default, Clone)]
 pub struct Positions {
     lines: BTreeMap<String, usize>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// A key given twice in one mapping. A YAML loader keeps only the later
+/// value, so the earlier one would be lost without a word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// JSON pointer of the key's entry.
+    pub pointer: String,
+    /// Line of the first occurrence.
+    pub first_line: usize,
+    /// Line of the later occurrence.
+    pub line: usize,
 }
 
 enum Frame {
-    /// A mapping, waiting for a key (`None`) or for the value of a key.
+    /// A mapping, waiting for a key (`None`) or for the value of a key, and
+    /// the keys seen so far with their lines.
     Mapping {
         pointer: String,
         key: Option<(String, usize)>,
+        seen: BTreeMap<String, usize>,
     },
     /// A sequence and the index of its next item.
     Sequence { pointer: String, next: usize },
@@ -26,16 +41,27 @@ impl Positions {
     /// the YAML loader reports the syntax error itself.
     pub fn index(text: &str) -> Self {
         let mut lines = BTreeMap::new();
+        let mut duplicates = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
             let line = span.start.line();
             match event {
                 Event::Scalar(value, ..) => {
-                    if let Some(Frame::Mapping { key, .. }) = stack.last_mut()
+                    if let Some(Frame::Mapping { key, seen, pointer }) = stack.last_mut()
                         && key.is_none()
                     {
-                        *key = Some((value.into_owned(), line));
+                        let name = value.into_owned();
+                        if let Some(first_line) = seen.get(&name) {
+                            duplicates.push(DuplicateKey {
+                                pointer: format!("{pointer}/{}", escape(&name)),
+                                first_line: *first_line,
+                                line,
+                            });
+                        } else {
+                            seen.insert(name.clone(), line);
+                        }
+                        *key = Some((name, line));
                         continue;
                     }
                     let (pointer, at) = child_pointer(&mut stack);
@@ -49,7 +75,11 @@ impl Positions {
                     };
                     lines.entry(pointer.clone()).or_insert(at.unwrap_or(line));
                     stack.push(if matches!(event, Event::MappingStart(..)) {
-                        Frame::Mapping { pointer, key: None }
+                        Frame::Mapping {
+                            pointer,
+                            key: None,
+                            seen: BTreeMap::new(),
+                        }
                     } else {
                         Frame::Sequence { pointer, next: 0 }
                     });
@@ -64,7 +94,12 @@ impl Positions {
                 _ => {}
             }
         }
-        Self { lines }
+        Self { lines, duplicates }
+    }
+
+    /// Every key given twice in one mapping, in document order.
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
     }
 
     /// The line of the node at `pointer`, or of its closest ancestor that has
@@ -86,7 +121,7 @@ impl Positions {
 /// value of a mapping entry.
 fn child_pointer(stack: &mut [Frame]) -> (String, Option<usize>) {
     match stack.last_mut() {
-        Some(Frame::Mapping { pointer, key }) => {
+        Some(Frame::Mapping { pointer, key, .. }) => {
             let (key, line) = key.take().unwrap_or_default();
             (format!("{pointer}/{}", escape(&key)), Some(line))
         }
@@ -123,5 +158,20 @@ mod tests {
         assert_eq!(positions.line_of("/a/c/1/y"), Some(5));
         assert_eq!(positions.line_of("/~1p/q/1"), Some(7));
         assert_eq!(positions.line_of("/a/c/1/missing"), Some(5));
+        assert!(positions.duplicates().is_empty());
+    }
+
+    #[test]
+    fn finds_duplicate_keys_with_both_lines() {
+        let text = "a:\n  b: 1\n  c: 2\n  b: 3\nd: [x]\n";
+        let positions = Positions::index(text);
+        assert_eq!(
+            positions.duplicates(),
+            [DuplicateKey {
+                pointer: "/a/b".into(),
+                first_line: 2,
+                line: 4,
+            }]
+        );
     }
 }

@@ -214,3 +214,20 @@ fn no_line_removal_makes_the_validator_panic() {
         }
     }
 }
+
+#[test]
+fn a_duplicate_key_is_a_finding_naming_both_lines() {
+    let (rule, line, pointer, message) = only("duplicate-key.yaml");
+    assert_eq!(rule, "yaml-duplicate-key");
+    assert_eq!(line, Some(15));
+    assert_eq!(pointer, "/paths/~1v1~1{project_id}~1things/get/summary");
+    assert!(message.contains("lines 14 and 15"), "{message}");
+    let source = hss_codegen::SpecSource::load(spec("duplicate-key.yaml")).expect("loads");
+    assert!(
+        matches!(
+            hss_codegen::generate(&source, "duplicate-key.yaml"),
+            Err(hss_codegen::Error::Invalid(_))
+        ),
+        "generate refuses it"
+    );
+}

@@ -28,9 +28,9 @@ use tracing::Instrument;
 use crate::credentials::Credentials;
 use crate::error::{ApiError, Error, is_retryable_status};
 use crate::generated::Client;
+use crate::operations::Operation;
 use crate::retry::RetryPolicy;
 use crate::signer::{SdkDate, SignableRequest, Signer, canonical_query, decode_query};
-use crate::operations::Operation;
 use crate::validate::validate_url;
 
 /// The `User-Agent` sent with every request.

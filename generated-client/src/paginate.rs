@@ -312,7 +312,11 @@ pub fn unknown_parameter(operation: Operation, name: &str) -> Error {
 
 /// The error for a builder parameter that is missing or failed to convert.
 fn builder_error(operation: Operation, rust_name: &str, message: &str) -> Error {
-    match operation.parameters().iter().find(|p| p.rust_name == rust_name) {
+    match operation
+        .parameters()
+        .iter()
+        .find(|p| p.rust_name == rust_name)
+    {
         Some(parameter) => Error::InvalidInput {
             operation: operation.to_string(),
             parameter: parameter.name.to_string(),

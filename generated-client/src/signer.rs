@@ -432,7 +432,10 @@ impl fmt::Debug for SignedGet {
                 let secret = ["authorization", "x-auth-token", "x-security-token"]
                     .iter()
                     .any(|s| name.eq_ignore_ascii_case(s));
-                (name.as_str(), if secret { "<redacted>" } else { value.as_str() })
+                (
+                    name.as_str(),
+                    if secret { "<redacted>" } else { value.as_str() },
+                )
             })
             .collect();
         f.debug_struct("SignedGet")

@@ -290,7 +290,10 @@ mod tests {
             Some(vec![("project_id".to_string(), "p 1".to_string())])
         );
         assert_eq!(match_path("/v5/{project_id}/things", "/v5/p/other"), None);
-        assert_eq!(match_path("/v5/{id}.json", "/v5/a.json").map(|v| v.len()), Some(1));
+        assert_eq!(
+            match_path("/v5/{id}.json", "/v5/a.json").map(|v| v.len()),
+            Some(1)
+        );
         assert_eq!(match_path("/a/b/c", "/b/c"), None);
     }
 

@@ -77,7 +77,9 @@ async fn default_page_size_is_the_largest_allowed() {
 #[tokio::test]
 async fn prefetch_keeps_order() {
     for prefetch in [2, 4, 16] {
-        let options = PageOptions::default().with_page_size(10).with_prefetch(prefetch);
+        let options = PageOptions::default()
+            .with_page_size(10)
+            .with_prefetch(prefetch);
         let (items, sent) = stream_all(95, options).await;
         assert_eq!(items, expected(0..95), "prefetch {prefetch}");
         assert_eq!(sent, 10, "prefetch {prefetch}");
@@ -128,7 +130,11 @@ async fn a_failing_middle_page_is_an_error_after_all_earlier_items() {
         let client = common::client(&server.uri());
         let results: Vec<_> = client
             .list_cluster_events()
-            .stream_with(PageOptions::default().with_page_size(10).with_prefetch(prefetch))
+            .stream_with(
+                PageOptions::default()
+                    .with_page_size(10)
+                    .with_prefetch(prefetch),
+            )
             .collect()
             .await;
         assert_eq!(results.len(), 21, "prefetch {prefetch}");
@@ -234,7 +240,11 @@ async fn a_total_beyond_the_offset_limit_ends_with_an_error() {
         .await;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions::default().with_start_offset(1_999_800).with_prefetch(4))
+        .stream_with(
+            PageOptions::default()
+                .with_start_offset(1_999_800)
+                .with_prefetch(4),
+        )
         .collect()
         .await;
     assert_eq!(results.len(), 401);

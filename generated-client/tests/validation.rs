@@ -6,7 +6,6 @@ mod common;
 
 use hss_client::prelude::*;
 
-
 #[test]
 fn builder_rejects_bad_project_ids_and_missing_settings() {
     let long = "p".repeat(257);
@@ -14,7 +13,10 @@ fn builder_rejects_bad_project_ids_and_missing_settings() {
         .project_id(long)
         .build()
         .unwrap_err();
-    assert!(error.to_string().contains("the project id must be"), "{error}");
+    assert!(
+        error.to_string().contains("the project id must be"),
+        "{error}"
+    );
     let error = HssClient::builder()
         .project_id("p")
         .credentials(Credentials::ak_sk("a", "s").unwrap())

@@ -74,7 +74,7 @@ pub fn sources(dataset: &Arc<Dataset>, seed: u64) -> Vec<(Operation, Box<dyn Rec
 /// The filters a request sets: every query parameter named like a field of
 /// the records, except the paging and time-window parameters, and except a
 /// parameter's wildcard value.
-pub fn filters<'q>(operation: Operation, query: &'q [(String, String)]) -> Vec<(&'q str, &'q str)> {
+pub fn filters(operation: Operation, query: &[(String, String)]) -> Vec<(&str, &str)> {
     let Some(item) = operation.item_schema() else {
         return Vec::new();
     };

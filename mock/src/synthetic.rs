@@ -46,7 +46,11 @@ impl Synthetic {
             .unwrap_or(&Schema::Any);
         Self {
             seed,
-            len: if operation.pagination().is_some() { len } else { 1 },
+            len: if operation.pagination().is_some() {
+                len
+            } else {
+                1
+            },
             item,
             window_field: operation.time_window().and_then(|w| w.field),
         }
@@ -63,7 +67,7 @@ impl Synthetic {
             Schema::String(string) => Value::String(self.string(string, name, index)),
             Schema::Integer(integer) => Value::from(self.integer(integer, name, index, h)),
             Schema::Number => Value::from(index as f64 / 4.0),
-            Schema::Boolean { .. } => Value::Bool(index % 2 == 0),
+            Schema::Boolean { .. } => Value::Bool(index.is_multiple_of(2)),
             Schema::Array(items) if depth < 4 => {
                 Value::Array(vec![self.value(items, name, index, depth + 1)])
             }
@@ -89,7 +93,9 @@ impl Synthetic {
             let n = (index + hash(name)) % string.values.len() as u64;
             return string.values[n as usize].to_string();
         }
-        let base = string.example.unwrap_or(if name.is_empty() { "value" } else { name });
+        let base = string
+            .example
+            .unwrap_or(if name.is_empty() { "value" } else { name });
         let unique = name == "id" || name.ends_with("_id");
         let mut text = if unique {
             format!("{base}-{:x}-{index}", self.seed)
@@ -108,20 +114,25 @@ impl Synthetic {
     }
 
     fn integer(&self, integer: &IntegerSchema, name: &str, index: u64, h: u64) -> i64 {
-        let is_time = self.window_field == Some(name) || (integer.bits == 64 && name.ends_with("time"));
+        let is_time =
+            self.window_field == Some(name) || (integer.bits == 64 && name.ends_with("time"));
         if is_time {
             return BASE_TIME_MS.saturating_add((index as i64).saturating_mul(STEP_MS));
         }
         let low = integer.minimum.unwrap_or(0);
-        let high = integer.maximum.unwrap_or(low.saturating_add(1_000)).max(low);
+        let high = integer
+            .maximum
+            .unwrap_or(low.saturating_add(1_000))
+            .max(low);
         let span = (high - low) as u64 + 1;
         low + (h % span.max(1)) as i64
     }
 }
 
 fn hash(name: &str) -> u64 {
-    name.bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl Records for Synthetic {

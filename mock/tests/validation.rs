@@ -57,7 +57,12 @@ async fn get(mock: &RunningMock, operation: Operation, query: &[(String, String)
     )
 }
 
-async fn assert_bad(mock: &RunningMock, operation: Operation, query: &[(String, String)], names: &str) {
+async fn assert_bad(
+    mock: &RunningMock,
+    operation: Operation,
+    query: &[(String, String)],
+    names: &str,
+) {
     let (status, body) = get(mock, operation, query).await;
     assert_eq!(status, 400, "{operation} {query:?}: {body}");
     assert_eq!(body["error_code"], "HSS.0001", "{body}");
@@ -86,8 +91,13 @@ async fn every_required_parameter_is_required_and_integers_must_be_integers() {
                     .cloned()
                     .collect();
                 query.push((parameter.name.to_string(), "zero".to_string()));
-                assert_bad(&mock, operation, &query, &format!("{} = \"zero\"", parameter.name))
-                    .await;
+                assert_bad(
+                    &mock,
+                    operation,
+                    &query,
+                    &format!("{} = \"zero\"", parameter.name),
+                )
+                .await;
             }
         }
         let mut twice = full.clone();

@@ -1,14 +1,12 @@
-//! The committed generated module is exactly what codegen produces from the
-//! committed spec now.
+//! The committed generated files are exactly what codegen produces from the
+//! committed spec now: the client module, the operations module and the
+//! README's operations section (the httpmock helpers have their own test).
 
 use hss_tests::{load_spec, workspace_root};
 
-#[test]
-fn committed_generated_client_matches_the_spec() {
-    let spec = load_spec().expect("spec loads");
-    let fresh = hss_codegen::generate_client(&spec, "spec/hss.yaml").expect("spec generates");
-    let path = workspace_root().join("generated-client/src/generated.rs");
-    let committed = std::fs::read_to_string(&path).expect("generated.rs is committed");
+fn assert_fresh(relative: &str, fresh: &str) {
+    let path = workspace_root().join(relative);
+    let committed = std::fs::read_to_string(&path).expect("the file is committed");
     assert!(
         committed == fresh,
         "{} is stale: run `cargo xtask generate` and commit the result",
@@ -17,9 +15,21 @@ fn committed_generated_client_matches_the_spec() {
 }
 
 #[test]
+fn committed_generated_files_match_the_spec() {
+    let spec = load_spec().expect("spec loads");
+    let generated = hss_codegen::generate(&spec, "spec/hss.yaml").expect("spec generates");
+    assert_fresh("generated-client/src/generated.rs", &generated.client);
+    assert_fresh("generated-client/src/operations.rs", &generated.operations);
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+    let spliced = hss_codegen::operations::readme::splice(&readme, &generated.readme_section)
+        .expect("the README has the operations markers");
+    assert_fresh("README.md", &spliced);
+}
+
+#[test]
 fn generation_is_deterministic() {
     let spec = load_spec().expect("spec loads");
-    let first = hss_codegen::generate_client(&spec, "spec/hss.yaml").expect("generates");
-    let second = hss_codegen::generate_client(&spec, "spec/hss.yaml").expect("generates");
+    let first = hss_codegen::generate(&spec, "spec/hss.yaml").expect("generates");
+    let second = hss_codegen::generate(&spec, "spec/hss.yaml").expect("generates");
     assert_eq!(first, second);
 }

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use hss_client::prelude::*;
-use hss_mock::{
-    Credentials as MockCredentials, FaultConfig, MockConfig, RunningMock, start,
-};
+use hss_mock::{Credentials as MockCredentials, FaultConfig, MockConfig, RunningMock, start};
 
 const AK: &str = "AKCLIENTTEST00000001";
 const SK: &str = "sk-client-test-000000000000000000000001";

@@ -104,7 +104,11 @@ async fn a_reversed_time_window_is_refused_by_both() {
         let Some(window) = operation.time_window() else {
             continue;
         };
-        let query = with(&with(&valid_query(operation), window.start, "2"), window.end, "1");
+        let query = with(
+            &with(&valid_query(operation), window.start, "2"),
+            window.end,
+            "1",
+        );
         let url = format!(
             "{}{}",
             mock.base_url(),

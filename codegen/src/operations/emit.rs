@@ -11,8 +11,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{
-    FieldModel, Location, OperationModel, PROJECT_ID, PaginationModel, ParameterModel,
-    SchemaModel,
+    FieldModel, Location, OperationModel, PROJECT_ID, PaginationModel, ParameterModel, SchemaModel,
 };
 
 /// The type each request builder's field holds, by builder type and field
@@ -25,7 +24,9 @@ pub type BuilderFields = BTreeMap<String, BTreeMap<String, (syn::Type, bool)>>;
 pub fn builder_fields(file: &syn::File) -> BuilderFields {
     let mut out = BuilderFields::new();
     for item in &file.items {
-        let syn::Item::Mod(module) = item else { continue };
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
         if module.ident != "builder" {
             continue;
         }
@@ -93,21 +94,27 @@ pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<Tok
         let list = m.parameters.iter().map(parameter);
         quote!(&[#(#list),*])
     });
-    let pagination_arms = models.iter().zip(&variants).map(|(m, v)| match &m.pagination {
-        Some(p) => {
-            let p = pagination(p);
-            quote!(Self::#v => Some(&#p))
-        }
-        None => quote!(Self::#v => None),
-    });
-    let window_arms = models.iter().zip(&variants).map(|(m, v)| match &m.time_window {
-        Some(w) => {
-            let (start, end) = (&w.start, &w.end);
-            let field = option_str(w.field.as_deref());
-            quote!(Self::#v => Some(&TimeWindow { start: #start, end: #end, field: #field }))
-        }
-        None => quote!(Self::#v => None),
-    });
+    let pagination_arms = models
+        .iter()
+        .zip(&variants)
+        .map(|(m, v)| match &m.pagination {
+            Some(p) => {
+                let p = pagination(p);
+                quote!(Self::#v => Some(&#p))
+            }
+            None => quote!(Self::#v => None),
+        });
+    let window_arms = models
+        .iter()
+        .zip(&variants)
+        .map(|(m, v)| match &m.time_window {
+            Some(w) => {
+                let (start, end) = (&w.start, &w.end);
+                let field = option_str(w.field.as_deref());
+                quote!(Self::#v => Some(&TimeWindow { start: #start, end: #end, field: #field }))
+            }
+            None => quote!(Self::#v => None),
+        });
     let response_consts = consts("RESPONSE");
     let response_items: Vec<_> = models
         .iter()
