@@ -2,8 +2,9 @@
 //! request before anything is sent. The constraints are the ones the
 //! generated [`crate::operations`] module holds: every parameter's type,
 //! bounds, lengths, pattern and listed values, and the operation's time
-//! window (its start not after its end). On top of the spec: a required
-//! string must not be empty.
+//! window (its start not after its end). Nothing is checked that the spec
+//! does not state: a string that must not be empty says so with
+//! `minLength`.
 //!
 //! `hss-mock` answers a request that breaks these checks with a 400, from
 //! the same functions ([`check_request`]).
@@ -186,11 +187,7 @@ pub fn check_value(parameter: &Parameter, value: &str) -> Result<(), String> {
 }
 
 fn check_string(parameter: &Parameter, string: &StringSchema, value: &str) -> Result<(), String> {
-    let min = match (string.min_length, parameter.required) {
-        (Some(min), _) => Some(min),
-        (None, true) => Some(1),
-        (None, false) => None,
-    };
+    let min = string.min_length;
     let length = value.chars().count() as u64;
     if min.is_some_and(|m| length < m) || string.max_length.is_some_and(|m| length > m) {
         return Err(length_range(min, string.max_length));
@@ -226,12 +223,7 @@ pub fn allowed(parameter: &Parameter) -> String {
     let mut out = match parameter.schema {
         Schema::Integer(integer) => format!("an integer{}", integer_range(*integer)),
         Schema::String(string) => {
-            let min = match (string.min_length, parameter.required) {
-                (Some(min), _) => Some(min),
-                (None, true) => Some(1),
-                (None, false) => None,
-            };
-            let mut text = length_range(min, string.max_length);
+            let mut text = length_range(string.min_length, string.max_length);
             if string.closed && !string.values.is_empty() {
                 text = format!("one of {}", string.values.join(", "));
             }

@@ -31,6 +31,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for a `Retry-After` header, if any.
     pub retry_after: Option<u64>,
+    /// The methods for an `Allow` header (a 405), if any.
+    pub allow: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +64,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            allow: None,
         }
     }
 }
@@ -86,6 +89,9 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(value) = self.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            response.headers_mut().insert(header::ALLOW, value);
         }
         response
     }

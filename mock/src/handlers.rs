@@ -67,11 +67,13 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
             )
         } else {
             let allowed: Vec<&str> = matched.iter().map(|(op, _)| op.http_method()).collect();
-            ApiError::new(
+            let mut error = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 error::METHOD_NOT_ALLOWED,
                 format!("this path takes {} only", allowed.join(", ")),
-            )
+            );
+            error.allow = Some(allowed.join(", "));
+            error
         });
     };
     let body = axum::body::to_bytes(body, MAX_BODY)

@@ -133,4 +133,5 @@ async fn unknown_paths_and_methods_get_the_error_body() {
         .await
         .expect("answered");
     assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], operation.http_method());
 }
