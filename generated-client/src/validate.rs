@@ -110,6 +110,17 @@ pub fn check_request(
     path: &[(String, String)],
     query: &[(String, String)],
 ) -> Result<(), Invalid> {
+    check_parameters(operation, path, query)?;
+    check_window(operation, query)
+}
+
+/// Checks each parameter on its own, as a JSON schema would: required ones
+/// are there and every value fits its schema.
+pub fn check_parameters(
+    operation: Operation,
+    path: &[(String, String)],
+    query: &[(String, String)],
+) -> Result<(), Invalid> {
     for parameter in operation.parameters() {
         let source = match parameter.location {
             ParameterLocation::Path => path,
@@ -138,6 +149,11 @@ pub fn check_request(
             })?;
         }
     }
+    Ok(())
+}
+
+/// Checks the time window: its start not after its end.
+pub fn check_window(operation: Operation, query: &[(String, String)]) -> Result<(), Invalid> {
     if let Some(window) = operation.time_window() {
         let number = |name: &str| {
             query

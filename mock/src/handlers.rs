@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use hss_client::operations::Operation;
-use hss_client::validate::{check_request, match_path};
+use hss_client::validate::{check_parameters, match_path};
 
 use crate::Shared;
 use crate::auth;
@@ -97,7 +97,10 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
         shared.max_clock_skew,
     )?;
     let query = parse_query(parts.uri.query())?;
-    check_request(operation, &path_values, &query)
+    // A reversed time window selects nothing (an empty page), as a service
+    // whose schema cannot state the rule would answer; the client refuses
+    // it before sending.
+    check_parameters(operation, &path_values, &query)
         .map_err(|invalid| ApiError::bad_request(invalid.to_string()))?;
     let records = shared
         .records(operation)
