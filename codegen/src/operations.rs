@@ -436,13 +436,7 @@ fn resolved_schema(doc: &Value, node: &Value, seen: &mut BTreeSet<String>) -> Sc
                 .unwrap_or(SchemaModel::Any),
         )),
         Some("object") | None if node.get("properties").is_some() => {
-            let required: BTreeSet<&str> = node
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let required = required_names(node);
             let fields = node
                 .get("properties")
                 .and_then(Value::as_object)
@@ -460,6 +454,16 @@ fn resolved_schema(doc: &Value, node: &Value, seen: &mut BTreeSet<String>) -> Sc
         Some("object") => SchemaModel::Object(Vec::new()),
         _ => SchemaModel::Any,
     }
+}
+
+/// The names an object schema lists under `required`.
+fn required_names(node: &Value) -> BTreeSet<&str> {
+    node.get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 fn as_integer(value: &Value) -> Option<i64> {
@@ -557,13 +561,7 @@ fn pagination(
         );
     };
     let properties = body.get("properties");
-    let required: BTreeSet<&str> = body
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required = required_names(body);
     let property = |name: &str| {
         properties
             .and_then(|p| p.get(name))
