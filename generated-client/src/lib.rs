@@ -80,3 +80,8 @@ pub mod prelude {
     pub use crate::retry::RetryPolicy;
     pub use crate::time::{ClusterEventTimes, EventLogTime, LastUpdateTime, ParseEventContent};
 }
+
+/// The README's Rust examples, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

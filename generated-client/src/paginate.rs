@@ -86,7 +86,7 @@ pub(crate) mod sealed {
 /// Adds `.call()` to every generated request builder.
 pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
     /// The decoded response body.
-    type Response: Send + 'a;
+    type Response: Send + serde::Serialize + 'a;
     /// The operation this builder sends.
     const OPERATION: Operation;
 
@@ -120,7 +120,7 @@ pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
 /// operations that page.
 pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
     /// One record of a page.
-    type Item: Send + 'a;
+    type Item: Send + serde::Serialize + 'a;
 
     #[doc(hidden)]
     fn with_page(self, offset: i64, limit: i64) -> Self;

@@ -42,6 +42,39 @@ pub struct Parameter {
     pub wildcard: Option<&'static str>,
 }
 
+impl Parameter {
+    /// A value, as it travels, that the spec allows for this parameter:
+    /// its default, else its example, else its first listed value, else
+    /// one built from its bounds and lengths. Each candidate is checked as
+    /// the client checks a request; `None` when none passes (a pattern
+    /// that none of them matches, say).
+    pub fn example_value(&self) -> Option<String> {
+        let mut candidates: Vec<String> = Vec::new();
+        match self.schema {
+            Schema::Integer(integer) => {
+                candidates.extend(integer.default.map(|d| d.to_string()));
+                candidates.extend(integer.example.map(|e| e.to_string()));
+                candidates.push(0i64.clamp(integer.lowest(), integer.highest()).to_string());
+            }
+            Schema::String(string) => {
+                candidates.extend(string.default.map(str::to_string));
+                candidates.extend(string.example.map(str::to_string));
+                candidates.extend(string.values.first().map(|v| v.to_string()));
+                let length = string.min_length.unwrap_or(1).max(1);
+                candidates.push("x".repeat(usize::try_from(length).unwrap_or(1)));
+            }
+            Schema::Boolean { default } => {
+                candidates.push(default.unwrap_or(true).to_string());
+            }
+            Schema::Number => candidates.push("1".to_string()),
+            _ => candidates.push("1".to_string()),
+        }
+        candidates
+            .into_iter()
+            .find(|value| crate::validate::check_value(self, value).is_ok())
+    }
+}
+
 /// The shape of a value: a parameter's, a response's or one of its fields'.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
@@ -230,6 +263,18 @@ impl Operation {
             .iter()
             .copied()
             .find(|op| op.method_name() == method_name)
+    }
+
+    /// The smallest query the operation accepts: every required query
+    /// parameter with its [`Parameter::example_value`], in the spec's
+    /// order. `None` when a required parameter has no value the spec
+    /// allows that can be found this way.
+    pub fn example_query(self) -> Option<Vec<(&'static str, String)>> {
+        self.parameters()
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Query && p.required)
+            .map(|p| Some((p.name, p.example_value()?)))
+            .collect()
     }
 
     /// The schema of one record, for an operation that pages.

@@ -1,5 +1,7 @@
 //! Streams across pages: ends, order, failures, prefetch, the offset limit,
-//! and a flaky server.
+//! and a flaky server. Page sizes, the largest offset and the names of the
+//! paging parameters and fields come from the spec (the generated
+//! operations table), so a spec change needs no edit here.
 
 mod common;
 
@@ -15,6 +17,13 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 fn ids(items: &[ClusterEventResponseInfo]) -> Vec<String> {
     items.iter().map(|e| e.event_id.clone().unwrap()).collect()
+}
+
+/// The smallest and the largest page of ListClusterEvents.
+fn sizes() -> (usize, usize) {
+    let paging = common::events_paging();
+    let max = paging.max_limit.expect("the spec bounds the page");
+    (paging.min_limit as usize, max as usize)
 }
 
 fn expected(range: std::ops::Range<usize>) -> Vec<String> {
@@ -40,14 +49,15 @@ async fn stream_all(total: usize, options: PageOptions) -> (Vec<String>, usize) 
 
 #[tokio::test]
 async fn zero_one_full_and_ragged() {
-    let page = |size| PageOptions::default().with_page_size(size);
+    let page = |size: usize| PageOptions::default().with_page_size(size as i64);
+    let (min, max) = sizes();
     for (total, size, requests) in [
-        (0, 200, 1),
-        (1, 200, 1),
-        (400, 200, 2),
-        (450, 200, 3),
-        (30, 10, 3),
-        (31, 10, 4),
+        (0, max, 1),
+        (1, max, 1),
+        (2 * max, max, 2),
+        (2 * max + max / 4, max, 3),
+        (3 * min, min, 3),
+        (3 * min + 1, min, 4),
     ] {
         let (items, sent) = stream_all(total, page(size)).await;
         assert_eq!(items, expected(0..total), "total {total} page {size}");
@@ -57,10 +67,15 @@ async fn zero_one_full_and_ragged() {
 
 #[tokio::test]
 async fn default_page_size_is_the_largest_allowed() {
+    let paging = common::events_paging();
+    let (_, max) = sizes();
+    assert_eq!(paging.default_page_size as usize, max);
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(query_param("limit", "200"))
-        .respond_with(common::Pages { total: 250 })
+        .and(query_param(paging.limit, max.to_string()))
+        .respond_with(common::Pages {
+            total: max + max / 4,
+        })
         .expect(2)
         .mount(&server)
         .await;
@@ -71,17 +86,19 @@ async fn default_page_size_is_the_largest_allowed() {
         .await
         .unwrap()
         .len();
-    assert_eq!(count, 250);
+    assert_eq!(count, max + max / 4);
 }
 
 #[tokio::test]
 async fn prefetch_keeps_order() {
+    let (min, _) = sizes();
+    let total = 9 * min + min / 2;
     for prefetch in [2, 4, 16] {
         let options = PageOptions::default()
-            .with_page_size(10)
+            .with_page_size(min as i64)
             .with_prefetch(prefetch);
-        let (items, sent) = stream_all(95, options).await;
-        assert_eq!(items, expected(0..95), "prefetch {prefetch}");
+        let (items, sent) = stream_all(total, options).await;
+        assert_eq!(items, expected(0..total), "prefetch {prefetch}");
         assert_eq!(sent, 10, "prefetch {prefetch}");
     }
 }
@@ -91,7 +108,9 @@ async fn filters_are_kept_on_every_page() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(query_param("cluster_id", "c-42"))
-        .respond_with(common::Pages { total: 25 })
+        .respond_with(common::Pages {
+            total: 2 * sizes().0 + 1,
+        })
         .expect(3)
         .mount(&server)
         .await;
@@ -99,22 +118,24 @@ async fn filters_are_kept_on_every_page() {
     let items: Vec<_> = client
         .list_cluster_events()
         .cluster_id("c-42")
-        .stream_with(PageOptions::default().with_page_size(10))
+        .stream_with(PageOptions::default().with_page_size(sizes().0 as i64))
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(ids(&items), expected(0..25));
+    assert_eq!(ids(&items), expected(0..2 * sizes().0 + 1));
 }
 
-/// Fails the page at offset 20 with a 404.
+/// Fails the third page of the smallest size with a 404, of six.
 struct FailingMiddle;
 
 impl Respond for FailingMiddle {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        if common::query_int(request, "offset") == Some(20) {
+        let (min, _) = sizes();
+        let (offset, _) = common::window(request, common::events_paging());
+        if offset == 2 * min {
             ResponseTemplate::new(404).set_body_json(json!({"error_code": "HSS.404"}))
         } else {
-            common::page_response(request, 60)
+            common::page_response(request, 6 * min)
         }
     }
 }
@@ -128,37 +149,38 @@ async fn a_failing_middle_page_is_an_error_after_all_earlier_items() {
             .mount(&server)
             .await;
         let client = common::client(&server.uri());
+        let (min, _) = sizes();
         let results: Vec<_> = client
             .list_cluster_events()
             .stream_with(
                 PageOptions::default()
-                    .with_page_size(10)
+                    .with_page_size(min as i64)
                     .with_prefetch(prefetch),
             )
             .collect()
             .await;
-        assert_eq!(results.len(), 21, "prefetch {prefetch}");
-        let items: Vec<_> = results[..20]
+        assert_eq!(results.len(), 2 * min + 1, "prefetch {prefetch}");
+        let items: Vec<_> = results[..2 * min]
             .iter()
             .map(|r| r.as_ref().unwrap().clone())
             .collect();
-        assert_eq!(ids(&items), expected(0..20));
-        let error = results[20].as_ref().unwrap_err();
+        assert_eq!(ids(&items), expected(0..2 * min));
+        let error = results[2 * min].as_ref().unwrap_err();
         assert_eq!(error.status(), Some(404), "{error}");
     }
 }
 
-/// Serves pages whose total shrinks: total_num says 50, data ends at 25.
+/// Serves pages whose total shrinks: the total says 50, data ends at 25.
 struct Shrinking;
 
 impl Respond for Shrinking {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
-        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let paging = common::events_paging();
+        let (offset, limit) = common::window(request, paging);
         let items: Vec<_> = (offset..25.min(offset + limit))
             .map(common::event)
             .collect();
-        ResponseTemplate::new(200).set_body_json(json!({"total_num": 50, "data_list": items}))
+        ResponseTemplate::new(200).set_body_json(common::page_body(paging, Some(50), items))
     }
 }
 
@@ -171,7 +193,7 @@ async fn a_short_page_before_total_num_ends_with_an_error_after_every_item() {
         .await;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions::default().with_page_size(10))
+        .stream_with(PageOptions::default().with_page_size(sizes().0 as i64))
         .collect()
         .await;
     assert!(
@@ -186,17 +208,18 @@ async fn a_short_page_before_total_num_ends_with_an_error_after_every_item() {
     assert!(message.contains("after 25 of the 50 items"), "{message}");
 }
 
-/// Serves pages without total_num.
+/// Serves pages without a total: three full pages of the smallest size and
+/// a short one.
 struct NoTotal;
 
 impl Respond for NoTotal {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
-        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
-        let items: Vec<_> = (offset..33.min(offset + limit))
+        let paging = common::events_paging();
+        let (offset, limit) = common::window(request, paging);
+        let items: Vec<_> = (offset..(3 * sizes().0 + 3).min(offset + limit))
             .map(common::event)
             .collect();
-        ResponseTemplate::new(200).set_body_json(json!({"data_list": items}))
+        ResponseTemplate::new(200).set_body_json(common::page_body(paging, None, items))
     }
 }
 
@@ -210,23 +233,27 @@ async fn without_total_num_pages_go_on_until_a_short_one() {
         .await;
     let items: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions::default().with_page_size(10).with_prefetch(4))
+        .stream_with(
+            PageOptions::default()
+                .with_page_size(sizes().0 as i64)
+                .with_prefetch(4),
+        )
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(ids(&items), expected(0..33));
+    assert_eq!(ids(&items), expected(0..3 * sizes().0 + 3));
 }
 
-/// Reports a total beyond what offsets up to 2,000,000 can reach.
+/// Reports a total beyond what the largest offset can reach.
 struct Huge;
 
 impl Respond for Huge {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
-        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
+        let paging = common::events_paging();
+        let (offset, limit) = common::window(request, paging);
         let items: Vec<_> = (offset..offset + limit).map(common::event).collect();
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"total_num": 2_000_500, "data_list": items}))
+        let total = paging.max_offset as usize + 500;
+        ResponseTemplate::new(200).set_body_json(common::page_body(paging, Some(total), items))
     }
 }
 
@@ -238,22 +265,28 @@ async fn a_total_beyond_the_offset_limit_ends_with_an_error() {
         .expect(2)
         .mount(&server)
         .await;
+    // Two full pages end exactly at the largest offset; the next one is
+    // past it.
+    let paging = common::events_paging();
+    let (_, max) = sizes();
+    let max_offset = paging.max_offset;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
         .stream_with(
             PageOptions::default()
-                .with_start_offset(1_999_800)
+                .with_start_offset(max_offset - max as i64)
                 .with_prefetch(4),
         )
         .collect()
         .await;
-    assert_eq!(results.len(), 401);
-    assert!(results[..400].iter().all(Result::is_ok));
-    let error = results[400].as_ref().unwrap_err();
+    assert_eq!(results.len(), 2 * max + 1);
+    assert!(results[..2 * max].iter().all(Result::is_ok));
+    let error = results[2 * max].as_ref().unwrap_err();
     assert!(matches!(error, Error::Pagination { .. }), "{error:?}");
     let text = error.to_string();
     assert!(
-        text.contains("2000200") && text.contains("2000000"),
+        text.contains(&(max_offset + max as i64).to_string())
+            && text.contains(&max_offset.to_string()),
         "{text}"
     );
     let offsets: Vec<_> = server
@@ -261,9 +294,9 @@ async fn a_total_beyond_the_offset_limit_ends_with_an_error() {
         .await
         .unwrap()
         .iter()
-        .map(|r| common::query_int(r, "offset").unwrap())
+        .map(|r| common::query_int(r, paging.offset).unwrap())
         .collect();
-    assert!(offsets.iter().all(|o| *o <= 2_000_000), "{offsets:?}");
+    assert!(offsets.iter().all(|o| *o <= max_offset), "{offsets:?}");
 }
 
 #[tokio::test]
@@ -276,7 +309,7 @@ async fn an_out_of_range_page_size_sends_nothing() {
         .await;
     let results: Vec<_> = common::client(&server.uri())
         .list_cluster_events()
-        .stream_with(PageOptions::default().with_page_size(500))
+        .stream_with(PageOptions::default().with_page_size(sizes().1 as i64 + 1))
         .collect()
         .await;
     assert_eq!(results.len(), 1);
@@ -338,7 +371,8 @@ async fn ten_thousand_events_through_a_flaky_server_arrive_once_in_order() {
             .unwrap();
         assert_eq!(ids(&items), expected(0..10_000), "prefetch {prefetch}");
         let received = server.received_requests().await.unwrap();
-        let failed = received.len() - 50;
+        let pages = 10_000usize.div_ceil(common::events_paging().default_page_size as usize);
+        let failed = received.len() - pages;
         eprintln!(
             "prefetch {prefetch}: {} requests, {failed} answered 429/503 ({:.0}%)",
             received.len(),
@@ -348,17 +382,29 @@ async fn ten_thousand_events_through_a_flaky_server_arrive_once_in_order() {
     }
 }
 
-/// Serves ListClusterEventLogs pages over 450 records.
+/// Serves ListClusterEventLogs pages: two full pages of the stream's size
+/// and a quarter of one.
 struct LogPages;
+
+impl LogPages {
+    fn total() -> usize {
+        let size = common::logs_paging().default_page_size as usize;
+        2 * size + size / 4
+    }
+}
 
 impl Respond for LogPages {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let offset = common::query_int(request, "offset").unwrap_or(0) as usize;
-        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
-        let items: Vec<_> = (offset..450.min(offset + limit))
+        let paging = common::logs_paging();
+        let (offset, limit) = common::window(request, paging);
+        let items: Vec<_> = (offset..Self::total().min(offset + limit))
             .map(|i| json!({"event_name": format!("log-{i:04}"), "line_num": i, "time": 1000 + i}))
             .collect();
-        ResponseTemplate::new(200).set_body_json(json!({"total_num": 450, "data_list": items}))
+        ResponseTemplate::new(200).set_body_json(common::page_body(
+            paging,
+            Some(Self::total()),
+            items,
+        ))
     }
 }
 
@@ -369,7 +415,10 @@ async fn event_logs_stream_with_their_filters() {
         .and(query_param("cluster_id", "c-9"))
         .and(query_param("start_time", "1"))
         .and(query_param("end_time", "2"))
-        .and(query_param("limit", "200"))
+        .and(query_param(
+            common::logs_paging().limit,
+            common::logs_paging().default_page_size.to_string(),
+        ))
         .respond_with(LogPages)
         .expect(3)
         .mount(&server)
@@ -384,11 +433,12 @@ async fn event_logs_stream_with_their_filters() {
         .await
         .unwrap();
     let names: Vec<_> = logs.iter().map(|l| l.event_name.clone().unwrap()).collect();
-    let wanted: Vec<_> = (0..450).map(|i| format!("log-{i:04}")).collect();
+    let total = LogPages::total();
+    let wanted: Vec<_> = (0..total).map(|i| format!("log-{i:04}")).collect();
     assert_eq!(names, wanted);
     assert_eq!(
-        logs[449].time_at(),
-        hss_client::time::from_epoch_millis(1449)
+        logs[total - 1].time_at(),
+        hss_client::time::from_epoch_millis(1000 + total as i64 - 1)
     );
 }
 
@@ -401,17 +451,15 @@ struct LogTotal {
 
 impl Respond for LogTotal {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let offset = common::query_int(request, "offset").unwrap_or(0);
-        if Some(offset) == self.fail_at {
+        let paging = common::logs_paging();
+        let (offset, limit) = common::window(request, paging);
+        if Some(offset as i64) == self.fail_at {
             return ResponseTemplate::new(500).set_body_json(json!({"error_code": "HSS.500"}));
         }
-        let offset = offset as usize;
-        let limit = common::query_int(request, "limit").unwrap_or(10) as usize;
         let items: Vec<_> = (offset..self.total.min(offset + limit))
             .map(|i| json!({"event_name": format!("log-{i:04}"), "line_num": i}))
             .collect();
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"total_num": self.total, "data_list": items}))
+        ResponseTemplate::new(200).set_body_json(common::page_body(paging, Some(self.total), items))
     }
 }
 
@@ -420,12 +468,13 @@ async fn event_logs_zero_one_full_ragged_and_a_failing_middle_page() {
     let names = |range: std::ops::Range<usize>| -> Vec<String> {
         range.map(|i| format!("log-{i:04}")).collect()
     };
+    let min = common::logs_paging().min_limit as usize;
     for (total, fail_at, requests) in [
         (0, None, 1),
         (1, None, 1),
-        (30, None, 3),
-        (31, None, 4),
-        (45, Some(20), 3),
+        (3 * min, None, 3),
+        (3 * min + 1, None, 4),
+        (4 * min + min / 2, Some(2 * min as i64), 3),
     ] {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
@@ -441,7 +490,7 @@ async fn event_logs_zero_one_full_ragged_and_a_failing_middle_page() {
             .cluster_id("c-1")
             .start_time(1_i64)
             .end_time(2_i64)
-            .stream_with(PageOptions::default().with_page_size(10))
+            .stream_with(PageOptions::default().with_page_size(min as i64))
             .collect()
             .await;
         let received: Vec<String> = results

@@ -108,6 +108,11 @@ impl Dataset {
         self.events == 0
     }
 
+    /// The project that owns every record.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
     /// The clusters, in index order.
     pub fn clusters(&self) -> &[Cluster] {
         &self.clusters
@@ -411,6 +416,10 @@ impl Records for EventRecords {
         self.0.len()
     }
 
+    fn origin(&self) -> &'static str {
+        "hand-tuned alarm events"
+    }
+
     fn write(&self, index: u64, out: &mut Vec<u8>) {
         let _ = serde_json::to_writer(out, &self.0.event(index));
     }
@@ -444,6 +453,10 @@ impl Records for LogRecords {
         self.0.len()
     }
 
+    fn origin(&self) -> &'static str {
+        "hand-tuned event logs"
+    }
+
     fn write(&self, index: u64, out: &mut Vec<u8>) {
         let _ = serde_json::to_writer(out, &self.0.log(index));
     }
@@ -457,5 +470,9 @@ impl Records for LogRecords {
 
     fn window(&self, start: i64, end: i64) -> Range<u64> {
         self.0.log_window(start, end)
+    }
+
+    fn window_field(&self) -> Option<&str> {
+        Some("time")
     }
 }

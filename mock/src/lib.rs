@@ -293,9 +293,44 @@ impl RunningMock {
         format!("http://{}", self.addr)
     }
 
+    /// The URL of `operation`, without a query: its path template with the
+    /// project id of the served records in `{project_id}` and every other
+    /// path parameter at its [`Parameter::example_value`].
+    ///
+    /// [`Parameter::example_value`]: hss_client::spec::Parameter::example_value
+    pub fn url_of(&self, operation: Operation) -> String {
+        let mut path = operation.path().to_string();
+        for parameter in operation.parameters() {
+            if parameter.location != hss_client::spec::ParameterLocation::Path {
+                continue;
+            }
+            let value = if parameter.name == hss_client::spec::PROJECT_ID {
+                self.shared.dataset.project_id().to_string()
+            } else {
+                parameter.example_value().unwrap_or_default()
+            };
+            path = path.replace(&format!("{{{}}}", parameter.name), &value);
+        }
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The records it serves for `operation`.
+    pub fn records(&self, operation: Operation) -> Option<&dyn records::Records> {
+        self.shared.records(operation)
+    }
+
     /// The dataset it serves.
     pub fn dataset(&self) -> &Dataset {
         &self.shared.dataset
+    }
+
+    /// Every operation served, in the spec's order, with where its records
+    /// come from.
+    pub fn operations(&self) -> impl Iterator<Item = (Operation, &'static str)> + '_ {
+        self.shared
+            .sources
+            .iter()
+            .map(|(operation, source)| (*operation, source.origin()))
     }
 
     /// Stops accepting connections and waits for the accept loop to end.

@@ -158,6 +158,13 @@ async fn run(args: Args) -> Result<()> {
         args.events,
         args.seed
     );
+    for (operation, origin) in mock.operations() {
+        println!(
+            "  {} {} ({operation}): {origin}",
+            operation.http_method(),
+            operation.path()
+        );
+    }
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;

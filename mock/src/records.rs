@@ -1,9 +1,9 @@
 //! What the mock serves for each operation: a [`Records`] source per
 //! operation of the spec, and the page a request selects from it.
 //!
-//! Two operations have hand-tuned sources ([`crate::data`]); every other
-//! operation gets records built from its response item schema
-//! ([`crate::synthetic`]). Either way, nothing is stored: record `i` is
+//! Hand-tuned sources ([`crate::data`]) serve the operations whose shape
+//! they fit; every other operation gets records built from its response
+//! item schema ([`crate::synthetic`]). Either way, nothing is stored: record `i` is
 //! computed from the seed and `i` when it is asked for.
 
 use std::borrow::Cow;
@@ -39,33 +39,78 @@ pub trait Records: Send + Sync + fmt::Debug {
     /// included: records are in time order, so this is a range of indices.
     fn window(&self, start: i64, end: i64) -> Range<u64>;
 
+    /// The field [`Records::window`] compares, if it bounds the records at
+    /// all.
+    fn window_field(&self) -> Option<&str> {
+        None
+    }
+
+    /// Where the records come from, in a few words, for the startup
+    /// summary.
+    fn origin(&self) -> &'static str;
+
     /// Response fields other than the total and the records.
     fn page_fields(&self) -> Map<String, Value> {
         Map::new()
     }
 }
 
-/// The hand-tuned sources, by operation. Every operation not listed here
-/// gets a [`Synthetic`] source.
-fn tuned(operation: Operation, dataset: &Arc<Dataset>) -> Option<Box<dyn Records>> {
-    type Make = fn(Arc<Dataset>) -> Box<dyn Records>;
-    let table: [(Operation, Make); 2] = [
-        (Operation::ListClusterEvents, |d| Box::new(EventRecords(d))),
-        (Operation::ListClusterEventLogs, |d| Box::new(LogRecords(d))),
-    ];
-    table
-        .iter()
-        .find(|(op, _)| *op == operation)
-        .map(|(_, make)| make(Arc::clone(dataset)))
+/// The hand-tuned sources, in order of preference.
+fn tuned_sources(dataset: &Arc<Dataset>) -> Vec<Box<dyn Records>> {
+    vec![
+        Box::new(EventRecords(Arc::clone(dataset))),
+        Box::new(LogRecords(Arc::clone(dataset))),
+    ]
 }
 
-/// The source of every operation of the spec.
+/// Whether the hand-tuned `source` can serve `operation` as the spec
+/// describes it: the operation pages, every key of the source's records is
+/// a field of the operation's item schema, every field the source adds to a
+/// page is a field of the response, and the source windows records by the
+/// operation's time-window field (or the operation has none and neither
+/// does the source).
+///
+/// A tuned source is thus chosen by the shape the spec gives, not by the
+/// operation's name: renaming or removing an operation in the spec needs no
+/// edit here, and an operation whose records no longer fit gets synthetic
+/// ones.
+pub fn fits(source: &dyn Records, operation: Operation) -> bool {
+    let (Some(item), Some(response)) = (operation.item_schema(), operation.response()) else {
+        return false;
+    };
+    let mut sample = Vec::new();
+    source.write(0, &mut sample);
+    let Ok(Value::Object(record)) = serde_json::from_slice::<Value>(&sample) else {
+        return false;
+    };
+    let window = operation.time_window().and_then(|w| w.field);
+    record.keys().all(|key| item.field(key).is_some())
+        && item
+            .fields()
+            .iter()
+            .filter(|field| field.required)
+            .all(|field| record.contains_key(field.name))
+        && source
+            .page_fields()
+            .keys()
+            .all(|key| response.field(key).is_some())
+        && source.window_field() == window
+}
+
+/// The source of every operation of the spec: the first hand-tuned source
+/// that [`fits`] it, else a [`Synthetic`] one.
 pub fn sources(dataset: &Arc<Dataset>, seed: u64) -> Vec<(Operation, Box<dyn Records>)> {
+    let mut tuned: Vec<Option<Box<dyn Records>>> =
+        tuned_sources(dataset).into_iter().map(Some).collect();
     Operation::ALL
         .iter()
         .map(|&op| {
-            let source = tuned(op, dataset)
-                .unwrap_or_else(|| Box::new(Synthetic::new(op, seed, dataset.len())));
+            let chosen = tuned
+                .iter_mut()
+                .find(|slot| slot.as_deref().is_some_and(|source| fits(source, op)))
+                .and_then(Option::take);
+            let source =
+                chosen.unwrap_or_else(|| Box::new(Synthetic::new(op, seed, dataset.len())));
             (op, source)
         })
         .collect()

@@ -165,4 +165,12 @@ impl Records for Synthetic {
         let last = ((end - BASE_TIME_MS) as u64 / STEP_MS as u64).saturating_add(1);
         first.min(self.len)..last.min(self.len)
     }
+
+    fn window_field(&self) -> Option<&str> {
+        self.window_field
+    }
+
+    fn origin(&self) -> &'static str {
+        "synthetic records built from the response schema"
+    }
 }

@@ -23,29 +23,14 @@ fn faults() -> FaultConfig {
 }
 
 /// A valid request of the first operation of the spec: every required
-/// query parameter at its default or lowest value.
+/// query parameter at a value the spec allows.
 async fn get(mock: &RunningMock) -> reqwest::Result<reqwest::Response> {
     let operation = hss_client::Operation::ALL[0];
-    let query: Vec<(&str, String)> = operation
-        .parameters()
-        .iter()
-        .filter(|p| p.required && p.location == hss_client::spec::ParameterLocation::Query)
-        .map(|p| {
-            let value = match p.schema {
-                hss_client::spec::Schema::Integer(i) => {
-                    i.default.unwrap_or_else(|| i.lowest().max(0)).to_string()
-                }
-                _ => "x".to_string(),
-            };
-            (p.name, value)
-        })
-        .collect();
+    let query = operation
+        .example_query()
+        .expect("the spec allows some query");
     reqwest::Client::new()
-        .get(format!(
-            "{}{}",
-            mock.base_url(),
-            operation.path().replace("{project_id}", "p")
-        ))
+        .get(mock.url_of(operation))
         .query(&query)
         .header("X-Auth-Token", TOKEN)
         .send()

@@ -38,8 +38,7 @@ async fn get(mock: &RunningMock, operation: Operation, query: &str) -> (u16, Val
     let query = query
         .replace("limit=max", &format!("limit={}", max_limit(operation)))
         .replace("limit=min", &format!("limit={}", pagination.min_limit));
-    let path = operation.path().replace("{project_id}", DEFAULT_PROJECT_ID);
-    let url = format!("{}{path}?{query}", mock.base_url());
+    let url = format!("{}?{query}", mock.url_of(operation));
     let response = reqwest::Client::new()
         .get(url)
         .header("X-Auth-Token", TOKEN)

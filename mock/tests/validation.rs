@@ -6,7 +6,7 @@
 
 use hss_client::Operation;
 use hss_client::spec::{ParameterLocation, Schema};
-use hss_mock::{Credentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start};
+use hss_mock::{Credentials, MockConfig, RunningMock, start};
 use serde_json::Value;
 
 const TOKEN: &str = "validation-test-token";
@@ -21,30 +21,19 @@ async fn mock() -> RunningMock {
     .expect("mock starts")
 }
 
-/// Every required query parameter at its default or lowest value.
+/// Every required query parameter at a value the spec allows.
 fn valid(operation: Operation) -> Vec<(String, String)> {
     operation
-        .parameters()
-        .iter()
-        .filter(|p| p.required && p.location == ParameterLocation::Query)
-        .map(|p| {
-            let value = match p.schema {
-                Schema::Integer(i) => i.default.unwrap_or_else(|| i.lowest().max(0)).to_string(),
-                _ => "x".to_string(),
-            };
-            (p.name.to_string(), value)
-        })
+        .example_query()
+        .expect("the spec allows some query")
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
         .collect()
 }
 
 async fn get(mock: &RunningMock, operation: Operation, query: &[(String, String)]) -> (u16, Value) {
-    let url = format!(
-        "{}{}",
-        mock.base_url(),
-        operation.path().replace("{project_id}", DEFAULT_PROJECT_ID)
-    );
     let response = reqwest::Client::new()
-        .get(url)
+        .get(mock.url_of(operation))
         .query(query)
         .header("X-Auth-Token", TOKEN)
         .send()
@@ -123,11 +112,7 @@ async fn unknown_paths_and_methods_get_the_error_body() {
 
     let operation = Operation::ALL[0];
     let response = reqwest::Client::new()
-        .delete(format!(
-            "{}{}",
-            mock.base_url(),
-            operation.path().replace("{project_id}", "p")
-        ))
+        .delete(mock.url_of(operation))
         .header("X-Auth-Token", TOKEN)
         .send()
         .await

@@ -5,34 +5,16 @@
 
 use futures::future::{BoxFuture, ready};
 use hss_client::prelude::*;
-use hss_client::spec::{Parameter, ParameterLocation, Schema};
+use hss_client::spec::{Parameter, Schema};
 
-/// The value a request sends for `parameter` when a test does not care:
-/// its default when it has one, else a value within its bounds.
-pub fn valid_value(parameter: &Parameter) -> String {
-    match parameter.schema {
-        Schema::Integer(integer) => integer
-            .default
-            .unwrap_or_else(|| 0i64.clamp(integer.lowest(), integer.highest()))
-            .to_string(),
-        Schema::String(string) => match (string.default, string.values.first()) {
-            (Some(default), _) => default.to_string(),
-            (None, Some(first)) => first.to_string(),
-            (None, None) => "x".repeat(string.min_length.unwrap_or(1).max(1) as usize),
-        },
-        Schema::Boolean { default } => default.unwrap_or(true).to_string(),
-        _ => "1".to_string(),
-    }
-}
-
-/// A valid query of `operation`: every required query parameter with its
-/// [`valid_value`].
+/// A valid query of `operation`: every required query parameter at a value
+/// the spec allows ([`Operation::example_query`]).
 pub fn valid_query(operation: Operation) -> Vec<(String, String)> {
     operation
-        .parameters()
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Query && p.required)
-        .map(|p| (p.name.to_string(), valid_value(p)))
+        .example_query()
+        .unwrap_or_else(|| panic!("{operation}: no required parameter value the spec allows"))
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
         .collect()
 }
 

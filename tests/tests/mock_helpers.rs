@@ -20,10 +20,11 @@ fn page() -> ListClusterEventsResponse {
 async fn a_stubbed_list_cluster_events_answers_the_client() {
     let server = httpmock::MockServer::start_async().await;
     let expected = page();
+    // The plain generated client checks nothing; any limit does.
     let stub = server.list_cluster_events(|when, then| {
         when.project_id(&"p1".to_string())
             .offset(0)
-            .limit(200)
+            .limit(50)
             .cluster_id("c1");
         then.ok(&expected);
     });
@@ -33,7 +34,7 @@ async fn a_stubbed_list_cluster_events_answers_the_client() {
         .list_cluster_events()
         .project_id("p1")
         .offset(0)
-        .limit(200)
+        .limit(50)
         .cluster_id("c1")
         .send()
         .await
@@ -69,7 +70,7 @@ async fn a_stubbed_error_reaches_the_client_as_the_typed_error_body() {
     let server = httpmock::MockServer::start_async().await;
     let error: ErrorResponse = serde_json::from_value(json!({
         "error_code": "HSS.0001",
-        "error_msg": "limit must be between 10 and 200",
+        "error_msg": "limit is out of range",
     }))
     .expect("error decodes");
     server.list_cluster_events(|when, then| {
@@ -102,10 +103,16 @@ async fn the_stubs_serve_hss_client_streams_and_errors() {
 
     let server = httpmock::MockServer::start_async().await;
     let expected = page();
+    // The stream asks for pages of the spec's default stream size.
+    let page_size = hss_client::Operation::ListClusterEvents
+        .pagination()
+        .map(|p| p.default_page_size)
+        .and_then(|size| i32::try_from(size).ok())
+        .expect("the operation pages");
     let stub = server.list_cluster_events(|when, then| {
         when.project_id(&"p1".to_string())
             .offset(0)
-            .limit(200)
+            .limit(page_size)
             .cluster_id("c1")
             .into_inner()
             .header_exists("authorization")

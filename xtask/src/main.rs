@@ -23,6 +23,7 @@ mod diff;
 mod docs_check;
 mod generate;
 mod lint;
+mod spec_change;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -140,6 +141,19 @@ enum Command {
     /// Run schemathesis against hss-mock with the spec
     /// (scripts/schemathesis.sh).
     Conformance,
+    /// Prove that a spec edit plus `generate` is the whole change.
+    ///
+    /// Copies the tracked files to a scratch directory, edits the copy's
+    /// spec (a larger page, a new bounded parameter on every operation, a
+    /// third paginated operation), then runs validate, generate,
+    /// generate --check and `cargo test --workspace` there with no other
+    /// edit. Fails when any step fails or a file other than the spec and
+    /// the generated ones had to change.
+    SpecChange {
+        /// Keep the scratch copy and print where it is.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -184,6 +198,7 @@ fn main() -> ExitCode {
             },
         ),
         Command::Conformance => conformance::run(&root),
+        Command::SpecChange { keep } => spec_change::run(&root, &spec_change::Options { keep }),
     };
     match result {
         Ok(code) => code,

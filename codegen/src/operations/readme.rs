@@ -34,7 +34,7 @@ pub fn section(models: &[OperationModel]) -> String {
                 None => format!("at least {}", p.min_limit),
             };
             out.push_str(&format!(
-                " Pages by `{}` and `{}` (page sizes {sizes}; offsets up to {}); `total_num` is `{}`, the records are `{}`. Streams fetch pages of {}.",
+                " Pages by `{}` and `{}` (page sizes {sizes}; offsets up to {}); the total count is `{}` and the records are `{}` in the response. Streams fetch pages of {}.",
                 p.offset, p.limit, p.max_offset, p.total, p.items, p.default_page_size
             ));
         }

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use hss_client::prelude::*;
 use hss_client::signer::{SdkDate, SignableRequest, Signer, canonical_query, decode_query};
+use hss_client::spec::Pagination;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
@@ -74,11 +75,44 @@ impl Respond for Pages {
     }
 }
 
+/// How ListClusterEvents pages, from the spec.
+pub fn events_paging() -> &'static Pagination {
+    Operation::ListClusterEvents
+        .pagination()
+        .expect("the spec pages ListClusterEvents")
+}
+
+/// How ListClusterEventLogs pages, from the spec.
+pub fn logs_paging() -> &'static Pagination {
+    Operation::ListClusterEventLogs
+        .pagination()
+        .expect("the spec pages ListClusterEventLogs")
+}
+
+/// The offset and limit a request of an operation paging as `paging` asks
+/// for (0 and the smallest page when it sends none).
+pub fn window(request: &Request, paging: &Pagination) -> (usize, usize) {
+    let offset = query_int(request, paging.offset).unwrap_or(0) as usize;
+    let limit = query_int(request, paging.limit).unwrap_or(paging.min_limit) as usize;
+    (offset, limit)
+}
+
+/// A page body of an operation paging as `paging`: `total` and `items`
+/// under the spec's names, or no total at all.
+pub fn page_body(paging: &Pagination, total: Option<usize>, items: Vec<Value>) -> Value {
+    let mut body = serde_json::Map::new();
+    if let Some(total) = total {
+        body.insert(paging.total.to_string(), json!(total));
+    }
+    body.insert(paging.items.to_string(), Value::Array(items));
+    Value::Object(body)
+}
+
 pub fn page_response(request: &Request, total: usize) -> ResponseTemplate {
-    let offset = query_int(request, "offset").unwrap_or(0) as usize;
-    let limit = query_int(request, "limit").unwrap_or(10) as usize;
+    let paging = events_paging();
+    let (offset, limit) = window(request, paging);
     let items: Vec<Value> = (offset..total.min(offset + limit)).map(event).collect();
-    ResponseTemplate::new(200).set_body_json(json!({ "total_num": total, "data_list": items }))
+    ResponseTemplate::new(200).set_body_json(page_body(paging, Some(total), items))
 }
 
 /// Checks, as a server would, that a received request carries a valid

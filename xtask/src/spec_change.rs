@@ -1,0 +1,429 @@
+//! `cargo xtask spec-change`: proves that a spec edit plus `cargo xtask
+//! generate` is the whole change.
+//!
+//! It copies the workspace's tracked files to a scratch directory and edits
+//! the copy's spec the three ways a maintainer most often does:
+//!
+//! 1. the largest page of the first paginated operation grows by 100;
+//! 2. every operation gains an optional, bounded integer query parameter;
+//! 3. a third paginated operation appears, with a record schema of its own
+//!    (a string id, a listed value, an epoch-millisecond time and a bounded
+//!    count), so hss-mock must serve it from synthetic records.
+//!
+//! Then, in the copy and with no other edit, it runs `cargo xtask validate`,
+//! `cargo xtask generate`, `cargo xtask generate --check` and the README's
+//! test command. The workspace's tests read every operation, parameter and
+//! bound from the generated operations table, so they exercise all three
+//! edits: the client and hss-mock accept the new largest page and refuse
+//! one past it, both refuse the new parameter out of its range, and the new
+//! operation streams every one of its records through the client from
+//! hss-mock. Last, it checks that only the spec and the generated files
+//! differ from the original.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, anyhow, bail};
+use hss_codegen::SpecSource;
+use serde_json::{Map, Value, json};
+
+use crate::generate;
+
+/// The operationId of the operation the check adds.
+const NEW_OPERATION: &str = "ListSpecChangeProbes";
+/// The path segment the new operation's path adds to the first one's.
+const NEW_SEGMENT: &str = "spec-change-probes";
+/// The query parameter the check adds to every operation.
+const NEW_PARAMETER: &str = "spec_change_probe";
+/// How much the largest page grows.
+const LIMIT_GROWTH: i64 = 100;
+
+/// Options of the check.
+pub struct Options {
+    /// Keep the scratch copy and print where it is.
+    pub keep: bool,
+}
+
+/// Runs the check; exit status 1 when a step fails in the copy.
+pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
+    let scratch = tempfile::Builder::new()
+        .prefix("hss-spec-change-")
+        .tempdir()
+        .context("cannot create a scratch directory")?;
+    let copy = scratch.path().join("workspace");
+    let files = copy_tracked(root, &copy)?;
+    println!("copied {} tracked files to {}", files.len(), copy.display());
+    // The copy is a repository of its own, its first commit the original,
+    // as a maintainer's clone is (`cargo xtask diff HEAD:spec/hss.yaml`).
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=spec-change",
+            "-c",
+            "user.email=spec-change@localhost",
+            "commit",
+            "-q",
+            "-m",
+            "before the spec change",
+        ],
+    ] {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(&copy)
+            .status()
+            .with_context(|| format!("cannot run git {}", args.join(" ")))?;
+        if !status.success() {
+            bail!("git {} failed in the copy", args.join(" "));
+        }
+    }
+
+    let spec_path = copy.join(generate::SPEC);
+    let source = SpecSource::load(&spec_path)
+        .map_err(|e| anyhow!("{e}"))
+        .context("cannot load the copied spec")?;
+    let (edited, summary) = edit(&source)?;
+    for line in &summary {
+        println!("edit: {line}");
+    }
+    let text = serde_yaml_ng::to_string(&edited).context("cannot write the edited spec")?;
+    fs::write(&spec_path, text).context("cannot write the edited spec")?;
+
+    // A target directory of its own, kept between runs: the copy's crates
+    // have the same names and versions as the workspace's, and sharing one
+    // directory would let each overwrite the other's artifacts.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("spec-change");
+    let steps: [(&str, &[&str]); 4] = [
+        ("validate", &["xtask", "validate"]),
+        ("generate", &["xtask", "generate"]),
+        ("generate --check", &["xtask", "generate", "--check"]),
+        (
+            "tests",
+            &["test", "--workspace", "--locked", "--no-fail-fast"],
+        ),
+    ];
+    for (name, args) in steps {
+        println!("\n==> spec-change: {name}");
+        let status = Command::new(cargo())
+            .args(args)
+            .current_dir(&copy)
+            .env("CARGO_TARGET_DIR", &target)
+            .env("INSTA_UPDATE", "no")
+            .status()
+            .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+        if !status.success() {
+            eprintln!("spec-change: `cargo {}` failed in the copy", args.join(" "));
+            return Ok(finish(scratch, options.keep, ExitCode::from(1)));
+        }
+    }
+
+    let changed = changed_files(root, &copy, &files)?;
+    let generated_dir = Path::new(generate::CLIENT_OUT)
+        .parent()
+        .unwrap_or_else(|| Path::new(""));
+    let allowed: BTreeSet<String> = [
+        PathBuf::from(generate::SPEC),
+        PathBuf::from(generate::CLIENT_OUT),
+        generated_dir.join(generate::OPERATIONS_FILE),
+        generated_dir.join(generate::MOCK_FILE),
+        PathBuf::from(generate::README),
+    ]
+    .iter()
+    .map(|p| p.to_string_lossy().into_owned())
+    .collect();
+    let unexpected: Vec<&String> = changed.difference(&allowed).collect();
+    println!("\nchanged by the spec edit and `generate`: {changed:?}");
+    if !unexpected.is_empty() {
+        eprintln!(
+            "spec-change: files other than the spec and generated ones changed: {unexpected:?}"
+        );
+        return Ok(finish(scratch, options.keep, ExitCode::from(1)));
+    }
+    let operations = fs::read_to_string(copy.join(generated_dir).join(generate::OPERATIONS_FILE))?;
+    let readme = fs::read_to_string(copy.join(generate::README))?;
+    for (file, text) in [("operations.rs", &operations), ("README.md", &readme)] {
+        if !text.contains(NEW_OPERATION) || !text.contains(NEW_PARAMETER) {
+            eprintln!("spec-change: the regenerated {file} lacks the new operation or parameter");
+            return Ok(finish(scratch, options.keep, ExitCode::from(1)));
+        }
+    }
+    println!("spec-change: every edit reached the client, hss-mock, the README and the tests");
+    Ok(finish(scratch, options.keep, ExitCode::SUCCESS))
+}
+
+fn finish(scratch: tempfile::TempDir, keep: bool, code: ExitCode) -> ExitCode {
+    if keep {
+        let path = scratch.keep();
+        println!("kept the copy at {}", path.display());
+    }
+    code
+}
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Copies the files git tracks or would track (as they are in the work
+/// tree, untracked ones not ignored included) from `root`
+/// to `to`; returns their relative paths.
+fn copy_tracked(root: &Path, to: &Path) -> Result<Vec<String>> {
+    let output = Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(root)
+        .output()
+        .context("cannot run git ls-files")?;
+    if !output.status.success() {
+        bail!(
+            "git ls-files failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut files = Vec::new();
+    for name in output.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = String::from_utf8(name.to_vec()).context("a tracked path is not UTF-8")?;
+        let from = root.join(&name);
+        if !from.is_file() {
+            continue; // deleted in the work tree
+        }
+        let dest = to.join(&name);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::copy(&from, &dest).with_context(|| format!("cannot copy {name}"))?;
+        files.push(name);
+    }
+    Ok(files)
+}
+
+/// The tracked files whose content differs between `root` and `copy`.
+fn changed_files(root: &Path, copy: &Path, files: &[String]) -> Result<BTreeSet<String>> {
+    let mut changed = BTreeSet::new();
+    for name in files {
+        let before = fs::read(root.join(name))?;
+        let after = fs::read(copy.join(name)).unwrap_or_default();
+        if before != after {
+            changed.insert(name.clone());
+        }
+    }
+    Ok(changed)
+}
+
+/// The spec with the three edits, and a line saying what each did.
+fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
+    let operations = hss_codegen::operations::collect(source).map_err(|findings| {
+        anyhow!(
+            "the spec has findings: {}",
+            findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let first = operations
+        .iter()
+        .find(|op| op.pagination.is_some())
+        .ok_or_else(|| anyhow!("the spec has no paginated operation to edit"))?;
+    let pagination = first
+        .pagination
+        .as_ref()
+        .ok_or_else(|| anyhow!("no pagination"))?;
+    let method = first.http_method.to_ascii_lowercase();
+    let mut spec = source.value.clone();
+    let mut summary = Vec::new();
+
+    // 1. The largest page grows.
+    let limit = parameter_mut(&mut spec, &first.path, &method, &pagination.limit)?;
+    let maximum = limit.pointer_mut("/schema/maximum").ok_or_else(|| {
+        anyhow!(
+            "{}: {} has no maximum",
+            first.operation_id,
+            pagination.limit
+        )
+    })?;
+    let old = maximum
+        .as_i64()
+        .ok_or_else(|| anyhow!("a maximum that is not an integer"))?;
+    *maximum = json!(old + LIMIT_GROWTH);
+    summary.push(format!(
+        "{} {}: maximum {old} -> {}",
+        first.operation_id,
+        pagination.limit,
+        old + LIMIT_GROWTH
+    ));
+
+    // 2. A third operation: the first one's, at a path of its own, with a
+    //    record schema of its own.
+    let mut operation = spec
+        .pointer(&format!("/paths/{}/{method}", escape(&first.path)))
+        .cloned()
+        .ok_or_else(|| anyhow!("{} is not in the spec", first.path))?;
+    let object = operation
+        .as_object_mut()
+        .ok_or_else(|| anyhow!("an operation that is not an object"))?;
+    object.insert("operationId".into(), json!(NEW_OPERATION));
+    object.insert("summary".into(), json!("List spec-change probes"));
+    object.insert(
+        "description".into(),
+        json!("An operation added by `cargo xtask spec-change`."),
+    );
+    let ok = object
+        .get_mut("responses")
+        .and_then(|r| r.get_mut("200"))
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("{} has no 200 response", first.operation_id))?;
+    ok.insert(
+        "content".into(),
+        json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{NEW_OPERATION}Response")}}}),
+    );
+    let schemas = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("the spec has no components.schemas"))?;
+    schemas.insert(format!("{NEW_OPERATION}Response"), new_response(pagination));
+    schemas.insert("SpecChangeProbe".into(), new_record());
+    let new_path = format!("{}/{NEW_SEGMENT}", first.path);
+    let paths = spec
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("the spec has no paths"))?;
+    let mut item = Map::new();
+    item.insert(method.clone(), operation);
+    paths.insert(new_path.clone(), Value::Object(item));
+    summary.push(format!(
+        "added {NEW_OPERATION}: {} {new_path}",
+        first.http_method
+    ));
+
+    // 3. Every operation gains a bounded optional parameter.
+    let mut count = 0;
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            parameters.push(json!({
+                "name": NEW_PARAMETER,
+                "in": "query",
+                "required": false,
+                "description": "A probe level added by `cargo xtask spec-change`.",
+                "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 5},
+            }));
+            count += 1;
+        }
+    }
+    summary.push(format!(
+        "added {NEW_PARAMETER} (1 to 5) to {count} operations"
+    ));
+    Ok((spec, summary))
+}
+
+/// The response of the new operation, paging as the first one does.
+fn new_response(pagination: &hss_codegen::operations::PaginationModel) -> Value {
+    let mut properties = Map::new();
+    properties.insert(
+        pagination.total.clone(),
+        json!({"type": "integer", "format": "int32", "description": "Total number of probes."}),
+    );
+    properties.insert(
+        pagination.items.clone(),
+        json!({
+            "type": "array",
+            "description": "The probes of this page.",
+            "items": {"$ref": "#/components/schemas/SpecChangeProbe"},
+        }),
+    );
+    json!({
+        "type": "object",
+        "description": "One page of probes.",
+        "additionalProperties": {},
+        "properties": properties,
+    })
+}
+
+/// The record schema of the new operation.
+fn new_record() -> Value {
+    json!({
+        "type": "object",
+        "description": "One probe.",
+        "additionalProperties": {},
+        "properties": {
+            "probe_id": {"type": "string", "description": "Probe id.", "example": "probe-1"},
+            "probe_kind": {
+                "type": "string",
+                "description": "Probe kind.",
+                "x-extensible-enum": ["alpha", "beta", "gamma"],
+            },
+            "probe_time": {"type": "integer", "format": "int64", "description": "Time, ms since the epoch."},
+            "probe_count": {
+                "type": "integer",
+                "format": "int32",
+                "minimum": 0,
+                "maximum": 9,
+                "description": "Probe count.",
+            },
+        },
+    })
+}
+
+/// The parameter object named `name` of the operation at `path` and
+/// `method`, followed through a `$ref` to a component.
+fn parameter_mut<'a>(
+    spec: &'a mut Value,
+    path: &str,
+    method: &str,
+    name: &str,
+) -> Result<&'a mut Value> {
+    let pointer = format!("/paths/{}/{method}/parameters", escape(path));
+    let parameters = spec
+        .pointer(&pointer)
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("{path}: no parameters"))?;
+    let mut target = None;
+    for (index, parameter) in parameters.iter().enumerate() {
+        let resolved = match parameter.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let local = reference
+                    .strip_prefix('#')
+                    .ok_or_else(|| anyhow!("a $ref outside the spec: {reference}"))?;
+                (local.to_string(), spec.pointer(local))
+            }
+            None => (format!("{pointer}/{index}"), Some(parameter)),
+        };
+        if resolved
+            .1
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            == Some(name)
+        {
+            target = Some(resolved.0);
+            break;
+        }
+    }
+    let target = target.ok_or_else(|| anyhow!("{path}: no parameter {name}"))?;
+    spec.pointer_mut(&target)
+        .ok_or_else(|| anyhow!("{target} vanished"))
+}
+
+/// A JSON pointer segment for `segment`.
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
