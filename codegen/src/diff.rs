@@ -1,8 +1,13 @@
 //! `cargo xtask diff OLD NEW`: what changed between two versions of the
 //! spec, for the users of the generated client.
 //!
-//! Operations are matched by operationId (then by method and path, which
-//! finds a renamed operation); parameters by where they go and their name;
+//! Operations are matched in three rounds: the same operationId, method
+//! and path; then an operationId that only one unmatched operation carries
+//! on each side (a moved operation); then the same method and path (a
+//! renamed operation, or one that gained or lost its operationId). Each
+//! operation is matched at most once, so operations that share an
+//! operationId are still paired right. Parameters are matched by where they
+//! go and their name;
 //! schemas are compared through their `$ref`s, field by field. Each change
 //! is either breaking (code written against the old client stops compiling,
 //! or a call or a decode that worked starts failing) or compatible.
@@ -13,9 +18,12 @@
 //! | --- | --- |
 //! | operation removed, renamed, moved to another path or method | always |
 //! | operation added | never |
+//! | operationId added where there was none | never (nothing a client had goes away) |
+//! | operationId removed | always (the client method goes away) |
 //! | parameter removed | always (its builder method goes away) |
 //! | parameter added | it is required |
 //! | parameter made required / optional | made required |
+//! | `default` of a parameter changed, added or removed | it is optional (callers that omit it get other behaviour) |
 //! | field removed from a response | always |
 //! | field added to a response | never |
 //! | request body added | it is required |
@@ -27,15 +35,27 @@
 //! | enum value added | on a closed response `enum` (an old client cannot decode it); compatible on a request or on an `x-extensible-enum`, whose `Unknown` variant already holds any value |
 //! | range, length or item count narrowed | on a request (a value that was accepted is refused) |
 //! | range, length or item count widened | on a response (a value the old client checks against may now arrive) |
+//! | `pattern` narrowed, added or changed | on a request (a value that matched may not); compatible on a response |
+//! | `pattern` widened or removed | on a response (a value the old client checks may now arrive); compatible on a request |
 //! | success response removed | always |
+//! | JSON media type of a response removed | always (its typed body becomes raw bytes) |
+//!
+//! A response's schema is read from its JSON media type, whatever its
+//! parameters or suffix (`application/json; charset=utf-8`,
+//! `application/problem+json`): progenitor types each of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::{Value, json};
 
+mod pattern;
+
+use pattern::Relation;
+
 use crate::check::{OperationRef, operations, parameters, resolve, resolve_at};
 use crate::error::Location;
+use crate::operations::is_json;
 use crate::positions::escape;
 use crate::source::SpecSource;
 
@@ -189,58 +209,62 @@ impl<'a> Differ<'a> {
     fn operations(&mut self) {
         let old_ops = operations(&self.old.value);
         let new_ops = operations(&self.new.value);
-        let mut matched_new = BTreeSet::new();
-        for old_op in &old_ops {
-            let by_id = old_op
-                .operation_id()
-                .and_then(|id| new_ops.iter().position(|n| n.operation_id() == Some(id)));
-            let by_route = || {
-                new_ops
-                    .iter()
-                    .position(|n| n.path == old_op.path && n.method == old_op.method)
-            };
+        let pairs = match_operations(&old_ops, &new_ops);
+        let matched_new: BTreeSet<usize> = pairs.iter().filter_map(|(_, n)| *n).collect();
+        for (old_index, new_index) in pairs {
+            let old_op = &old_ops[old_index];
             let old_name = label(old_op);
-            match by_id.or_else(by_route) {
-                Some(index) => {
-                    matched_new.insert(index);
-                    let new_op = &new_ops[index];
-                    if new_op.operation_id() != old_op.operation_id() {
-                        self.push(
-                            Severity::Breaking,
-                            "operation-renamed",
-                            Side::New,
-                            &format!("{}/operationId", new_op.pointer()),
-                            format!(
-                                "{old_name} is now {}; the client method is renamed",
-                                label(new_op)
-                            ),
-                        );
-                    }
-                    if new_op.path != old_op.path || new_op.method != old_op.method {
-                        self.push(
-                            Severity::Breaking,
-                            "operation-moved",
-                            Side::New,
-                            &new_op.pointer(),
-                            format!(
-                                "{old_name} moved from {} {} to {} {}",
-                                old_op.method.to_uppercase(),
-                                old_op.path,
-                                new_op.method.to_uppercase(),
-                                new_op.path
-                            ),
-                        );
-                    }
-                    self.operation(old_op, new_op);
-                }
-                None => self.push(
+            let Some(new_index) = new_index else {
+                self.push(
                     Severity::Breaking,
                     "operation-removed",
                     Side::Old,
                     &old_op.pointer(),
                     format!("{old_name} was removed"),
+                );
+                continue;
+            };
+            let new_op = &new_ops[new_index];
+            match (old_op.operation_id(), new_op.operation_id()) {
+                (None, Some(id)) => self.push(
+                    Severity::Compatible,
+                    "operation-id-added",
+                    Side::New,
+                    &format!("{}/operationId", new_op.pointer()),
+                    format!("{old_name} now has the operationId {id}"),
                 ),
+                (Some(id), None) => self.push(
+                    Severity::Breaking,
+                    "operation-id-removed",
+                    Side::Old,
+                    &format!("{}/operationId", old_op.pointer()),
+                    format!("{id} lost its operationId; its client method goes away"),
+                ),
+                (Some(old_id), Some(new_id)) if old_id != new_id => self.push(
+                    Severity::Breaking,
+                    "operation-renamed",
+                    Side::New,
+                    &format!("{}/operationId", new_op.pointer()),
+                    format!("{old_name} is now {new_id}; the client method is renamed"),
+                ),
+                _ => {}
             }
+            if new_op.path != old_op.path || new_op.method != old_op.method {
+                self.push(
+                    Severity::Breaking,
+                    "operation-moved",
+                    Side::New,
+                    &new_op.pointer(),
+                    format!(
+                        "{old_name} moved from {} {} to {} {}",
+                        old_op.method.to_uppercase(),
+                        old_op.path,
+                        new_op.method.to_uppercase(),
+                        new_op.path
+                    ),
+                );
+            }
+            self.operation(old_op, new_op);
         }
         for (index, new_op) in new_ops.iter().enumerate() {
             if !matched_new.contains(&index) {
@@ -298,6 +322,41 @@ impl<'a> Differ<'a> {
                     format!("{what} became optional"),
                 ),
                 _ => {}
+            }
+            let default = |doc: &Value, p: &Value| -> Option<Value> {
+                p.get("schema")
+                    .and_then(|s| resolve(doc, s))
+                    .and_then(|s| s.get("default"))
+                    .cloned()
+            };
+            let (old_default, new_default) = (
+                default(&self.old.value, old_p),
+                default(&self.new.value, new_p),
+            );
+            if old_default != new_default {
+                // A caller that omits an optional parameter gets the
+                // default's behaviour; a required one is always sent.
+                let optional = !is_required(new_p);
+                self.push(
+                    if optional {
+                        Severity::Breaking
+                    } else {
+                        Severity::Compatible
+                    },
+                    "parameter-default-changed",
+                    Side::New,
+                    new_pointer,
+                    format!(
+                        "{what}: default changed from {} to {}{}",
+                        show(old_default.as_ref()),
+                        show(new_default.as_ref()),
+                        if optional {
+                            "; callers that omit it get the new behaviour"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
             }
             if let (Some(old_s), Some(new_s)) = (old_p.get("schema"), new_p.get("schema")) {
                 self.schema(
@@ -441,23 +500,33 @@ impl<'a> Differ<'a> {
                 }
                 continue;
             };
-            let schema = |doc: &'a Value, r: &Value| -> Option<Value> {
-                resolve(doc, r)
-                    .and_then(|r| r.pointer("/content/application~1json/schema"))
-                    .cloned()
-            };
-            if let (Some(old_s), Some(new_s)) = (
-                schema(&self.old.value, old_r),
-                schema(&self.new.value, new_r),
+            match (
+                json_schema(&self.old.value, old_r),
+                json_schema(&self.new.value, new_r),
             ) {
-                self.schema(
+                (Some((_, old_s)), Some((media, new_s))) => self.schema(
                     &old_s,
                     &new_s,
-                    &format!("{pointer}/content/application~1json/schema"),
+                    &format!("{pointer}/content/{}/schema", escape(&media)),
                     &format!("{name}: {status} response"),
                     Direction::Response,
                     0,
-                );
+                ),
+                (Some((media, _)), None) => self.push(
+                    Severity::Breaking,
+                    "response-media-type-removed",
+                    Side::Old,
+                    &format!(
+                        "{}/responses/{}/content/{}",
+                        old_op.pointer(),
+                        escape(status),
+                        escape(&media)
+                    ),
+                    format!(
+                        "{name}: the {status} response is no longer {media}; its typed body becomes raw bytes"
+                    ),
+                ),
+                _ => {}
             }
         }
         for status in new_responses.keys() {
@@ -847,7 +916,8 @@ impl<'a> Differ<'a> {
                 ),
             );
         }
-        for key in ["exclusiveMinimum", "exclusiveMaximum", "pattern"] {
+        self.pattern(old_s, new_s, pointer, what, direction);
+        for key in ["exclusiveMinimum", "exclusiveMaximum"] {
             let (o, n) = (old_s.get(key), new_s.get(key));
             if o != n {
                 self.push(
@@ -864,6 +934,125 @@ impl<'a> Differ<'a> {
             }
         }
     }
+}
+
+impl Differ<'_> {
+    /// Compares the `pattern`s of two string schemas by the strings they
+    /// accept.
+    fn pattern(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+    ) {
+        let text = |s: &Value| s.get("pattern").and_then(Value::as_str).map(str::to_string);
+        let (old_p, new_p) = (text(old_s), text(new_s));
+        let relation = match (&old_p, &new_p) {
+            (None, None) => return,
+            (Some(_), None) => Relation::Wider,
+            (None, Some(_)) => Relation::Narrower,
+            (Some(o), Some(n)) if o == n => return,
+            (Some(o), Some(n)) => pattern::relation(o, n),
+        };
+        let (rule, refuses_old, accepts_new) = match relation {
+            Relation::Same => return,
+            Relation::Wider => ("pattern-widened", false, true),
+            Relation::Narrower => ("pattern-narrowed", true, false),
+            Relation::Different => ("pattern-changed", true, true),
+            Relation::Unknown => ("pattern-changed", true, true),
+        };
+        let breaking = match direction {
+            // A value the old spec allowed may now be refused.
+            Direction::Request => refuses_old,
+            // A value the old client refuses may now arrive.
+            Direction::Response => accepts_new && old_p.is_some(),
+        };
+        let how = match relation {
+            Relation::Unknown => " (the two cannot be compared)",
+            _ => "",
+        };
+        self.push(
+            if breaking {
+                Severity::Breaking
+            } else {
+                Severity::Compatible
+            },
+            rule,
+            Side::New,
+            &format!("{pointer}/pattern"),
+            format!(
+                "{what}: pattern changed from {} to {}{how}",
+                show(old_s.get("pattern")),
+                show(new_s.get("pattern"))
+            ),
+        );
+    }
+}
+
+/// Pairs each old operation with its new counterpart, if any, in the order
+/// of the old spec: first by the same operationId, method and path; then by
+/// an operationId that exactly one unmatched operation carries on each
+/// side; then by the same method and path. Each new operation is used once.
+fn match_operations(
+    old: &[OperationRef<'_>],
+    new: &[OperationRef<'_>],
+) -> Vec<(usize, Option<usize>)> {
+    let mut pairs: Vec<Option<usize>> = vec![None; old.len()];
+    let mut used = vec![false; new.len()];
+    let same_route =
+        |o: &OperationRef<'_>, n: &OperationRef<'_>| o.path == n.path && o.method == n.method;
+    // Round 1: everything the same.
+    for (i, o) in old.iter().enumerate() {
+        if o.operation_id().is_none() {
+            continue;
+        }
+        if let Some(j) = (0..new.len()).find(|&j| {
+            !used[j] && new[j].operation_id() == o.operation_id() && same_route(o, &new[j])
+        }) {
+            pairs[i] = Some(j);
+            used[j] = true;
+        }
+    }
+    // Round 2: an operationId unique among the unmatched on both sides.
+    for i in 0..old.len() {
+        let Some(id) = old[i].operation_id().filter(|_| pairs[i].is_none()) else {
+            continue;
+        };
+        let olds = (0..old.len())
+            .filter(|&k| pairs[k].is_none() && old[k].operation_id() == Some(id))
+            .count();
+        let news: Vec<usize> = (0..new.len())
+            .filter(|&j| !used[j] && new[j].operation_id() == Some(id))
+            .collect();
+        if olds == 1 && news.len() == 1 {
+            pairs[i] = Some(news[0]);
+            used[news[0]] = true;
+        }
+    }
+    // Round 3: the same route.
+    for (i, o) in old.iter().enumerate() {
+        if pairs[i].is_some() {
+            continue;
+        }
+        if let Some(j) = (0..new.len()).find(|&j| !used[j] && same_route(o, &new[j])) {
+            pairs[i] = Some(j);
+            used[j] = true;
+        }
+    }
+    pairs.into_iter().enumerate().collect()
+}
+
+/// The first JSON media type of a response (its `$ref` followed) and its
+/// schema.
+fn json_schema(doc: &Value, response: &Value) -> Option<(String, Value)> {
+    resolve(doc, response)?
+        .get("content")?
+        .as_object()?
+        .iter()
+        .find(|(media, m)| is_json(media) && m.get("schema").is_some())
+        .and_then(|(media, m)| Some((media.clone(), m.get("schema")?.clone())))
 }
 
 fn is_required(parameter: &Value) -> bool {

@@ -349,3 +349,121 @@ fn request_bodies_are_compared_as_what_the_client_sends() {
     assert_eq!(report.changes[0].rule, "request-body-added", "{report}");
     assert!(!report.is_breaking(), "{report}");
 }
+
+/// The report from `pairs/KIND/old.yaml` to `pairs/KIND/new.yaml`.
+fn pair(kind: &str) -> Report {
+    diff(
+        &load(&format!("pairs/{kind}/old.yaml")),
+        &load(&format!("pairs/{kind}/new.yaml")),
+    )
+}
+
+#[test]
+fn a_request_pattern_loosened_generalized_or_removed_is_compatible() {
+    for kind in ["pattern-loosened", "pattern-generalized", "pattern-removed"] {
+        let report = pair(kind);
+        assert_eq!(
+            rules(&report),
+            [(Severity::Compatible, "pattern-widened")],
+            "{kind}:\n{report}"
+        );
+    }
+}
+
+#[test]
+fn a_request_pattern_narrowed_is_breaking() {
+    let report = pair("pattern-narrowed");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Breaking, "pattern-narrowed")],
+        "{report}"
+    );
+    assert!(
+        report.changes[0]
+            .location
+            .pointer
+            .ends_with("/schema/pattern"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_changed_default_of_an_optional_parameter_is_breaking() {
+    let report = pair("default-changed");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Breaking, "parameter-default-changed")],
+        "{report}"
+    );
+    let message = &report.changes[0].message;
+    assert!(message.contains("from 10 to 50"), "{message}");
+}
+
+#[test]
+fn an_operation_id_added_where_there_was_none_is_compatible() {
+    let report = pair("operation-id-added");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Compatible, "operation-id-added")],
+        "{report}"
+    );
+    // The other way round, the client method goes away.
+    let back = diff(
+        &load("pairs/operation-id-added/new.yaml"),
+        &load("pairs/operation-id-added/old.yaml"),
+    );
+    assert_eq!(
+        rules(&back),
+        [(Severity::Breaking, "operation-id-removed")],
+        "{back}"
+    );
+}
+
+#[test]
+fn operations_sharing_an_operation_id_are_matched_to_their_own_counterparts() {
+    for side in ["old", "new"] {
+        let spec = load(&format!("pairs/shared-operation-id/{side}.yaml"));
+        let report = diff(&spec, &spec);
+        assert!(
+            report.changes.is_empty(),
+            "{side} against itself:\n{report}"
+        );
+    }
+    let report = pair("shared-operation-id");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Breaking, "parameter-removed")],
+        "{report}"
+    );
+    let change = &report.changes[0];
+    assert!(
+        change
+            .location
+            .pointer
+            .starts_with("/paths/~1v1~1other-things/get"),
+        "{change}"
+    );
+    assert!(change.message.contains("color"), "{change}");
+}
+
+#[test]
+fn a_success_response_that_loses_its_json_media_type_is_breaking() {
+    let report = pair("response-json-removed");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Breaking, "response-media-type-removed")],
+        "{report}"
+    );
+    assert!(report.changes[0].message.contains("raw bytes"), "{report}");
+}
+
+#[test]
+fn a_required_field_removed_under_a_charset_json_media_type_is_breaking() {
+    let report = pair("charset-field-removed");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Breaking, "field-removed")],
+        "{report}"
+    );
+    assert!(report.changes[0].message.contains("total"), "{report}");
+}
