@@ -152,18 +152,28 @@ async fn run(args: Args) -> Result<()> {
         },
     };
     let mock = start(config).await.context("hss-mock cannot start")?;
-    println!(
-        "hss-mock listening on {} ({} events, seed {})",
-        mock.base_url(),
-        args.events,
-        args.seed
-    );
-    for (operation, origin) in mock.operations() {
-        println!(
-            "  {} {} ({operation}): {origin}",
-            operation.http_method(),
-            operation.path()
+    // The first line tells a launcher where to connect; a launcher that
+    // stops reading after it must not bring the mock down, so write errors
+    // (a closed pipe) are ignored.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "hss-mock listening on {} ({} events, seed {})",
+            mock.base_url(),
+            args.events,
+            args.seed
         );
+        for (operation, origin) in mock.operations() {
+            let _ = writeln!(
+                out,
+                "  {} {} ({operation}): {origin}",
+                operation.http_method(),
+                operation.path()
+            );
+        }
+        let _ = out.flush();
     }
     tokio::signal::ctrl_c()
         .await
