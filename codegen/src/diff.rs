@@ -68,6 +68,18 @@ pub enum Severity {
     Compatible,
 }
 
+impl Severity {
+    /// [`Severity::Breaking`] when `breaking`, else
+    /// [`Severity::Compatible`].
+    pub fn of(breaking: bool) -> Self {
+        if breaking {
+            Severity::Breaking
+        } else {
+            Severity::Compatible
+        }
+    }
+}
+
 /// One difference between the two specs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -338,11 +350,7 @@ impl<'a> Differ<'a> {
                 // default's behaviour; a required one is always sent.
                 let optional = !is_required(new_p);
                 self.push(
-                    if optional {
-                        Severity::Breaking
-                    } else {
-                        Severity::Compatible
-                    },
+                    Severity::of(optional),
                     "parameter-default-changed",
                     Side::New,
                     new_pointer,
@@ -601,11 +609,7 @@ impl<'a> Differ<'a> {
                 Direction::Request => nullable(old_s),
             };
             self.push(
-                if breaking {
-                    Severity::Breaking
-                } else {
-                    Severity::Compatible
-                },
+                Severity::of(breaking),
                 "nullable-changed",
                 Side::New,
                 &pointer,
@@ -761,11 +765,7 @@ impl<'a> Differ<'a> {
             }
             let breaking = direction == Direction::Request && new_r.contains(name);
             self.push(
-                if breaking {
-                    Severity::Breaking
-                } else {
-                    Severity::Compatible
-                },
+                Severity::of(breaking),
                 "field-added",
                 Side::New,
                 &format!("{pointer}/properties/{}", escape(name)),
@@ -797,11 +797,7 @@ impl<'a> Differ<'a> {
                     // response an open set is fine, a closed one is not.
                     let breaking = direction == Direction::Request || key == "enum";
                     self.push(
-                        if breaking {
-                            Severity::Breaking
-                        } else {
-                            Severity::Compatible
-                        },
+                        Severity::of(breaking),
                         "enum-added",
                         Side::New,
                         &format!("{pointer}/{key}"),
@@ -846,11 +842,7 @@ impl<'a> Differ<'a> {
             if !added.is_empty() {
                 let breaking = direction == Direction::Response && key == "enum";
                 self.push(
-                    if breaking {
-                        Severity::Breaking
-                    } else {
-                        Severity::Compatible
-                    },
+                    Severity::of(breaking),
                     "enum-widened",
                     Side::New,
                     &at,
@@ -897,11 +889,7 @@ impl<'a> Differ<'a> {
                 Direction::Response => !narrowed,
             };
             self.push(
-                if breaking {
-                    Severity::Breaking
-                } else {
-                    Severity::Compatible
-                },
+                Severity::of(breaking),
                 if narrowed {
                     "range-narrowed"
                 } else {
@@ -921,11 +909,7 @@ impl<'a> Differ<'a> {
             let (o, n) = (old_s.get(key), new_s.get(key));
             if o != n {
                 self.push(
-                    if direction == Direction::Request {
-                        Severity::Breaking
-                    } else {
-                        Severity::Compatible
-                    },
+                    Severity::of(direction == Direction::Request),
                     "range-changed",
                     Side::New,
                     &format!("{pointer}/{key}"),
@@ -934,9 +918,7 @@ impl<'a> Differ<'a> {
             }
         }
     }
-}
 
-impl Differ<'_> {
     /// Compares the `pattern`s of two string schemas by the strings they
     /// accept.
     fn pattern(
@@ -974,11 +956,7 @@ impl Differ<'_> {
             _ => "",
         };
         self.push(
-            if breaking {
-                Severity::Breaking
-            } else {
-                Severity::Compatible
-            },
+            Severity::of(breaking),
             rule,
             Side::New,
             &format!("{pointer}/pattern"),

@@ -8,7 +8,9 @@
 
 use hss_client::prelude::*;
 use hss_client::spec::ParameterLocation;
-use hss_mock::{Credentials as MockCredentials, DEFAULT_PROJECT_ID, MockConfig, start};
+use hss_mock::{
+    Credentials as MockCredentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start,
+};
 use hss_tests::requests::{boundary_values, path_of, send, valid_query, with};
 
 const TOKEN: &str = "bounds-test-token";
@@ -23,15 +25,20 @@ fn client(endpoint: &str) -> HssClient {
         .expect("client")
 }
 
-#[tokio::test]
-async fn every_bound_is_enforced_by_the_client_and_by_hss_mock() {
-    let mock = start(MockConfig {
-        events: 50,
+/// hss-mock with `events` records per operation, accepting [`TOKEN`].
+async fn mock(events: u64) -> RunningMock {
+    start(MockConfig {
+        events,
         credentials: MockCredentials::new().with_token(TOKEN),
         ..MockConfig::default()
     })
     .await
-    .expect("mock starts");
+    .expect("mock starts")
+}
+
+#[tokio::test]
+async fn every_bound_is_enforced_by_the_client_and_by_hss_mock() {
+    let mock = mock(50).await;
     let served = client(&mock.base_url());
     // Nothing listens here: a request the client sent would fail with a
     // transport error, not with InvalidInput.
@@ -91,13 +98,7 @@ async fn every_bound_is_enforced_by_the_client_and_by_hss_mock() {
 
 #[tokio::test]
 async fn a_reversed_time_window_is_refused_by_the_client_and_empty_in_hss_mock() {
-    let mock = start(MockConfig {
-        events: 10,
-        credentials: MockCredentials::new().with_token(TOKEN),
-        ..MockConfig::default()
-    })
-    .await
-    .expect("mock starts");
+    let mock = mock(10).await;
     let unreachable = client("http://127.0.0.1:9");
     let http = reqwest::Client::new();
     for &operation in Operation::ALL {
