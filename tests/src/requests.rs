@@ -105,10 +105,3 @@ impl<'a> OperationVisitor<'a> for Send {
         )))))
     }
 }
-
-/// The path of `operation` with `project_id` filled in.
-pub fn path_of(operation: Operation, project_id: &str) -> String {
-    operation
-        .path()
-        .replace(&format!("{{{}}}", hss_client::spec::PROJECT_ID), project_id)
-}

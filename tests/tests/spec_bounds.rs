@@ -11,7 +11,7 @@ use hss_client::spec::ParameterLocation;
 use hss_mock::{
     Credentials as MockCredentials, DEFAULT_PROJECT_ID, MockConfig, RunningMock, start,
 };
-use hss_tests::requests::{boundary_values, path_of, send, valid_query, with};
+use hss_tests::requests::{boundary_values, send, valid_query, with};
 
 const TOKEN: &str = "bounds-test-token";
 
@@ -47,11 +47,7 @@ async fn every_bound_is_enforced_by_the_client_and_by_hss_mock() {
     let mut checked = 0;
     for &operation in Operation::ALL {
         let base = valid_query(operation);
-        let url = format!(
-            "{}{}",
-            mock.base_url(),
-            path_of(operation, DEFAULT_PROJECT_ID)
-        );
+        let url = mock.url_of(operation);
         send(&served, operation, &base)
             .await
             .unwrap_or_else(|e| panic!("{operation}: the valid baseline fails: {e}"));
@@ -110,11 +106,7 @@ async fn a_reversed_time_window_is_refused_by_the_client_and_empty_in_hss_mock()
             window.end,
             "1",
         );
-        let url = format!(
-            "{}{}",
-            mock.base_url(),
-            path_of(operation, DEFAULT_PROJECT_ID)
-        );
+        let url = mock.url_of(operation);
         let answer = http
             .get(&url)
             .query(&query)
