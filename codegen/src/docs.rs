@@ -24,7 +24,9 @@
 //! rule(s) it settles (a string or a list); without it the entry settles
 //! every difference about that field.
 
+pub mod draft;
 pub mod page;
+pub mod sync;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -144,17 +146,22 @@ pub fn check_text(spec: &SpecSource, file: &Path, text: &str) -> Result<PageRepo
         file: file.to_path_buf(),
         error,
     })?;
+    Ok(check_page(spec, file, &page))
+}
+
+/// Compares a page already read (named `file` in the report) with `spec`.
+pub fn check_page(spec: &SpecSource, file: &Path, page: &Page) -> PageReport {
     let mut checker = Checker {
         spec,
-        page: &page,
+        page,
         differences: Vec::new(),
     };
     checker.run();
-    Ok(PageReport {
+    PageReport {
         page: file.to_path_buf(),
         operation: format!("{} {}", page.method, page.path),
         differences: checker.differences,
-    })
+    }
 }
 
 struct Checker<'a> {
@@ -374,12 +381,7 @@ impl<'a> Checker<'a> {
 
     fn response(&mut self, op: &OperationRef<'a>) {
         let doc = self.doc();
-        let status = self
-            .page
-            .example
-            .as_ref()
-            .map(|(s, _)| s.clone())
-            .unwrap_or_else(|| "200".into());
+        let status = self.page.success_status();
         let response_pointer = format!("{}/responses/{}", op.pointer(), escape(&status));
         let media = op
             .operation
@@ -407,7 +409,13 @@ impl<'a> Checker<'a> {
                 0,
             );
         }
-        let Some((_, page_example)) = &self.page.example else {
+        let Some(page_example) = self
+            .page
+            .example
+            .as_ref()
+            .filter(|e| e.status == status)
+            .map(|e| &e.value)
+        else {
             return;
         };
         if let Some(table) = self.page.response()

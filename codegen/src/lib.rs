@@ -20,6 +20,7 @@ pub mod positions;
 pub mod settings;
 pub mod source;
 pub mod validate;
+pub mod yaml_edit;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -86,7 +86,7 @@ pub(crate) mod sealed {
 /// Adds `.call()` to every generated request builder.
 pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
     /// The decoded response body.
-    type Response: Send + serde::Serialize + 'a;
+    type Response: Send + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + 'a;
     /// The operation this builder sends.
     const OPERATION: Operation;
 

@@ -96,22 +96,15 @@ pub struct Decoded {
 /// Decodes `value` into the generated type named `schema` and encodes it
 /// back.
 pub fn decode_as(schema: &str, value: &Value) -> Result<Decoded, String> {
-    fn run<T>(value: &Value) -> Result<Decoded, String>
-    where
-        T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
-    {
-        let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-        let reencoded = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
-        Ok(Decoded {
-            debug: format!("{typed:#?}"),
-            reencoded,
-        })
+    // The success-response schema of an operation decodes through that
+    // operation's typed response, so every operation of the spec is
+    // covered without naming it here.
+    if let Some(operation) = operation_answering_with(schema) {
+        return decode_response(operation, value);
     }
     use hss_client::types::*;
     match schema {
-        "ListClusterEventLogsResponse" => run::<ListClusterEventLogsResponse>(value),
         "ClusterEventLogResponseInfo" => run::<ClusterEventLogResponseInfo>(value),
-        "ListClusterEventsResponse" => run::<ListClusterEventsResponse>(value),
         "ClusterEventResponseInfo" => run::<ClusterEventResponseInfo>(value),
         "ClusterEventResourceResponseInfo" => run::<ClusterEventResourceResponseInfo>(value),
         "ErrorResponse" => run::<ErrorResponse>(value),
@@ -119,6 +112,66 @@ pub fn decode_as(schema: &str, value: &Value) -> Result<Decoded, String> {
             "no generated type is registered for schema {other}"
         )),
     }
+}
+
+fn run<T>(value: &Value) -> Result<Decoded, String>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+{
+    let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    let reencoded = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+    Ok(Decoded {
+        debug: format!("{typed:#?}"),
+        reencoded,
+    })
+}
+
+/// The operation whose JSON success response has the component schema
+/// `schema`.
+fn operation_answering_with(schema: &str) -> Option<hss_client::Operation> {
+    let spec = load_spec().ok()?;
+    let wanted = format!("#/components/schemas/{schema}");
+    let id = operations(&spec.value).into_iter().find_map(|op| {
+        let responses = op.operation.get("responses")?.as_object()?;
+        responses
+            .iter()
+            .filter(|(status, _)| status.starts_with('2'))
+            .filter_map(|(_, r)| resolve(&spec.value, r))
+            .any(|r| {
+                r.pointer("/content/application~1json/schema/$ref")
+                    .and_then(Value::as_str)
+                    == Some(wanted.as_str())
+            })
+            .then(|| op.operation_id().map(str::to_string))
+            .flatten()
+    })?;
+    hss_client::Operation::ALL
+        .iter()
+        .copied()
+        .find(|o| o.operation_id() == id)
+}
+
+/// Decodes `value` as the typed response of `operation`.
+fn decode_response(operation: hss_client::Operation, value: &Value) -> Result<Decoded, String> {
+    struct Decode<'v>(&'v Value);
+    impl<'a> hss_client::paginate::OperationVisitor<'a> for Decode<'_> {
+        type Output = Result<Decoded, String>;
+        fn call<B: hss_client::paginate::OperationExt<'a>>(self, _: B) -> Self::Output {
+            run::<B::Response>(self.0)
+        }
+        fn unsupported(self, operation: hss_client::Operation) -> Self::Output {
+            Err(format!("{operation} has no typed response"))
+        }
+    }
+    let client = hss_client::HssClient::builder()
+        .endpoint(hss_client::Endpoint::parse("http://127.0.0.1:9").map_err(|e| e.to_string())?)
+        .project_id("decode")
+        .credentials(
+            hss_client::Credentials::ak_sk("AK", "SK".to_string()).map_err(|e| e.to_string())?,
+        )
+        .build()
+        .map_err(|e| e.to_string())?;
+    client.visit(operation, Decode(value))
 }
 
 /// The form a lossless round trip of `value` (a payload of `schema`) must

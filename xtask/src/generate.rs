@@ -117,7 +117,7 @@ fn relative(root: &Path, path: &Path) -> String {
 /// Writes `contents` to a temporary file beside `path`; persisting it
 /// renames it over `path`, so that readers see either the old file or the
 /// new one.
-fn stage(path: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
+pub fn stage(path: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;

@@ -21,6 +21,7 @@ mod bench;
 mod conformance;
 mod diff;
 mod docs_check;
+mod docs_sync;
 mod generate;
 mod lint;
 mod spec_change;
@@ -118,6 +119,24 @@ enum Command {
         #[arg(required = true)]
         pages: Vec<PathBuf>,
     },
+    /// Carry API reference pages (saved as text) into the spec.
+    ///
+    /// Adds an operation the spec does not have (parameters, response
+    /// schemas, example) and settles every difference `docs-check` reports
+    /// by a minimal edit of the spec's text; what the spec acknowledges is
+    /// left alone. Prints the edits and the unified diff. Writes nothing
+    /// when a page cannot be read or a difference is left unsettled.
+    DocsSync {
+        /// The spec to edit [default: spec/hss.yaml].
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Print the diff; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The pages to carry in.
+        #[arg(required = true)]
+        pages: Vec<PathBuf>,
+    },
     /// Benchmark decoding and end-to-end paging against hss-mock (release
     /// builds, loopback); prints a markdown table and writes
     /// target/bench/results.json.
@@ -181,6 +200,15 @@ fn main() -> ExitCode {
         Command::DocsCheck { spec, pages } => {
             docs_check::run(&spec.unwrap_or_else(|| default_spec(&root)), &pages)
         }
+        Command::DocsSync {
+            spec,
+            dry_run,
+            pages,
+        } => docs_sync::run(
+            &spec.unwrap_or_else(|| default_spec(&root)),
+            &pages,
+            dry_run,
+        ),
         Command::Bench {
             runs,
             events,

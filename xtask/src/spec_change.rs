@@ -8,7 +8,10 @@
 //! 2. every operation gains an optional, bounded integer query parameter;
 //! 3. a third paginated operation appears, with a record schema of its own
 //!    (a string id, a listed value, an epoch-millisecond time and a bounded
-//!    count), so hss-mock must serve it from synthetic records.
+//!    count), so hss-mock must serve it from synthetic records;
+//! 4. a fourth comes from an API reference page written for the tests
+//!    ([`NEW_PAGE`]), through `cargo xtask docs-sync`: nested objects, a
+//!    list of strings, a number, listed values, shared parameters.
 //!
 //! Then, in the copy and with no other edit, it runs `cargo xtask validate`,
 //! `cargo xtask generate`, `cargo xtask generate --check` and the README's
@@ -37,6 +40,8 @@ const NEW_OPERATION: &str = "ListSpecChangeProbes";
 const NEW_SEGMENT: &str = "spec-change-probes";
 /// The query parameter the check adds to every operation.
 const NEW_PARAMETER: &str = "spec_change_probe";
+/// The page `docs-sync` adds the fourth operation from.
+const NEW_PAGE: &str = "codegen/tests/docs/pages/list-policy-alarms.txt";
 /// How much the largest page grows.
 const LIMIT_GROWTH: i64 = 100;
 
@@ -99,10 +104,15 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("spec-change");
-    let steps: [(&str, &[&str]); 4] = [
+    let steps: [(&str, &[&str]); 6] = [
+        ("docs-sync of a new page", &["xtask", "docs-sync", NEW_PAGE]),
         ("validate", &["xtask", "validate"]),
         ("generate", &["xtask", "generate"]),
         ("generate --check", &["xtask", "generate", "--check"]),
+        (
+            "docs-check of the new page",
+            &["xtask", "docs-check", NEW_PAGE],
+        ),
         (
             "tests",
             &["test", "--workspace", "--locked", "--no-fail-fast"],
@@ -114,7 +124,13 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             .args(args)
             .current_dir(&copy)
             .env("CARGO_TARGET_DIR", &target)
-            .env("INSTA_UPDATE", "no")
+            // A new operation's example gets a new snapshot, written in
+            // the copy as a maintainer would accept it after review. A
+            // snapshot that exists and no longer matches is rewritten
+            // too, and then fails the check below as a changed file that
+            // is not the spec or a generated one.
+            .env("INSTA_UPDATE", "always")
+            .env("INSTA_FORCE_PASS", "1")
             .status()
             .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
         if !status.success() {
@@ -147,8 +163,12 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     }
     let operations = fs::read_to_string(copy.join(generated_dir).join(generate::OPERATIONS_FILE))?;
     let readme = fs::read_to_string(copy.join(generate::README))?;
+    let page = fs::read_to_string(copy.join(NEW_PAGE))?;
+    let page = hss_codegen::docs::page::parse(&page).map_err(|e| anyhow!("{NEW_PAGE}: {e}"))?;
+    let synced = page.operation_id.unwrap_or_default();
     for (file, text) in [("operations.rs", &operations), ("README.md", &readme)] {
-        if !text.contains(NEW_OPERATION) || !text.contains(NEW_PARAMETER) {
+        if !text.contains(NEW_OPERATION) || !text.contains(NEW_PARAMETER) || !text.contains(&synced)
+        {
             eprintln!("spec-change: the regenerated {file} lacks the new operation or parameter");
             return Ok(finish(scratch, options.keep, ExitCode::from(1)));
         }

@@ -61,6 +61,12 @@ pub struct Row {
     pub kind: String,
     /// The range the description states, if any.
     pub range: Option<Range>,
+    /// The values the description lists as bullets (`• cce: CCE cluster`
+    /// gives `cce`), in page order; empty when it lists none.
+    pub values: Vec<String>,
+    /// The default the description states (`Default Value` paragraph, or
+    /// "The default value is 10"), as written.
+    pub default: Option<String>,
     /// 1-based line of the row's name on the page.
     pub line: usize,
 }
@@ -70,6 +76,10 @@ pub struct Row {
 pub struct Table {
     /// The title after `Table <n>`.
     pub title: String,
+    /// The `Status code: <n>` stated before the table, if any.
+    pub status: Option<String>,
+    /// 1-based line of the `Table <n>` line.
+    pub line: usize,
     /// The rows, in page order.
     pub rows: Vec<Row>,
 }
@@ -83,8 +93,27 @@ pub struct Page {
     pub path: String,
     /// Every table, in page order.
     pub tables: Vec<Table>,
-    /// The status code of the example response and its JSON body.
-    pub example: Option<(String, Value)>,
+    /// The example response.
+    pub example: Option<Example>,
+    /// The operation name the page's SDK sample uses: the class name of its
+    /// request object without the `Request` suffix.
+    pub operation_id: Option<String>,
+    /// The section of the reference the page sits in: the last but one
+    /// part of its breadcrumb line (`.../ Cluster Management/ Title`).
+    pub section: Option<String>,
+}
+
+/// The example response of a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// The status code stated before it.
+    pub status: String,
+    /// The JSON body.
+    pub value: Value,
+    /// The JSON body as the page writes it (key order and layout kept).
+    pub text: String,
+    /// 1-based line the JSON starts on.
+    pub line: usize,
 }
 
 impl Page {
@@ -102,11 +131,34 @@ impl Page {
             .collect()
     }
 
-    /// The top-level response table.
+    /// The top-level response table of the success response (a table
+    /// stated under a 2xx status, or under none).
     pub fn response(&self) -> Option<&Table> {
+        self.tables.iter().find(|t| {
+            t.title.eq_ignore_ascii_case("response body parameters")
+                && t.status.as_deref().is_none_or(|s| s.starts_with('2'))
+        })
+    }
+
+    /// The status of the success response: the status of the response
+    /// table or the example when it is a 2xx, else `200`.
+    pub fn success_status(&self) -> String {
+        self.response()
+            .and_then(|t| t.status.clone())
+            .or_else(|| {
+                self.example
+                    .as_ref()
+                    .map(|e| e.status.clone())
+                    .filter(|s| s.starts_with('2'))
+            })
+            .unwrap_or_else(|| "200".into())
+    }
+
+    /// The table of the request body, if the page has one.
+    pub fn request_body(&self) -> Option<&Table> {
         self.tables
             .iter()
-            .find(|t| t.title.eq_ignore_ascii_case("response body parameters"))
+            .find(|t| t.title.eq_ignore_ascii_case("request body parameters"))
     }
 
     /// The table of a nested object type, by its name.
@@ -167,21 +219,73 @@ pub fn parse(text: &str) -> Result<Page, PageError> {
     page.method = method.to_string();
     page.path = path.split('?').next().unwrap_or(path).to_string();
 
+    page.section = lines
+        .iter()
+        .take_while(|(_, l)| *l != "URI")
+        .find(|(_, l)| l.contains("/ "))
+        .and_then(|(_, l)| {
+            let parts: Vec<&str> = l.split("/ ").map(str::trim).collect();
+            parts
+                .len()
+                .checked_sub(2)
+                .and_then(|i| parts.get(i).copied())
+        })
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    page.operation_id = sdk_operation_id(&lines);
+
+    let mut status: Option<String> = None;
     let mut index = 0;
     while index < lines.len() {
-        let (_, line) = lines[index];
+        let (number, line) = lines[index];
+        if let Some(code) = line.strip_prefix("Status code:") {
+            status = Some(code.trim().to_string());
+        } else if SECTIONS.contains(&line) {
+            status = None;
+        }
         if let Some(title) = table_title(line) {
-            let (table, next) = read_table(&lines, index + 1, title)?;
+            let (mut table, next) = read_table(&lines, index + 1, title)?;
+            table.status = status.clone();
+            table.line = number;
             page.tables.push(table);
             index = next;
             continue;
         }
-        if line == "Example Responses" {
+        if line == "Example Responses" && page.example.is_none() {
             page.example = read_example(text, &lines[index + 1..])?;
         }
         index += 1;
     }
     Ok(page)
+}
+
+/// The operation name of the SDK sample: the most frequent `XxxRequest`
+/// class that is constructed (`new XxxRequest(`, `XxxRequest()`,
+/// `model.XxxRequest{`).
+fn sdk_operation_id(lines: &[(usize, &str)]) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for (_, line) in lines {
+        let mut rest = *line;
+        while let Some(at) = rest.find("Request") {
+            let after = &rest[at + "Request".len()..];
+            let before = &rest[..at];
+            let start = before
+                .rfind(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(0, |i| i + 1);
+            let name = &before[start..];
+            let constructed = after.starts_with('(') || after.starts_with('{');
+            if constructed && name.len() > 1 && name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                match counts.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => counts.push((name.to_string(), 1)),
+                }
+            }
+            rest = after;
+        }
+    }
+    // The first of the most frequent, so a tie keeps page order.
+    let best = counts.iter().map(|(_, c)| *c).max()?;
+    counts.into_iter().find(|(_, c)| *c == best).map(|(n, _)| n)
 }
 
 /// The title of a `Table <n> <title>` line.
@@ -261,6 +365,8 @@ fn read_table(
     let finish = |rows: &mut Vec<Row>, description: &mut Vec<&str>| {
         if let Some(last) = rows.last_mut() {
             last.range = range(description);
+            last.values = bullet_values(description);
+            last.default = default_value(description);
         }
         description.clear();
     };
@@ -275,6 +381,8 @@ fn read_table(
                 mandatory,
                 kind: kind.to_string(),
                 range: None,
+                values: Vec::new(),
+                default: None,
                 line: *number,
             });
             index += if has_mandatory { 3 } else { 2 };
@@ -287,10 +395,64 @@ fn read_table(
     Ok((
         Table {
             title: title.to_string(),
+            status: None,
+            line: lines.get(start).map_or(0, |(n, _)| n.saturating_sub(1)),
             rows,
         },
         index,
     ))
+}
+
+/// The values a description lists as bullets: each bullet's text up to a
+/// colon, when every bullet is one word (`• cce: CCE cluster`, `• Warning`).
+/// Prose bullets give no values.
+fn bullet_values(description: &[&str]) -> Vec<String> {
+    let bullets: Vec<&str> = description
+        .iter()
+        .filter_map(|line| line.strip_prefix('•').or_else(|| line.strip_prefix("- ")))
+        .map(str::trim)
+        .collect();
+    let values: Vec<String> = bullets
+        .iter()
+        .map(|b| {
+            let value = b.split_once(':').map_or(*b, |(v, _)| v).trim();
+            value.trim_end_matches(['.', ';', ',']).to_string()
+        })
+        .collect();
+    let one_word = |v: &String| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+    };
+    if values.iter().all(one_word) {
+        values
+    } else {
+        Vec::new()
+    }
+}
+
+/// The default a description states: the line after a `Default Value`
+/// heading (its text up to a colon; `N/A` is none), or the word after
+/// "default value is".
+fn default_value(description: &[&str]) -> Option<String> {
+    let clean = |s: &str| {
+        let s = s.split_once(':').map_or(s, |(v, _)| v).trim();
+        let s = s.trim_end_matches(['.', ';', ',']).trim();
+        (!s.is_empty() && !s.eq_ignore_ascii_case("N/A") && !s.contains(' ')).then(|| s.to_string())
+    };
+    for (i, line) in description.iter().enumerate() {
+        if *line == "Default Value" {
+            return description.get(i + 1).and_then(|next| clean(next));
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(at) = lower.find("default value is ") {
+            let rest = &line[at + "default value is ".len()..];
+            if let Some(word) = rest.split_whitespace().next() {
+                return clean(word);
+            }
+        }
+    }
+    None
 }
 
 /// The range a description states: the line after a `Range` heading, or a
@@ -323,7 +485,7 @@ fn range(description: &[&str]) -> Option<Range> {
 
 /// The first JSON document after `Example Responses`, with the status code
 /// stated before it.
-fn read_example(text: &str, after: &[(usize, &str)]) -> Result<Option<(String, Value)>, PageError> {
+fn read_example(text: &str, after: &[(usize, &str)]) -> Result<Option<Example>, PageError> {
     let mut status = String::from("200");
     for (number, line) in after {
         if let Some(code) = line.strip_prefix("Status code:") {
@@ -339,7 +501,16 @@ fn read_example(text: &str, after: &[(usize, &str)]) -> Result<Option<(String, V
             let rest = text.get(offset..).unwrap_or("");
             let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
             return match stream.next() {
-                Some(Ok(value)) => Ok(Some((status, value))),
+                Some(Ok(value)) => Ok(Some(Example {
+                    status,
+                    value,
+                    text: rest
+                        .get(..stream.byte_offset())
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                    line: *number,
+                })),
                 Some(Err(e)) => Err(PageError {
                     line: number + e.line().saturating_sub(1),
                     message: format!("the example response is not valid JSON: {e}"),
@@ -387,10 +558,12 @@ mod tests {
         let lf = parse(page).expect("LF page");
         let crlf = parse(&page.replace('\n', "\r\n")).expect("CRLF page");
         assert_eq!(lf, crlf);
+        let example = lf.example.expect("example");
         assert_eq!(
-            lf.example,
-            Some(("200".to_string(), serde_json::json!({"a": 1})))
+            (example.status.as_str(), example.value),
+            ("200", serde_json::json!({"a": 1}))
         );
+        assert_eq!(example.text, "{\n  \"a\" : 1\n}");
         assert_eq!(lf.path, "/v1/things");
     }
 

@@ -1,0 +1,850 @@
+//! `docs-sync`: carries what API reference pages say into the spec.
+//!
+//! For each page, [`sync`] runs `docs-check` against the spec being
+//! edited, settles the first unacknowledged difference with one minimal
+//! textual edit ([`Editor`]), and checks again, until no difference is
+//! left or none of those left can be settled. So an operation the spec
+//! lacks is first added whole, and the page's own contradictions are
+//! then settled the way the spec settles them already:
+//!
+//! | difference | edit |
+//! | --- | --- |
+//! | `operation-missing` | the operation, its parameters, its response schemas and example |
+//! | `parameter-missing-in-spec` | the parameter, after the one the page lists before it |
+//! | `parameter-required`, `parameter-type`, `parameter-range` | that flag, type or range (a shared component is replaced by the page's parameter) |
+//! | `parameter-missing-on-page`, `field-missing-on-page` | the parameter or field is removed |
+//! | `header-as-security-scheme` | an `x-acknowledged` entry on the scheme |
+//! | `response-missing`, `example-missing-in-spec`, `example-differs` | the response, or the page's example |
+//! | `field-missing-in-spec`, `field-type` | the field as the page's table gives it |
+//! | `example-key` | an `x-acknowledged` entry for the alias |
+//! | `example-undocumented-field` | an `x-aliases` spelling of the field the key loosely names, else the field itself; acknowledged |
+//! | `example-type` | a string-or-integer (or other pair) schema named after the field; acknowledged |
+//!
+//! What the spec acknowledges is left alone. Nothing is written by this
+//! module: the caller gets the new text and decides.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::draft::{self, Draft, NewSchema, acknowledgement, loose};
+use super::page::{self, Page, Place as At, Row, Table};
+use super::{Difference, DocsError, PageReport, check_page};
+use crate::positions::escape;
+use crate::source::SpecSource;
+use crate::yaml_edit::{EditError, Editor, Place, Yaml};
+
+/// The rules a field only the example shows is acknowledged for.
+const UNDOCUMENTED: [&str; 2] = ["example-undocumented-field", "field-missing-on-page"];
+/// Why such a field is kept.
+const UNDOCUMENTED_REASON: &str =
+    "The example sends this field, which the tables do not list; the spec keeps it.";
+
+/// Most edits made for one page; a guard against a loop that never ends.
+const MAX_STEPS: usize = 1000;
+
+/// One edit made to the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The page it comes from.
+    pub page: PathBuf,
+    /// The difference it settles.
+    pub rule: &'static str,
+    /// The parameter or field it is about.
+    pub field: String,
+    /// What was done, in one sentence.
+    pub what: String,
+}
+
+/// The result of [`sync`].
+#[derive(Debug, Clone)]
+pub struct Synced {
+    /// The new spec text.
+    pub text: String,
+    /// Every edit, in the order it was made.
+    pub changes: Vec<Change>,
+    /// `docs-check` of each page against the new text.
+    pub reports: Vec<PageReport>,
+    /// Things the maintainer should look at (an operationId made up, say).
+    pub notes: Vec<String>,
+}
+
+impl Synced {
+    /// The differences no edit could settle.
+    pub fn unsettled(&self) -> impl Iterator<Item = &Difference> {
+        self.reports.iter().flat_map(|r| r.unacknowledged())
+    }
+}
+
+/// Why nothing could be synced.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// A page could not be read.
+    #[error(transparent)]
+    Page(#[from] DocsError),
+    /// The spec could not be read.
+    #[error(transparent)]
+    Spec(#[from] crate::Error),
+    /// The spec is not YAML that can be edited.
+    #[error("{}: {error}", file.display())]
+    Yaml {
+        /// The spec file.
+        file: PathBuf,
+        /// What is wrong.
+        error: EditError,
+    },
+    /// An edit could not be made.
+    #[error("{}: settling [{rule}] {field}: {error}", page.display())]
+    Edit {
+        /// The page the edit comes from.
+        page: PathBuf,
+        /// The difference being settled.
+        rule: &'static str,
+        /// Its parameter or field.
+        field: String,
+        /// What went wrong.
+        error: EditError,
+    },
+}
+
+/// Carries `pages` (file name and text) into `spec_text` (read from
+/// `spec_file`). Every page is read before anything is edited, so a page
+/// that cannot be read changes nothing.
+pub fn sync(
+    spec_file: &Path,
+    spec_text: &str,
+    pages: &[(PathBuf, String)],
+) -> Result<Synced, SyncError> {
+    let mut parsed = Vec::new();
+    for (file, text) in pages {
+        let page = page::parse(text).map_err(|error| DocsError::Page {
+            file: file.clone(),
+            error,
+        })?;
+        parsed.push((file.clone(), page));
+    }
+    SpecSource::parse(spec_file, spec_text)?;
+    let mut editor = Editor::new(spec_text).map_err(|error| SyncError::Yaml {
+        file: spec_file.to_path_buf(),
+        error,
+    })?;
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    for (file, page) in &parsed {
+        let draft = Draft::new(page);
+        let mut skipped: Vec<(&'static str, String, String)> = Vec::new();
+        for _ in 0..MAX_STEPS {
+            let source = SpecSource::parse(spec_file, editor.text())?;
+            let report = check_page(&source, file, page);
+            let Some(difference) = report
+                .unacknowledged()
+                .find(|d| !skipped.contains(&key(d)))
+                .cloned()
+            else {
+                break;
+            };
+            if difference.rule == "operation-missing" && draft.derived_id {
+                notes.push(format!(
+                    "{}: the page has no SDK sample; the operationId {} was made from the method and path",
+                    file.display(),
+                    draft.operation_id()
+                ));
+            }
+            let before = editor.text().to_string();
+            let mut step = Step {
+                editor: &mut editor,
+                draft: &draft,
+                page,
+            };
+            let done = step.settle(&difference).map_err(|error| SyncError::Edit {
+                page: file.clone(),
+                rule: difference.rule,
+                field: difference.field.clone(),
+                error,
+            })?;
+            match done {
+                Some(what) if editor.text() != before => changes.push(Change {
+                    page: file.clone(),
+                    rule: difference.rule,
+                    field: difference.field.clone(),
+                    what,
+                }),
+                _ => skipped.push(key(&difference)),
+            }
+        }
+    }
+    let source = SpecSource::parse(spec_file, editor.text())?;
+    let reports = parsed
+        .iter()
+        .map(|(file, page)| check_page(&source, file, page))
+        .collect();
+    Ok(Synced {
+        text: editor.text().to_string(),
+        changes,
+        reports,
+        notes,
+    })
+}
+
+fn key(d: &Difference) -> (&'static str, String, String) {
+    (d.rule, d.field.clone(), d.location.pointer.clone())
+}
+
+struct Step<'e, 'd, 'p> {
+    editor: &'e mut Editor,
+    draft: &'d Draft<'p>,
+    page: &'p Page,
+}
+
+impl Step<'_, '_, '_> {
+    fn doc(&self) -> &Value {
+        self.editor.value()
+    }
+
+    /// Makes the edit that settles `d`, and says what it did; `None` when
+    /// this kind of difference is not settled here.
+    fn settle(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let pointer = d.location.pointer.as_str();
+        let op = self.draft.operation_pointer();
+        let done = match d.rule {
+            "operation-missing" => self.add_operation()?,
+            "parameter-missing-in-spec" => {
+                let Some((place, row)) = parameter_row(self.page, d) else {
+                    return Ok(None);
+                };
+                let parameter = self.draft.parameter(self.doc(), row, place);
+                self.add_parameter(&op, row, parameter)?;
+                format!("added {} parameter {}", place.as_str(), row.name)
+            }
+            "parameter-required" | "parameter-type" | "parameter-range" => {
+                let Some((place, row)) = parameter_row(self.page, d) else {
+                    return Ok(None);
+                };
+                let parameter = pointer.trim_end_matches("/schema");
+                if !parameter.starts_with(&format!("{op}/")) {
+                    // A shared component (or a path-level parameter):
+                    // this operation gets its own copy instead.
+                    let item = self
+                        .own_item(&op, parameter)
+                        .ok_or_else(|| EditError::Target {
+                            pointer: parameter.to_string(),
+                            message: "the operation does not list this parameter".into(),
+                        })?;
+                    self.editor
+                        .set(&item, self.draft.inline_parameter(row, place))?;
+                    format!("wrote parameter {} out, as the page gives it", row.name)
+                } else {
+                    self.fix_parameter(parameter, d.rule, row)?
+                }
+            }
+            "parameter-missing-on-page" => {
+                let item = self
+                    .own_item(&op, pointer)
+                    .ok_or_else(|| EditError::Target {
+                        pointer: pointer.to_string(),
+                        message: "the operation does not list this parameter".into(),
+                    })?;
+                self.editor.remove(&item)?;
+                format!("removed parameter {}", d.field)
+            }
+            "header-as-security-scheme" => {
+                let reason = format!(
+                    "The page lists {} as a header parameter; the client sends it through this security scheme, from its configuration.",
+                    d.field
+                );
+                self.acknowledge(pointer, &d.field, &["header-as-security-scheme"], &reason)?;
+                format!("acknowledged that a security scheme sends {}", d.field)
+            }
+            "response-missing" => {
+                let mut new = Vec::new();
+                let response = self.draft.success_response(self.doc(), &mut new);
+                let responses = format!("{op}/responses");
+                let first = self
+                    .doc()
+                    .pointer(&responses)
+                    .and_then(Value::as_object)
+                    .and_then(|m| m.keys().next().cloned());
+                match first {
+                    Some(first) => {
+                        self.editor
+                            .insert(&responses, &d.field, response, Place::Before(&first))?
+                    }
+                    None => self
+                        .editor
+                        .set(&responses, Yaml::Map(vec![(d.field.clone(), response)]))?,
+                }
+                self.add_schemas(new)?;
+                format!("added the {} response", d.field)
+            }
+            "example-missing-in-spec" => {
+                let Some(examples) = self.draft.examples() else {
+                    return Ok(None);
+                };
+                self.editor
+                    .insert(pointer, "examples", examples, Place::End)?;
+                "added the page's example response".into()
+            }
+            "example-differs" => {
+                let Some(value) = self.draft.example_value() else {
+                    return Ok(None);
+                };
+                let Some(at) = example_node(pointer) else {
+                    return Ok(None);
+                };
+                self.editor.set(&at, value)?;
+                "replaced the example response with the page's".into()
+            }
+            "field-missing-in-spec" => {
+                let Some((_, row)) = row(self.page, d) else {
+                    return Ok(None);
+                };
+                let mut new = Vec::new();
+                let property = self.draft.property(self.doc(), row, &mut new);
+                self.add_property(pointer, row, property)?;
+                self.add_schemas(new)?;
+                format!("added field {}", row.name)
+            }
+            "field-type" => {
+                let Some((_, row)) = row(self.page, d) else {
+                    return Ok(None);
+                };
+                let mut new = Vec::new();
+                let property = self.draft.property(self.doc(), row, &mut new);
+                let inline = self
+                    .doc()
+                    .pointer(pointer)
+                    .is_some_and(|p| p.get("$ref").is_none() && p.get("type").is_some());
+                match property {
+                    // Both written out: only the type changes; the
+                    // description and the rest stay.
+                    Yaml::Map(entries) if inline && entries.iter().any(|(k, _)| k == "type") => {
+                        for key in ["type", "format", "items"] {
+                            match entries.iter().find(|(k, _)| k == key) {
+                                Some((_, v)) => {
+                                    self.put(pointer, key, v.clone(), &["format", "type"])?
+                                }
+                                None if self
+                                    .doc()
+                                    .pointer(&format!("{pointer}/{key}"))
+                                    .is_some() =>
+                                {
+                                    self.editor.remove(&format!("{pointer}/{key}"))?
+                                }
+                                None => {}
+                            }
+                        }
+                    }
+                    property => {
+                        let property = self.keep_aliases(pointer, property);
+                        self.editor.set(pointer, property)?;
+                    }
+                }
+                self.add_schemas(new)?;
+                format!("gave field {} the page's type, {}", row.name, row.kind)
+            }
+            "field-missing-on-page"
+                if find_key(
+                    &self.page.example.as_ref().map(|e| e.value.clone()),
+                    &d.field,
+                )
+                .is_some() =>
+            {
+                // The example still sends it: kept, and acknowledged.
+                self.acknowledge(
+                    &object_of(pointer),
+                    &d.field,
+                    &UNDOCUMENTED,
+                    UNDOCUMENTED_REASON,
+                )?;
+                format!("kept field {}, which only the example shows", d.field)
+            }
+            "field-missing-on-page" => {
+                let object = object_of(pointer);
+                self.editor.remove(pointer)?;
+                let required = format!("{object}/required");
+                let index = self
+                    .doc()
+                    .pointer(&required)
+                    .and_then(Value::as_array)
+                    .and_then(|r| r.iter().position(|v| v.as_str() == Some(d.field.as_str())));
+                if let Some(i) = index {
+                    self.editor.remove(&format!("{required}/{i}"))?;
+                }
+                format!("removed field {}", d.field)
+            }
+            "example-key" => {
+                let Some(alias) = self.alias_of(pointer) else {
+                    return Ok(None);
+                };
+                let reason = format!(
+                    "The example spells it {alias}; both spellings decode into {}.",
+                    d.field
+                );
+                self.acknowledge(&object_of(pointer), &d.field, &["example-key"], &reason)?;
+                format!("acknowledged the spelling {alias} of {}", d.field)
+            }
+            "example-undocumented-field" => self.undocumented(pointer, &d.field)?,
+            "example-type" => {
+                let Some((_, row)) = row(self.page, d) else {
+                    return Ok(None);
+                };
+                let Some(sent) = find_key(
+                    &self.page.example.as_ref().map(|e| e.value.clone()),
+                    &row.name,
+                ) else {
+                    return Ok(None);
+                };
+                let mut new = Vec::new();
+                let either = self.draft.either(self.doc(), row, &sent, &mut new);
+                let either = self.keep_aliases(pointer, either);
+                self.add_schemas(new)?;
+                self.editor.set(pointer, either)?;
+                format!(
+                    "accepted both the table's type and the example's for field {}",
+                    row.name
+                )
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(done))
+    }
+
+    fn add_operation(&mut self) -> Result<String, EditError> {
+        let (operation, new) = self.draft.operation(self.doc());
+        let method = self.page.method.to_ascii_lowercase();
+        let path = &self.page.path;
+        let item = format!("/paths/{}", escape(path));
+        if self.doc().get("paths").is_none() {
+            let paths = Yaml::Map(vec![(
+                path.clone(),
+                Yaml::Map(vec![(method.clone(), operation)]),
+            )]);
+            let place = if self.doc().get("components").is_some() {
+                Place::Before("components")
+            } else {
+                Place::End
+            };
+            self.editor.insert("", "paths", paths, place)?;
+        } else if self.doc().pointer(&item).is_some() {
+            self.editor.insert(&item, &method, operation, Place::End)?;
+        } else {
+            self.editor.insert(
+                "/paths",
+                path,
+                Yaml::Map(vec![(method.clone(), operation)]),
+                Place::End,
+            )?;
+        }
+        self.add_schemas(new)?;
+        Ok(format!(
+            "added operation {} ({} {})",
+            self.draft.operation_id(),
+            self.page.method,
+            path
+        ))
+    }
+
+    /// Adds component schemas, creating `components` and `schemas` when
+    /// the spec has neither.
+    fn add_schemas(&mut self, new: Vec<NewSchema>) -> Result<(), EditError> {
+        for (name, schema) in new {
+            let at = format!("/components/schemas/{}", escape(&name));
+            if self.doc().pointer(&at).is_some() {
+                continue;
+            }
+            if self.doc().get("components").is_none() {
+                let components = Yaml::map([("schemas", Yaml::Map(vec![(name, schema)]))]);
+                self.editor
+                    .insert("", "components", components, Place::End)?;
+            } else if self.doc().pointer("/components/schemas").is_none() {
+                self.editor.insert(
+                    "/components",
+                    "schemas",
+                    Yaml::Map(vec![(name, schema)]),
+                    Place::End,
+                )?;
+            } else {
+                self.editor
+                    .insert("/components/schemas", &name, schema, Place::End)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a parameter to the operation, after the parameter the page
+    /// lists before it.
+    fn add_parameter(&mut self, op: &str, row: &Row, parameter: Yaml) -> Result<(), EditError> {
+        let list = format!("{op}/parameters");
+        let Some(current) = self.doc().pointer(&list).and_then(Value::as_array).cloned() else {
+            let place = if self.doc().pointer(&format!("{op}/responses")).is_some() {
+                Place::Before("responses")
+            } else {
+                Place::End
+            };
+            return self
+                .editor
+                .insert(op, "parameters", Yaml::Seq(vec![parameter]), place);
+        };
+        let names: Vec<Option<String>> = current
+            .iter()
+            .map(|p| {
+                crate::check::resolve(self.doc(), p)
+                    .and_then(|p| p.get("name"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        let rows: Vec<&Row> = [At::Path, At::Query, At::Header]
+            .into_iter()
+            .flat_map(|p| self.page.parameters(p))
+            .collect();
+        let here = rows.iter().position(|r| r.line == row.line).unwrap_or(0);
+        let position = rows[..here]
+            .iter()
+            .rev()
+            .find_map(|r| names.iter().position(|n| n.as_deref() == Some(&r.name)))
+            .map(|i| i + 1)
+            .or_else(|| {
+                rows[here + 1..]
+                    .iter()
+                    .find_map(|r| names.iter().position(|n| n.as_deref() == Some(&r.name)))
+            })
+            .unwrap_or(current.len());
+        self.editor.insert_item(&list, position, parameter)
+    }
+
+    /// The pointer of the operation's own list item for parameter
+    /// `pointer` (itself, or the item that refers to it).
+    fn own_item(&self, op: &str, pointer: &str) -> Option<String> {
+        if pointer.starts_with(&format!("{op}/parameters/")) {
+            return Some(pointer.to_string());
+        }
+        let list = self
+            .doc()
+            .pointer(&format!("{op}/parameters"))
+            .and_then(Value::as_array)?;
+        let target = format!("#{pointer}");
+        list.iter()
+            .position(|p| p.get("$ref").and_then(Value::as_str) == Some(target.as_str()))
+            .map(|i| format!("{op}/parameters/{i}"))
+    }
+
+    fn fix_parameter(
+        &mut self,
+        parameter: &str,
+        rule: &str,
+        row: &Row,
+    ) -> Result<String, EditError> {
+        match rule {
+            "parameter-required" => {
+                let required = row.mandatory.unwrap_or(false);
+                self.put(
+                    parameter,
+                    "required",
+                    Yaml::Scalar(Value::Bool(required)),
+                    &["in", "name"],
+                )?;
+                Ok(format!("made parameter {} required: {required}", row.name))
+            }
+            "parameter-type" => {
+                let schema = format!("{parameter}/schema");
+                self.editor.set(&schema, draft::parameter_schema(row))?;
+                Ok(format!(
+                    "gave parameter {} the page's type, {}",
+                    row.name, row.kind
+                ))
+            }
+            _ => {
+                let Some(range) = row.range else {
+                    return Ok(String::new());
+                };
+                let schema = format!("{parameter}/schema");
+                let (low, high) = if range.length {
+                    ("minLength", "maxLength")
+                } else {
+                    ("minimum", "maximum")
+                };
+                self.put(
+                    &schema,
+                    low,
+                    Yaml::Scalar(draft::number(range.min)),
+                    &["format", "type"],
+                )?;
+                self.put(
+                    &schema,
+                    high,
+                    Yaml::Scalar(draft::number(range.max)),
+                    &[low],
+                )?;
+                Ok(format!(
+                    "gave parameter {} the page's range, {} to {}",
+                    row.name, range.min, range.max
+                ))
+            }
+        }
+    }
+
+    /// Adds a property to the object at `object`, after the field the
+    /// page lists before it.
+    fn add_property(&mut self, object: &str, row: &Row, property: Yaml) -> Result<(), EditError> {
+        let properties = format!("{object}/properties");
+        let Some(current) = self
+            .doc()
+            .pointer(&properties)
+            .and_then(Value::as_object)
+            .cloned()
+        else {
+            return self.editor.insert(
+                object,
+                "properties",
+                Yaml::Map(vec![(row.name.clone(), property)]),
+                Place::End,
+            );
+        };
+        let table = self
+            .page
+            .tables
+            .iter()
+            .find(|t| t.rows.iter().any(|r| r.line == row.line));
+        let rows: &[Row] = table.map_or(&[], |t| t.rows.as_slice());
+        let here = rows.iter().position(|r| r.line == row.line).unwrap_or(0);
+        let before = rows[..here]
+            .iter()
+            .rev()
+            .find(|r| current.contains_key(&r.name))
+            .map(|r| r.name.clone());
+        let after = rows[here + 1..]
+            .iter()
+            .find(|r| current.contains_key(&r.name))
+            .map(|r| r.name.clone());
+        let place = match (&before, &after) {
+            (Some(b), _) => Place::After(b),
+            (None, Some(a)) => Place::Before(a),
+            _ => Place::End,
+        };
+        self.editor.insert(&properties, &row.name, property, place)
+    }
+
+    /// Sets `key` of the mapping at `map`, adding it after the first of
+    /// `after` that the mapping has.
+    fn put(&mut self, map: &str, key: &str, value: Yaml, after: &[&str]) -> Result<(), EditError> {
+        let at = format!("{map}/{}", escape(key));
+        if self.doc().pointer(&at).is_some() {
+            return self.editor.set(&at, value);
+        }
+        let current = self.doc().pointer(map).and_then(Value::as_object);
+        let place = after
+            .iter()
+            .find(|k| current.is_some_and(|m| m.contains_key(**k)))
+            .map_or(Place::End, |k| Place::After(k));
+        self.editor.insert(map, key, value, place)
+    }
+
+    /// Adds an `x-acknowledged` entry to the node at `scope`.
+    fn acknowledge(
+        &mut self,
+        scope: &str,
+        field: &str,
+        rules: &[&str],
+        reason: &str,
+    ) -> Result<(), EditError> {
+        let entry = acknowledgement(field, rules, reason);
+        let list = format!("{scope}/x-acknowledged");
+        let settles = |a: &Value| {
+            a.get("field").and_then(Value::as_str) == Some(field)
+                && rules.iter().all(|rule| match a.get("difference") {
+                    None => true,
+                    Some(Value::String(one)) => one == rule,
+                    Some(Value::Array(many)) => many.iter().any(|d| d == rule),
+                    Some(_) => false,
+                })
+        };
+        let present = self
+            .doc()
+            .pointer(&list)
+            .and_then(Value::as_array)
+            .is_some_and(|items| items.iter().any(settles));
+        if present {
+            return Ok(());
+        }
+        match self.doc().pointer(&list).and_then(Value::as_array) {
+            Some(items) => {
+                let len = items.len();
+                self.editor.insert_item(&list, len, entry)
+            }
+            None => {
+                let current = self.doc().pointer(scope).and_then(Value::as_object);
+                let place = ["properties", "schema", "oneOf"]
+                    .iter()
+                    .find(|k| current.is_some_and(|m| m.contains_key(**k)))
+                    .map_or(Place::End, |k| Place::Before(k));
+                self.editor
+                    .insert(scope, "x-acknowledged", Yaml::Seq(vec![entry]), place)
+            }
+        }
+    }
+
+    /// `property` with the `x-aliases` of the property at `pointer`.
+    fn keep_aliases(&self, pointer: &str, property: Yaml) -> Yaml {
+        let aliases = self
+            .doc()
+            .pointer(&format!("{pointer}/x-aliases"))
+            .map(Yaml::from_value);
+        match (property, aliases) {
+            (Yaml::Map(mut entries), Some(aliases)) => {
+                entries.push(("x-aliases".into(), aliases));
+                Yaml::Map(entries)
+            }
+            (property, _) => property,
+        }
+    }
+
+    /// The spelling of the property at `pointer` that the page's example
+    /// uses (one of its `x-aliases`).
+    fn alias_of(&self, pointer: &str) -> Option<String> {
+        let aliases = self
+            .doc()
+            .pointer(&format!("{pointer}/x-aliases"))?
+            .as_array()?;
+        let example = self.page.example.as_ref().map(|e| e.value.clone());
+        aliases
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|a| find_key(&example, a).is_some())
+            .map(str::to_string)
+    }
+
+    /// Settles an example key the tables do not list: another spelling of
+    /// a field becomes an alias; anything else becomes a field.
+    fn undocumented(&mut self, object: &str, key: &str) -> Result<String, EditError> {
+        let properties = format!("{object}/properties");
+        let canonical = self
+            .doc()
+            .pointer(&properties)
+            .and_then(Value::as_object)
+            .and_then(|p| p.keys().find(|name| loose(name) == loose(key)).cloned());
+        if let Some(name) = canonical {
+            let property = format!("{properties}/{}", escape(&name));
+            let aliases = format!("{property}/x-aliases");
+            match self.doc().pointer(&aliases).and_then(Value::as_array) {
+                Some(list) => {
+                    let len = list.len();
+                    self.editor.insert_item(&aliases, len, Yaml::str(key))?;
+                }
+                None => {
+                    let has_description = self
+                        .doc()
+                        .pointer(&format!("{property}/description"))
+                        .is_some();
+                    let place = if has_description {
+                        Place::After("description")
+                    } else {
+                        Place::End
+                    };
+                    self.editor.insert(
+                        &property,
+                        "x-aliases",
+                        Yaml::Seq(vec![Yaml::str(key)]),
+                        place,
+                    )?;
+                }
+            }
+            let reason = format!("The example spells it {key}; both spellings decode into {name}.");
+            self.acknowledge(object, &name, &["example-key"], &reason)?;
+            return Ok(format!("made {key} another spelling of field {name}"));
+        }
+        let example = self.page.example.as_ref().map(|e| e.value.clone());
+        let sent = find_key(&example, key).unwrap_or(Value::Null);
+        let mut entries = match &sent {
+            Value::String(_) => draft::type_entries("String"),
+            Value::Number(n) if n.is_i64() || n.is_u64() => draft::type_entries("Long"),
+            Value::Number(_) => draft::type_entries("Double"),
+            Value::Bool(_) => draft::type_entries("Boolean"),
+            Value::Array(_) => vec![
+                ("type".into(), Yaml::str("array")),
+                ("items".into(), Yaml::Map(Vec::new())),
+            ],
+            _ => draft::type_entries("Object"),
+        };
+        entries.push((
+            "description".into(),
+            Yaml::str(format!("{}.", draft::sentence(key))),
+        ));
+        let property = Yaml::Map(entries);
+        if self.doc().pointer(&properties).is_none() {
+            self.editor.insert(
+                object,
+                "properties",
+                Yaml::Map(vec![(key.to_string(), property)]),
+                Place::End,
+            )?;
+        } else {
+            self.editor.insert(&properties, key, property, Place::End)?;
+        }
+        self.acknowledge(object, key, &UNDOCUMENTED, UNDOCUMENTED_REASON)?;
+        Ok(format!("added field {key}, which only the example shows"))
+    }
+}
+
+/// The page row a difference is about, and the table holding it.
+fn row<'p>(page: &'p Page, d: &Difference) -> Option<(&'p Table, &'p Row)> {
+    let line = d.page_line?;
+    page.tables
+        .iter()
+        .find_map(|t| t.rows.iter().find(|r| r.line == line).map(|r| (t, r)))
+}
+
+/// The parameter row a difference is about, with its place.
+fn parameter_row<'p>(page: &'p Page, d: &Difference) -> Option<(At, &'p Row)> {
+    let line = d.page_line?;
+    [At::Path, At::Query, At::Header]
+        .into_iter()
+        .find_map(|place| {
+            page.parameters(place)
+                .into_iter()
+                .find(|r| r.line == line)
+                .map(|r| (place, r))
+        })
+}
+
+/// The object schema a property pointer is in.
+fn object_of(pointer: &str) -> String {
+    match pointer.rfind("/properties/") {
+        Some(at) => pointer[..at].to_string(),
+        None => pointer.to_string(),
+    }
+}
+
+/// The example node a pointer into an example is in: `.../example` or
+/// `.../examples/<name>/value`.
+fn example_node(pointer: &str) -> Option<String> {
+    let tokens: Vec<&str> = pointer.split('/').collect();
+    for (i, token) in tokens.iter().enumerate() {
+        if *token == "example"
+            && tokens
+                .get(i.wrapping_sub(1))
+                .is_some_and(|p| p.contains("json"))
+        {
+            return Some(tokens[..=i].join("/"));
+        }
+        if *token == "examples" && tokens.get(i + 2) == Some(&"value") {
+            return Some(tokens[..=i + 2].join("/"));
+        }
+    }
+    None
+}
+
+/// The first value of `key` in an object anywhere in `value`.
+fn find_key(value: &Option<Value>, key: &str) -> Option<Value> {
+    fn walk(value: &Value, key: &str) -> Option<Value> {
+        match value {
+            Value::Object(map) => map
+                .get(key)
+                .cloned()
+                .or_else(|| map.values().find_map(|v| walk(v, key))),
+            Value::Array(items) => items.iter().find_map(|v| walk(v, key)),
+            _ => None,
+        }
+    }
+    walk(value.as_ref()?, key)
+}
