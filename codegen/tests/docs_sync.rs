@@ -33,9 +33,43 @@ fn spec_without_alarms() -> String {
     let removed = value["paths"]
         .as_object_mut()
         .and_then(|paths| paths.remove("/v5/{project_id}/container/policy-alarms"));
-    match removed {
-        Some(_) => serde_yaml_ng::to_string(&value).expect("writes"),
-        None => text,
+    if removed.is_none() {
+        return text;
+    }
+    // And the schemas only that operation used.
+    loop {
+        let mut refs = Vec::new();
+        collect_refs(&value, &mut refs);
+        let Some(schemas) = value["components"]["schemas"].as_object_mut() else {
+            break;
+        };
+        let unused: Vec<String> = schemas
+            .keys()
+            .filter(|name| !refs.contains(&format!("#/components/schemas/{name}")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            break;
+        }
+        for name in unused {
+            schemas.remove(&name);
+        }
+    }
+    serde_yaml_ng::to_string(&value).expect("writes")
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item.as_str()) {
+                    ("$ref", Some(target)) => out.push(target.to_string()),
+                    _ => collect_refs(item, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_refs(i, out)),
+        _ => {}
     }
 }
 
