@@ -608,40 +608,11 @@ fn shared_pages() -> Option<Vec<(String, String)>> {
 /// their acknowledgements) and the shared error responses.
 fn bare_spec() -> String {
     let full: Value = serde_yaml_ng::from_str(&workspace_spec()).expect("spec parses");
-    let mut schemes = full["components"]["securitySchemes"].clone();
-    for scheme in schemes
-        .as_object_mut()
-        .into_iter()
-        .flat_map(|m| m.values_mut())
-    {
-        if let Some(m) = scheme.as_object_mut() {
-            m.remove("x-acknowledged");
-        }
-    }
-    let responses = &full["components"]["responses"];
-    // The schemas the shared responses refer to.
-    let mut schemas = serde_json::Map::new();
-    for response in responses.as_object().into_iter().flat_map(|m| m.values()) {
-        let reference = response["content"]["application/json"]["schema"]["$ref"]
-            .as_str()
-            .unwrap_or("");
-        if let Some(name) = reference.strip_prefix("#/components/schemas/") {
-            schemas.insert(
-                name.to_string(),
-                full["components"]["schemas"][name].clone(),
-            );
-        }
-    }
-    let bare = json!({
-        "openapi": full["openapi"],
-        "info": full["info"],
-        "servers": full["servers"],
-        "components": {
-            "securitySchemes": schemes,
-            "responses": responses,
-            "schemas": schemas,
-        },
-    });
+    let bare = hss_codegen::docs::sync::skeleton(&full);
+    assert!(
+        bare.get("paths").is_none(),
+        "the skeleton has no operations"
+    );
     serde_yaml_ng::to_string(&bare).expect("writes")
 }
 

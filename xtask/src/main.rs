@@ -172,6 +172,10 @@ enum Command {
         /// Keep the scratch copy and print where it is.
         #[arg(long)]
         keep: bool,
+        /// The API reference pages of the docs-sync round trip; skipped
+        /// when the directory holds none [default: ../shared/docs]
+        #[arg(long, value_name = "DIR")]
+        pages: Option<PathBuf>,
     },
 }
 
@@ -226,7 +230,13 @@ fn main() -> ExitCode {
             },
         ),
         Command::Conformance => conformance::run(&root),
-        Command::SpecChange { keep } => spec_change::run(&root, &spec_change::Options { keep }),
+        Command::SpecChange { keep, pages } => spec_change::run(
+            &root,
+            &spec_change::Options {
+                keep,
+                pages: pages.unwrap_or_else(|| root.join("../shared/docs")),
+            },
+        ),
     };
     match result {
         Ok(code) => code,

@@ -22,6 +22,12 @@
 //! operation streams every one of its records through the client from
 //! hss-mock. Last, it checks that only the spec and the generated files
 //! differ from the original.
+//!
+//! Then the round trip of `docs-sync`: the copy goes back as committed,
+//! its spec is cut down to what no page describes, the API reference
+//! pages (`--pages`, by default `../shared/docs`) are put through
+//! `docs-sync`, and the generated types of the result must decode every
+//! documented example without losing a value.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -30,6 +36,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, anyhow, bail};
 use hss_codegen::SpecSource;
+use hss_codegen::docs::sync::skeleton;
 use serde_json::{Map, Value, json};
 
 use crate::generate;
@@ -49,6 +56,8 @@ const LIMIT_GROWTH: i64 = 100;
 pub struct Options {
     /// Keep the scratch copy and print where it is.
     pub keep: bool,
+    /// The API reference pages of the docs-sync round trip.
+    pub pages: PathBuf,
 }
 
 /// Runs the check; exit status 1 when a step fails in the copy.
@@ -62,9 +71,10 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     println!("copied {} tracked files to {}", files.len(), copy.display());
     // The copy is a repository of its own, its first commit the original,
     // as a maintainer's clone is (`cargo xtask diff HEAD:spec/hss.yaml`).
-    for args in [
-        &["init", "-q"][..],
-        &["add", "-A"],
+    git(&copy, &["init", "-q"])?;
+    git(&copy, &["add", "-A"])?;
+    git(
+        &copy,
         &[
             "-c",
             "user.name=spec-change",
@@ -75,16 +85,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "-m",
             "before the spec change",
         ],
-    ] {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(&copy)
-            .status()
-            .with_context(|| format!("cannot run git {}", args.join(" ")))?;
-        if !status.success() {
-            bail!("git {} failed in the copy", args.join(" "));
-        }
-    }
+    )?;
 
     let spec_path = copy.join(generate::SPEC);
     let source = SpecSource::load(&spec_path)
@@ -118,25 +119,8 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             &["test", "--workspace", "--locked", "--no-fail-fast"],
         ),
     ];
-    for (name, args) in steps {
-        println!("\n==> spec-change: {name}");
-        let status = Command::new(cargo())
-            .args(args)
-            .current_dir(&copy)
-            .env("CARGO_TARGET_DIR", &target)
-            // A new operation's example gets a new snapshot, written in
-            // the copy as a maintainer would accept it after review. A
-            // snapshot that exists and no longer matches is rewritten
-            // too, and then fails the check below as a changed file that
-            // is not the spec or a generated one.
-            .env("INSTA_UPDATE", "always")
-            .env("INSTA_FORCE_PASS", "1")
-            .status()
-            .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
-        if !status.success() {
-            eprintln!("spec-change: `cargo {}` failed in the copy", args.join(" "));
-            return Ok(finish(scratch, options.keep, ExitCode::from(1)));
-        }
+    if !run_steps(&copy, &target, &steps)? {
+        return Ok(finish(scratch, options.keep, ExitCode::from(1)));
     }
 
     let changed = changed_files(root, &copy, &files)?;
@@ -174,7 +158,134 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         }
     }
     println!("spec-change: every edit reached the client, hss-mock, the README and the tests");
+
+    if !round_trip(&copy, &target, &options.pages)? {
+        return Ok(finish(scratch, options.keep, ExitCode::from(1)));
+    }
     Ok(finish(scratch, options.keep, ExitCode::SUCCESS))
+}
+
+/// The round trip of `docs-sync`: the copy, back as committed, gets a spec
+/// holding only what no page describes ([`skeleton`]); the API reference
+/// pages in `pages` are put through `docs-sync`, and the result must
+/// validate, generate, leave `docs-check` clean, and its generated types
+/// must decode every documented example without losing a value. Skipped,
+/// with a note, when `pages` holds no page.
+fn round_trip(copy: &Path, target: &Path, pages: &Path) -> Result<bool> {
+    let mut files: Vec<PathBuf> = match fs::read_dir(pages) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    if files.is_empty() {
+        println!(
+            "\nspec-change: no API reference pages in {}; the docs-sync round trip is skipped",
+            pages.display()
+        );
+        return Ok(true);
+    }
+    println!(
+        "\n==> spec-change: round trip of {} page(s) from {}",
+        files.len(),
+        pages.display()
+    );
+    git(copy, &["reset", "-q", "--hard"])?;
+    git(copy, &["clean", "-q", "-f", "-d"])?;
+    let spec_path = copy.join(generate::SPEC);
+    let source = SpecSource::load(&spec_path)
+        .map_err(|e| anyhow!("{e}"))
+        .context("cannot load the copied spec")?;
+    let bare = serde_yaml_ng::to_string(&skeleton(&source.value))
+        .context("cannot write the skeleton spec")?;
+    fs::write(&spec_path, bare).context("cannot write the skeleton spec")?;
+    let pages: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let with_pages = |command: &str| -> Vec<String> {
+        let mut args = vec!["xtask".to_string(), command.to_string()];
+        args.extend(pages.iter().cloned());
+        args
+    };
+    let sync = with_pages("docs-sync");
+    let check = with_pages("docs-check");
+    let owned: [(&str, Vec<String>); 5] = [
+        ("docs-sync of the pages onto the skeleton", sync),
+        ("validate", vec!["xtask".into(), "validate".into()]),
+        ("generate", vec!["xtask".into(), "generate".into()]),
+        ("docs-check of the pages", check),
+        (
+            "the documented examples round-trip through the generated types",
+            [
+                "test",
+                "--locked",
+                "-p",
+                "hss-tests",
+                "--test",
+                "examples",
+                "every_response_example_round_trips_losslessly",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    ];
+    let borrowed: Vec<Vec<&str>> = owned
+        .iter()
+        .map(|(_, args)| args.iter().map(String::as_str).collect())
+        .collect();
+    let steps: Vec<(&str, &[&str])> = owned
+        .iter()
+        .zip(&borrowed)
+        .map(|((name, _), args)| (*name, args.as_slice()))
+        .collect();
+    if !run_steps(copy, target, &steps)? {
+        return Ok(false);
+    }
+    println!("spec-change: the pages alone gave back a spec whose types decode every example");
+    Ok(true)
+}
+
+/// Runs `cargo` with each step's arguments in `copy`; false at the first
+/// that fails.
+fn run_steps(copy: &Path, target: &Path, steps: &[(&str, &[&str])]) -> Result<bool> {
+    for (name, args) in steps {
+        println!("\n==> spec-change: {name}");
+        let status = Command::new(cargo())
+            .args(*args)
+            .current_dir(copy)
+            .env("CARGO_TARGET_DIR", target)
+            // A new operation's example gets a new snapshot, written in
+            // the copy as a maintainer would accept it after review. A
+            // snapshot that exists and no longer matches is rewritten
+            // too, and then fails the check below as a changed file that
+            // is not the spec or a generated one.
+            .env("INSTA_UPDATE", "always")
+            .env("INSTA_FORCE_PASS", "1")
+            .status()
+            .with_context(|| format!("cannot run cargo {}", args.join(" ")))?;
+        if !status.success() {
+            eprintln!("spec-change: `cargo {}` failed in the copy", args.join(" "));
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Runs git with `args` in `dir`.
+fn git(dir: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .with_context(|| format!("cannot run git {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("git {} failed in the copy", args.join(" "));
+    }
+    Ok(())
 }
 
 fn finish(scratch: tempfile::TempDir, keep: bool, code: ExitCode) -> ExitCode {

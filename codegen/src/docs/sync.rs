@@ -848,3 +848,75 @@ fn find_key(value: &Option<Value>, key: &str) -> Option<Value> {
     }
     walk(value.as_ref()?, key)
 }
+
+/// The part of a spec no page describes: `openapi`, `info`, `servers`, the
+/// security schemes (without their acknowledgements, which settle pages),
+/// the shared responses and the schemas those refer to. Pages put through
+/// [`sync`] on top of it give the operations back; `docs-sync`'s round
+/// trip starts here.
+pub fn skeleton(spec: &Value) -> Value {
+    let mut schemes = spec
+        .pointer("/components/securitySchemes")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    for scheme in schemes
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut())
+    {
+        if let Some(m) = scheme.as_object_mut() {
+            m.remove("x-acknowledged");
+        }
+    }
+    let responses = spec
+        .pointer("/components/responses")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    let mut schemas = serde_json::Map::new();
+    let mut pending: Vec<String> = Vec::new();
+    collect_schema_refs(&responses, &mut pending);
+    while let Some(name) = pending.pop() {
+        if schemas.contains_key(&name) {
+            continue;
+        }
+        if let Some(schema) = spec.pointer(&format!("/components/schemas/{}", escape(&name))) {
+            collect_schema_refs(schema, &mut pending);
+            schemas.insert(name, schema.clone());
+        }
+    }
+    let mut root = serde_json::Map::new();
+    for key in ["openapi", "info", "servers"] {
+        if let Some(value) = spec.get(key) {
+            root.insert(key.to_string(), value.clone());
+        }
+    }
+    root.insert(
+        "components".to_string(),
+        serde_json::json!({
+            "securitySchemes": schemes,
+            "responses": responses,
+            "schemas": schemas,
+        }),
+    );
+    Value::Object(root)
+}
+
+/// The names of the component schemas `value` refers to.
+fn collect_schema_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                if key == "$ref"
+                    && let Some(name) = item
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_string());
+                }
+                collect_schema_refs(item, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_schema_refs(item, out)),
+        _ => {}
+    }
+}
