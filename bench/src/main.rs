@@ -51,13 +51,85 @@ struct Args {
 enum Contender {
     /// hss-client's `.stream_with()`, `prefetch` pages in flight.
     Stream {
-        /// Pages in flight at once (1 = sequential).
-        #[arg(long, default_value_t = 1)]
-        prefetch: usize,
+        /// Pages in flight at once (1 = sequential), or `auto`.
+        #[arg(long, default_value = "1", value_parser = parse_prefetch)]
+        prefetch: Prefetch,
     },
     /// A plain reqwest + serde_json loop over offsets with the same signer,
     /// decoding into the minimal floor structs.
     Raw,
+    /// `hss export --format ndjson` of the same operation to a file, one
+    /// page in flight; `items` counts the lines written, and the wall time,
+    /// CPU time and peak RSS are the `hss` process's.
+    Export {
+        /// The `hss` binary.
+        #[arg(long)]
+        hss: std::path::PathBuf,
+        /// The file to export to.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+}
+
+/// Runs `hss export` of [`OPERATION`]; the number of lines written and the
+/// wall time of the `hss` process alone (not the count afterwards).
+fn export(
+    args: &Args,
+    ak: &str,
+    sk: &str,
+    hss: &std::path::Path,
+    output: &std::path::Path,
+) -> Result<(u64, f64)> {
+    let start = Instant::now();
+    let command = OPERATION.method_name().replace('_', "-");
+    let status = std::process::Command::new(hss)
+        .env_clear()
+        .env("HUAWEICLOUD_SDK_AK", ak)
+        .env("HUAWEICLOUD_SDK_SK", sk)
+        .args(["--endpoint", &args.url, "--project-id", &args.project_id])
+        .args(["export", &command, "--format", "ndjson", "--quiet"])
+        .args(["--page-size", &page_size().to_string(), "--output"])
+        .arg(output)
+        .status()
+        .with_context(|| format!("cannot run {}", hss.display()))?;
+    let wall_s = start.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("hss export failed ({status})");
+    }
+    let written =
+        std::fs::read(output).with_context(|| format!("cannot read {}", output.display()))?;
+    let lines = written.iter().filter(|b| **b == b'\n').count() as u64;
+    Ok((lines, wall_s))
+}
+
+/// CPU seconds (user + system) of the children waited for.
+fn children_cpu_seconds() -> Option<f64> {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid `who` and a valid pointer.
+    let done = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (done == 0).then(|| seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+/// The largest resident set size of the children waited for, in bytes.
+fn children_peak_rss_bytes() -> Option<u64> {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid `who` and a valid pointer.
+    let done = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    (done == 0).then(|| u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
+}
+
+/// Reads `--prefetch`: a number of pages, or `auto`.
+fn parse_prefetch(text: &str) -> Result<Prefetch, String> {
+    match text {
+        "auto" => Ok(Prefetch::Auto),
+        n => n
+            .parse::<usize>()
+            .map(Prefetch::Fixed)
+            .map_err(|e| format!("expected a number or auto: {e}")),
+    }
 }
 
 fn env(name: &str) -> Result<String> {
@@ -85,17 +157,15 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-async fn stream(args: &Args, ak: String, sk: String, prefetch: usize) -> Result<u64> {
+async fn stream(args: &Args, ak: String, sk: String, prefetch: Prefetch) -> Result<u64> {
     let client = HssClient::builder()
         .endpoint(Endpoint::parse(&args.url)?)
         .project_id(args.project_id.clone())
         .credentials(Credentials::ak_sk(ak, sk)?)
         .build()?;
-    let mut items = client.list_cluster_events().stream_with(
-        PageOptions::default()
-            .with_page_size(page_size())
-            .with_prefetch(prefetch),
-    );
+    let mut options = PageOptions::default().with_page_size(page_size());
+    options.prefetch = prefetch;
+    let mut items = client.list_cluster_events().stream_with(options);
     let mut count = 0u64;
     while let Some(item) = items.try_next().await? {
         black_box(&item);
@@ -171,14 +241,27 @@ async fn run(args: Args) -> Result<()> {
     let sk = env("HSS_BENCH_SK")?;
     let cpu_before = cpu_seconds();
     let start = Instant::now();
-    let items = match args.contender {
-        Contender::Stream { prefetch } => stream(&args, ak, sk, prefetch).await?,
+    let mut peak = peak_rss_bytes();
+    let mut child = None;
+    let items = match &args.contender {
+        Contender::Stream { prefetch } => stream(&args, ak, sk, *prefetch).await?,
         Contender::Raw => raw(&args, ak, sk).await?,
+        Contender::Export { hss, output } => {
+            let (lines, wall_s) = export(&args, &ak, &sk, hss, output)?;
+            peak = children_peak_rss_bytes();
+            child = Some(wall_s);
+            lines
+        }
     };
-    let wall_s = start.elapsed().as_secs_f64();
-    let cpu_s = cpu_seconds()
-        .zip(cpu_before)
-        .map(|(after, before)| after - before);
+    // For an export, the `hss` process's own wall and CPU time.
+    let wall_s = child.unwrap_or_else(|| start.elapsed().as_secs_f64());
+    let cpu_s = if child.is_some() {
+        children_cpu_seconds()
+    } else {
+        cpu_seconds()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before)
+    };
     if let Some(expected) = args.expect
         && items != expected
     {
@@ -189,7 +272,10 @@ async fn run(args: Args) -> Result<()> {
         serde_json::json!({
             "items": items,
             "wall_s": wall_s,
-            "peak_rss_bytes": peak_rss_bytes(),
+            "peak_rss_bytes": match args.contender {
+                Contender::Export { .. } => peak,
+                _ => peak_rss_bytes(),
+            },
             "cpu_s": cpu_s,
         })
     );

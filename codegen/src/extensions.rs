@@ -370,6 +370,18 @@ fn open_enum_tokens(open: &OpenEnum) -> TokenStream {
             #unknown(::std::string::String),
         }
 
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::string::String {
+                ::std::string::String::from(stringify!(#name))
+            }
+
+            fn json_schema(
+                generator: &mut ::schemars::r#gen::SchemaGenerator,
+            ) -> ::schemars::schema::Schema {
+                <::std::string::String as ::schemars::JsonSchema>::json_schema(generator)
+            }
+        }
+
         impl #name {
             /// The documented values.
             pub const KNOWN: &'static [Self] = &[#(Self::#variants),*];

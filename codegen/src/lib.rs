@@ -41,7 +41,14 @@ pub struct Generated {
     pub operations: String,
     /// The README's section on the operations (between its markers).
     pub readme_section: String,
+    /// The command-line module of `hss-cli` (`generated.rs`): progenitor's
+    /// clap commands, one per operation.
+    pub cli: String,
 }
+
+/// The path the generated command-line module reaches the generated
+/// client by: `hss-client`'s re-export of progenitor's own names.
+pub const CLI_CLIENT_PATH: &str = "hss_client::raw";
 
 /// Generates every output from `source`.
 ///
@@ -58,8 +65,45 @@ pub fn generate(source: &SpecSource, spec_label: &str) -> Result<Generated, Erro
         mock: httpmock::generate_prepared(source, &extensions, spec_label)?,
         operations,
         readme_section: operations::readme::section(&models),
+        cli: cli_module(source, &extensions, spec_label)?,
     })
 }
+
+/// progenitor's command-line module for `source`: one clap command per
+/// operation, with a flag per parameter.
+fn cli_module(
+    source: &SpecSource,
+    extensions: &Extensions,
+    spec_label: &str,
+) -> Result<String, Error> {
+    let openapi = source.openapi()?;
+    let settings = settings::progenitor_settings(source, extensions);
+    let tokens = contain_panics(|| {
+        let mut generator = progenitor::Generator::new(&settings);
+        generator.cli(&openapi, CLI_CLIENT_PATH)
+    })
+    .and_then(|r| r.map_err(|e| e.to_string()))
+    .map_err(|message| Error::Generator {
+        file: source.file.clone(),
+        message,
+    })?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
+        file: source.file.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(format!(
+        "{}{}{}",
+        header(spec_label),
+        CLI_DOCS,
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// The module documentation at the top of the command-line module.
+const CLI_DOCS: &str = "//! The commands of the spec, as progenitor's CLI generator makes them:\n\
+//! [`CliCommand`] names every operation, and `Cli::get_command` gives its\n\
+//! clap command with one flag per parameter. `hss-cli` runs them through\n\
+//! `hss-client`.\n\n";
 
 /// Generates the client module from `source` (see [`generate`]).
 pub fn generate_client(source: &SpecSource, spec_label: &str) -> Result<String, Error> {

@@ -25,6 +25,8 @@ pub const LINE_NUM_TYPE: &str = "crate::line_num::LineNum";
 ///   and must implement `ClientHooks`; a missing implementation is one clear
 ///   compile error.
 /// - `PartialEq` on every type, so callers and tests can compare values.
+/// - `schemars::JsonSchema` on every type: progenitor's CLI generator
+///   (`hss-cli`) prints values through bounds that ask for it.
 /// - Open enumerations (`x-extensible-enum`) are replaced by the enums that
 ///   [`Extensions::apply`] emits into the `types` module, so that an unknown
 ///   value decodes instead of failing the whole response.
@@ -45,7 +47,8 @@ pub fn progenitor_settings(source: &SpecSource, extensions: &Extensions) -> Gene
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(crate::hooks::Hooks))
         .with_hooks(HooksMode::Expected)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_derive("schemars::JsonSchema");
     for name in extensions.open_enums.keys() {
         settings.with_replacement(
             name,

@@ -93,6 +93,20 @@ pub enum Error {
         message: String,
     },
 
+    /// One record of a page does not match its schema. The page's other
+    /// records are kept, and a stream goes on with the next page.
+    #[error("{operation}: the record at offset {position} does not match its schema: {message}")]
+    Record {
+        /// Operation id.
+        operation: String,
+        /// The record's position in the whole result (its offset).
+        position: i64,
+        /// What does not match.
+        message: String,
+        /// The record as it came, in JSON.
+        raw: String,
+    },
+
     /// An event's `event_content` is not the JSON document it should be.
     #[error("event {event_id}: event_content is not valid JSON: {source}")]
     EventContent {
@@ -132,8 +146,24 @@ impl Error {
             | Error::Timeout { operation, .. }
             | Error::InvalidInput { operation, .. }
             | Error::Decode { operation, .. }
-            | Error::Pagination { operation, .. } => Some(operation),
+            | Error::Pagination { operation, .. }
+            | Error::Record { operation, .. } => Some(operation),
             Error::Config(_) | Error::EventContent { .. } => None,
+        }
+    }
+
+    /// Whether the error costs one record only (an [`Error::Record`]): a
+    /// stream goes on after it.
+    pub fn is_record(&self) -> bool {
+        matches!(self, Error::Record { .. })
+    }
+
+    /// The `X-Request-Id` of the answer the error comes from, when the
+    /// service sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) => api.request_id.as_deref(),
+            _ => None,
         }
     }
 

@@ -10,7 +10,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///One Kubernetes cluster event log record.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ClusterEventLogResponseInfo {
         ///Cluster id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -51,7 +58,14 @@ pub mod types {
         }
     }
     ///The Kubernetes resource an event is about.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(from = "alias_wire::ClusterEventResourceResponseInfoWire")]
     pub struct ClusterEventResourceResponseInfo {
         ///Enforcement action applied to the resource.
@@ -89,7 +103,14 @@ pub mod types {
         }
     }
     ///One cluster protection alarm event.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(from = "alias_wire::ClusterEventResponseInfoWire")]
     pub struct ClusterEventResponseInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -152,7 +173,14 @@ pub mod types {
         }
     }
     ///Error body returned by Huawei Cloud services.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ErrorResponse {
         ///Encoded details of a failed authorization check.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -182,7 +210,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum ListClusterEventLogsEventType {
         Warning,
@@ -226,7 +255,14 @@ pub mod types {
         }
     }
     ///One page of Kubernetes cluster event logs.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ListClusterEventLogsResponse {
         ///The records of this page.
         #[serde(default)]
@@ -243,7 +279,14 @@ pub mod types {
         }
     }
     ///One page of cluster protection alarm events.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ListClusterEventsResponse {
         ///The events of this page.
         #[serde(default)]
@@ -1595,6 +1638,16 @@ pub mod types {
         /// A value the spec does not list, kept as it came.
         Unknown(::std::string::String),
     }
+    impl ::schemars::JsonSchema for ClusterEventAction {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from(stringify!(ClusterEventAction))
+        }
+        fn json_schema(
+            generator: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            <::std::string::String as ::schemars::JsonSchema>::json_schema(generator)
+        }
+    }
     impl ClusterEventAction {
         /// The documented values.
         pub const KNOWN: &'static [Self] = &[Self::Warn];
@@ -1664,6 +1717,16 @@ pub mod types {
         Normal,
         /// A value the spec does not list, kept as it came.
         Unknown(::std::string::String),
+    }
+    impl ::schemars::JsonSchema for ClusterEventLogType {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from(stringify!(ClusterEventLogType))
+        }
+        fn json_schema(
+            generator: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            <::std::string::String as ::schemars::JsonSchema>::json_schema(generator)
+        }
     }
     impl ClusterEventLogType {
         /// The documented values.
@@ -1746,6 +1809,16 @@ pub mod types {
         SelfBuiltIdc,
         /// A value the spec does not list, kept as it came.
         Unknown(::std::string::String),
+    }
+    impl ::schemars::JsonSchema for ClusterType {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from(stringify!(ClusterType))
+        }
+        fn json_schema(
+            generator: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            <::std::string::String as ::schemars::JsonSchema>::json_schema(generator)
+        }
     }
     impl ClusterType {
         /// The documented values.
@@ -1836,6 +1909,16 @@ pub mod types {
         Handled,
         /// A value the spec does not list, kept as it came.
         Unknown(::std::string::String),
+    }
+    impl ::schemars::JsonSchema for HandleStatus {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from(stringify!(HandleStatus))
+        }
+        fn json_schema(
+            generator: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            <::std::string::String as ::schemars::JsonSchema>::json_schema(generator)
+        }
     }
     impl HandleStatus {
         /// The documented values.

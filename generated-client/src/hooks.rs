@@ -266,10 +266,28 @@ impl Hooks {
                         .to_string();
                     span.record("status", status.as_u16());
                     span.record("request_id", request_id.as_str());
+                    if status.is_success() && !last && !is_json_or_not_json_typed(&response) {
+                        // A 2xx body that says it is JSON and is not: a
+                        // garbled answer, worth another attempt.
+                        let wait = policy.backoff(attempt);
+                        if fits(deadline, wait) {
+                            tracing::warn!(parent: &span, status = status.as_u16(), request_id, latency_ms, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "body is not JSON; retrying");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
                     if status.is_success() {
                         tracing::info!(parent: &span, status = status.as_u16(), request_id, latency_ms, "request succeeded");
                         record(|state| state.status = Some(status.as_u16()));
                         return Ok(reqwest::Response::from(response));
+                    }
+                    if matches!(status.as_u16(), 429 | 503) {
+                        record(|state| {
+                            state.throttled += 1;
+                            if let Some(signal) = &state.on_throttle {
+                                signal();
+                            }
+                        });
                     }
                     if !last && is_retryable_status(status.as_u16()) {
                         let wait =
@@ -309,6 +327,18 @@ impl Hooks {
             }
         }
     }
+}
+
+/// Whether a response's body is JSON, or does not claim to be (its
+/// `Content-Type` does not mention JSON).
+fn is_json_or_not_json_typed<B: AsRef<[u8]>>(response: &http::Response<B>) -> bool {
+    let claims_json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    !claims_json
+        || serde_json::from_slice::<serde::de::IgnoredAny>(response.body().as_ref()).is_ok()
 }
 
 /// Whether waiting `wait` still leaves time before the deadline.
@@ -366,12 +396,30 @@ impl ClientHooks<Hooks> for Client {
     }
 }
 
+/// Called as soon as an attempt is answered 429 or 503, before the wait
+/// for the next attempt.
+pub(crate) type ThrottleSignal = Arc<dyn Fn() + Send + Sync>;
+
 /// What one call learned on its way, read back by `call()`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct CallState {
     pub(crate) attempts: u32,
     pub(crate) status: Option<u16>,
     pub(crate) failure: Option<Error>,
+    /// Attempts answered 429 or 503.
+    pub(crate) throttled: u32,
+    pub(crate) on_throttle: Option<ThrottleSignal>,
+}
+
+impl fmt::Debug for CallState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallState")
+            .field("attempts", &self.attempts)
+            .field("status", &self.status)
+            .field("failure", &self.failure)
+            .field("throttled", &self.throttled)
+            .finish_non_exhaustive()
+    }
 }
 
 tokio::task_local! {
@@ -385,7 +433,20 @@ fn record(update: impl FnOnce(&mut CallState)) {
 
 /// Runs a call with its own [`CallState`] and returns both.
 pub(crate) async fn scoped<F: Future>(future: F) -> (F::Output, CallState) {
-    CALL.scope(RefCell::new(CallState::default()), async move {
+    scoped_with(None, future).await
+}
+
+/// [`scoped`], calling `on_throttle` whenever an attempt is answered 429 or
+/// 503.
+pub(crate) async fn scoped_with<F: Future>(
+    on_throttle: Option<ThrottleSignal>,
+    future: F,
+) -> (F::Output, CallState) {
+    let state = CallState {
+        on_throttle,
+        ..CallState::default()
+    };
+    CALL.scope(RefCell::new(state), async move {
         let output = future.await;
         let state = CALL
             .try_with(|state| std::mem::take(&mut *state.borrow_mut()))

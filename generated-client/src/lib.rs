@@ -26,6 +26,7 @@
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 #[rustfmt::skip]
 mod generated;
+pub mod adaptive;
 pub mod client;
 pub mod credentials;
 pub mod error;
@@ -52,9 +53,18 @@ pub use error::{ApiError, Error};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use line_num::LineNum;
 pub use operations::Operation;
-pub use paginate::{OperationExt, OperationVisitor, PageOptions, PaginatedExt};
+pub use paginate::{OperationExt, OperationVisitor, Page, PageOptions, PaginatedExt, Prefetch};
 pub use region::{Endpoint, Region};
 pub use retry::RetryPolicy;
+
+/// progenitor's names for the generated client, as its generated code
+/// expects to find them (`hss-cli`'s generated commands `use` this
+/// module). Most code wants the crate root instead.
+pub mod raw {
+    pub use crate::generated::{
+        ByteStream, Client, ClientInfo, Error, ResponseValue, builder, types,
+    };
+}
 
 /// The error type of the generated request builders' `send`.
 pub type GeneratedError<E = types::ErrorResponse> = generated::Error<E>;
@@ -75,7 +85,9 @@ pub mod prelude {
     pub use crate::error::{ApiError, Error};
     pub use crate::generated::prelude::*;
     pub use crate::operations::Operation;
-    pub use crate::paginate::{OperationExt, OperationVisitor, PageOptions, PaginatedExt};
+    pub use crate::paginate::{
+        OperationExt, OperationVisitor, Page, PageOptions, PaginatedExt, Prefetch,
+    };
     pub use crate::region::{Endpoint, Region};
     pub use crate::retry::RetryPolicy;
     pub use crate::time::{ClusterEventTimes, EventLogTime, LastUpdateTime, ParseEventContent};

@@ -46,6 +46,27 @@ impl LineNum {
     }
 }
 
+impl schemars::JsonSchema for LineNum {
+    fn schema_name() -> String {
+        "LineNum".to_string()
+    }
+
+    /// A string or an integer.
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            subschemas: Some(Box::new(schemars::schema::SubschemaValidation {
+                one_of: Some(vec![
+                    <String as schemars::JsonSchema>::json_schema(generator),
+                    <u64 as schemars::JsonSchema>::json_schema(generator),
+                ]),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
 impl From<u64> for LineNum {
     fn from(value: u64) -> Self {
         Self {

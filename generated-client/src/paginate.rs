@@ -20,17 +20,35 @@
 
 use std::fmt::Display;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
 
 use futures::future::{BoxFuture, ready};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::GeneratedError;
+use crate::adaptive::{Pace, lock, paced};
 use crate::error::{ApiError, Error};
-use crate::hooks::{CallState, scoped};
+use crate::hooks::{CallState, ThrottleSignal, scoped, scoped_with};
 use crate::operations::Operation;
 use crate::validate::{allowed, shown};
+
+/// How many pages a stream keeps in flight. Items keep their order either
+/// way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Prefetch {
+    /// At most this many pages at once (1 fetches one page after the
+    /// other; values below 1 count as 1).
+    Fixed(usize),
+    /// As many as the service keeps up with: the stream paces its requests
+    /// and raises the pace while pages come back unthrottled, and lowers it
+    /// at once when an answer is 429 or 503 (additive increase,
+    /// multiplicative decrease; see [`crate::adaptive`]).
+    Auto,
+}
 
 /// How a stream fetches pages. Build it from [`PageOptions::default`] with
 /// the `with_` methods.
@@ -40,9 +58,8 @@ pub struct PageOptions {
     /// Items per page; `None` for the operation's default page size (the
     /// largest the spec allows).
     pub page_size: Option<i64>,
-    /// Pages in flight at once (1 fetches one page after the other; values
-    /// below 1 count as 1). Items keep their order either way.
-    pub prefetch: usize,
+    /// Pages in flight at once.
+    pub prefetch: Prefetch,
     /// Offset of the first item to fetch (0 for the start; a resumed
     /// stream passes the number of items it already has).
     pub start_offset: i64,
@@ -52,7 +69,7 @@ impl Default for PageOptions {
     fn default() -> Self {
         Self {
             page_size: None,
-            prefetch: 1,
+            prefetch: Prefetch::Fixed(1),
             start_offset: 0,
         }
     }
@@ -65,9 +82,16 @@ impl PageOptions {
         self
     }
 
-    /// Sets the number of pages in flight.
+    /// Sets a fixed number of pages in flight.
     pub fn with_prefetch(mut self, prefetch: usize) -> Self {
-        self.prefetch = prefetch;
+        self.prefetch = Prefetch::Fixed(prefetch);
+        self
+    }
+
+    /// Lets the stream find the number of pages in flight the service
+    /// keeps up with ([`Prefetch::Auto`]).
+    pub fn with_auto_prefetch(mut self) -> Self {
+        self.prefetch = Prefetch::Auto;
         self
     }
 
@@ -120,7 +144,7 @@ pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
 /// operations that page.
 pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
     /// One record of a page.
-    type Item: Send + serde::Serialize + 'a;
+    type Item: Send + serde::Serialize + serde::de::DeserializeOwned + 'a;
 
     #[doc(hidden)]
     fn with_page(self, offset: i64, limit: i64) -> Self;
@@ -134,8 +158,23 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
         self.stream_with(PageOptions::default())
     }
 
-    /// Every item across all pages, fetched as `options` say.
+    /// Every item across all pages, fetched as `options` say. A record
+    /// that does not match its schema is an [`Error::Record`] item in its
+    /// place, and the stream goes on; any other error item ends it.
     fn stream_with(self, options: PageOptions) -> BoxStream<'a, Result<Self::Item, Error>> {
+        self.pages_with(options)
+            .flat_map(|page| match page {
+                Ok(page) => stream::iter(page.items),
+                Err(error) => stream::iter(vec![Err(error)]),
+            })
+            .boxed()
+    }
+
+    /// Every page, in order, fetched as `options` say: each with its
+    /// offset, the total the service reported and its records (a record
+    /// that does not match its schema is an [`Error::Record`] in its
+    /// place). An error item ends the stream, after every page before it.
+    fn pages_with(self, options: PageOptions) -> BoxStream<'a, Result<Page<Self::Item>, Error>> {
         let operation = Self::OPERATION;
         let Some(pagination) = operation.pagination() else {
             return stream::once(ready(Err(Error::Pagination {
@@ -155,7 +194,6 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
             })))
             .boxed();
         }
-        let prefetch = options.prefetch.max(1);
         let start = options.start_offset;
         if start < 0 || start > max_offset {
             return stream::once(ready(Err(Error::InvalidInput {
@@ -169,23 +207,27 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
         let template = self;
         let first = template.clone().with_page(start, page_size);
         stream::once(async move {
-            let (total, items) = match first.call().await {
-                Ok(response) => Self::split_page(response),
+            let began = Instant::now();
+            let (total, items) = match fetch_page(first, start, None).await.0 {
+                Ok(page) => page,
                 Err(error) => return stream::once(ready(Err(error))).boxed(),
             };
+            let first_latency = began.elapsed();
             let mut pager = Pager {
                 yielded: 0,
                 total: total.map(|t| t.saturating_sub(start)),
                 page_size,
                 stopped: false,
             };
-            let mut first: Vec<Result<Self::Item, Error>> =
-                pager.take(items).into_iter().map(Ok).collect();
+            let mut head = vec![Ok(Page {
+                offset: start,
+                total,
+                items: pager.take(items),
+            })];
             if pager.stopped {
-                first.extend(pager.shortfall(operation, start).map(Err));
-                return stream::iter(first).boxed();
+                head.extend(pager.shortfall(operation, start).map(Err));
+                return stream::iter(head).boxed();
             }
-            let first_items = stream::iter(first);
             let step = page_size;
             let mut limit_reached = false;
             // Set once the stream ends, so that no further page is requested.
@@ -204,36 +246,63 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
                         Some(Ok(offset))
                     }
                 });
-            let in_flight = if total.is_some() { prefetch } else { 1 };
-            let rest = stream::iter(offsets)
-                .map(move |next| {
-                    let page = template.clone();
-                    async move {
-                        match next {
-                            Ok(offset) => page
-                                .with_page(offset, page_size)
-                                .call()
-                                .await
-                                .map(|response| Self::split_page(response).1),
-                            Err(offset) => Err(Error::Pagination {
-                                operation: operation.to_string(),
-                                message: format!(
-                                    "total_num is {}, but items from offset {offset} on cannot be fetched: the largest offset {operation} accepts is {max_offset}; narrow the query to see the rest",
-                                    total.unwrap_or_default(),
-                                ),
-                            }),
+            // Without a total, pages are fetched one after the other.
+            let pace = match options.prefetch {
+                Prefetch::Auto if total.is_some() => {
+                    Some(Arc::new(Mutex::new(Pace::new(first_latency))))
+                }
+                Prefetch::Auto => None,
+                Prefetch::Fixed(_) => None,
+            };
+            let in_flight = match options.prefetch {
+                Prefetch::Fixed(n) if total.is_some() => n.max(1),
+                _ => 1,
+            };
+            let pace_jobs = pace.clone();
+            let jobs = offsets.map(move |next| {
+                let page = template.clone();
+                let pace = pace_jobs.clone();
+                async move {
+                    match next {
+                        Ok(offset) => {
+                            let signal = pace.clone().map(|pace| {
+                                Arc::new(move || lock(&pace).throttled(Instant::now()))
+                                    as ThrottleSignal
+                            });
+                            let began = Instant::now();
+                            let (result, throttled) =
+                                fetch_page(page.with_page(offset, page_size), offset, signal).await;
+                            if let Some(pace) = &pace {
+                                lock(pace).answered(began.elapsed(), throttled == 0 && result.is_ok());
+                            }
+                            result.map(|(_, items)| (offset, items))
                         }
+                        Err(offset) => Err(Error::Pagination {
+                            operation: operation.to_string(),
+                            message: format!(
+                                "total_num is {}, but items from offset {offset} on cannot be fetched: the largest offset {operation} accepts is {max_offset}; narrow the query to see the rest",
+                                total.unwrap_or_default(),
+                            ),
+                        }),
                     }
-                })
-                .buffered(in_flight)
+                }
+            });
+            let fetched = match pace {
+                Some(pace) => paced(jobs, pace).boxed(),
+                None => stream::iter(jobs).buffered(in_flight).boxed(),
+            };
+            let rest = fetched
                 .scan(pager, move |pager, page| {
                     if pager.stopped {
                         return ready(None);
                     }
-                    let items = match page {
-                        Ok(items) => {
-                            let mut out: Vec<_> =
-                                pager.take(items).into_iter().map(Ok).collect();
+                    let pages = match page {
+                        Ok((offset, items)) => {
+                            let mut out = vec![Ok(Page {
+                                offset,
+                                total,
+                                items: pager.take(items),
+                            })];
                             if pager.stopped {
                                 out.extend(pager.shortfall(operation, start).map(Err));
                             }
@@ -247,14 +316,103 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
                     if pager.stopped {
                         stop.store(true, Ordering::SeqCst);
                     }
-                    ready(Some(items))
+                    ready(Some(pages))
                 })
                 .flat_map(stream::iter);
-            first_items.chain(rest).boxed()
+            stream::iter(head).chain(rest).boxed()
         })
         .flatten()
         .boxed()
     }
+}
+
+/// One page of a stream ([`PaginatedExt::pages_with`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The offset of the page's first record.
+    pub offset: i64,
+    /// The number of matching records the first page reported, when the
+    /// response carries one.
+    pub total: Option<i64>,
+    /// The page's records, in order; a record that does not match its
+    /// schema is an [`Error::Record`] in its place.
+    pub items: Vec<Result<T, Error>>,
+}
+
+/// Sends one page request. A body that is JSON but does not decode whole
+/// is read record by record, so that a record that does not match its
+/// schema costs only itself. Also returns how many attempts were answered
+/// 429 or 503.
+async fn fetch_page<'a, B: PaginatedExt<'a>>(
+    builder: B,
+    offset: i64,
+    on_throttle: Option<ThrottleSignal>,
+) -> (RawPage<B::Item>, u32) {
+    let operation = B::OPERATION;
+    if let Some((rust_name, message)) = builder.invalid_parameter() {
+        return (Err(builder_error(operation, rust_name, message)), 0);
+    }
+    let (result, state) = scoped_with(on_throttle, builder.send_generated()).await;
+    let throttled = state.throttled;
+    let result = match result {
+        Err(progenitor_client::Error::InvalidResponsePayload(body, source))
+            if state.failure.is_none() =>
+        {
+            if let Some(page) = record_by_record(operation, &body, offset) {
+                return (Ok(page), throttled);
+            }
+            Err(progenitor_client::Error::InvalidResponsePayload(
+                body, source,
+            ))
+        }
+        other => other,
+    };
+    let page = finish(operation, result, state).map(|response| {
+        let (total, items) = B::split_page(response);
+        (total, items.into_iter().map(Ok).collect())
+    });
+    (page, throttled)
+}
+
+/// A page's total and records.
+type Split<T> = (Option<i64>, Vec<Result<T, Error>>);
+
+/// A page as fetched: the total and the records.
+type RawPage<T> = Result<Split<T>, Error>;
+
+/// Reads a page body that failed to decode whole: `None` unless it is a
+/// JSON object whose total (when present) is an integer and whose records
+/// (when present) are a list; then each record decodes on its own.
+fn record_by_record<T: serde::de::DeserializeOwned>(
+    operation: Operation,
+    body: &[u8],
+    offset: i64,
+) -> Option<Split<T>> {
+    let pagination = operation.pagination()?;
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let total = match object.get(pagination.total) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(total) => Some(total.as_i64()?),
+    };
+    let records: &[serde_json::Value] = match object.get(pagination.items) {
+        None | Some(serde_json::Value::Null) => &[],
+        Some(records) => records.as_array()?,
+    };
+    let items = records
+        .iter()
+        .zip(offset..)
+        .map(|(record, position)| {
+            T::deserialize(record).map_err(|error| Error::Record {
+                operation: operation.to_string(),
+                position,
+                message: error.to_string(),
+                raw: record.to_string(),
+            })
+        })
+        .collect();
+    Some((total, items))
 }
 
 /// Code that picks an operation at run time reaches its typed request

@@ -1,5 +1,7 @@
 //! Opt-in fault injection: throttling, server errors, latency, connection
-//! resets and truncated bodies.
+//! resets and truncated bodies, a rate limit ([`crate::limit`]) and records
+//! that break their schema ([`FaultConfig::bad_record_every`],
+//! [`crate::records::break_record`]).
 //!
 //! Which request gets which fault is decided by a hash of the fault seed and
 //! the request's sequence number, so a run with the same seed and the same
@@ -31,6 +33,17 @@ pub struct FaultConfig {
     pub latency: Duration,
     /// Seed of the fault decisions.
     pub seed: u64,
+    /// Most API requests a second ([`crate::limit`]): a token bucket of
+    /// this many tokens; a request that finds it empty is answered 429 with
+    /// `Retry-After`. 0 for no limit.
+    pub rate_limit: f64,
+    /// With K above 0, every record whose position p in the whole result
+    /// has `p % K == K - 1` is served with a value of the wrong type: its
+    /// first string field whose name ends in `_id` (else its first string
+    /// field) becomes a number. The page stays valid JSON and the record
+    /// stays in place; for testing clients that must keep the page's other
+    /// records.
+    pub bad_record_every: u64,
 }
 
 /// One request's fault.
@@ -55,7 +68,9 @@ impl FaultConfig {
             || self.truncate_rate > 0.0
     }
 
-    /// Checks that every rate is within 0..=1 and the status is a 5xx.
+    /// Checks that every rate is within 0..=1, that they add up to at most
+    /// 1, that the rate limit is a finite number, 0 or more, and that the
+    /// status is a 5xx.
     pub fn validate(&self) -> Result<(), String> {
         for (name, rate) in [
             ("throttle rate", self.throttle_rate),
@@ -66,6 +81,12 @@ impl FaultConfig {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("the {name} must be between 0 and 1, got {rate}"));
             }
+        }
+        if !self.rate_limit.is_finite() || self.rate_limit < 0.0 {
+            return Err(format!(
+                "the rate limit must be a number of requests a second, 0 or more, got {}",
+                self.rate_limit
+            ));
         }
         let total =
             self.throttle_rate + self.server_error_rate + self.reset_rate + self.truncate_rate;

@@ -105,7 +105,8 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
     let records = shared
         .records(operation)
         .ok_or_else(|| ApiError::bad_request("the mock serves no records for this operation"))?;
-    Ok(json(answer(operation, records, &query)))
+    let bad_every = shared.faults.config().bad_record_every;
+    Ok(json(answer(operation, records, &query, bad_every)))
 }
 
 /// Whether `template` matches all of `path`, not only its end.
@@ -114,7 +115,12 @@ fn whole_path(template: &str, path: &str) -> bool {
 }
 
 /// The body of a checked request of `operation`.
-fn answer(operation: Operation, records: &dyn Records, query: &[(String, String)]) -> Vec<u8> {
+fn answer(
+    operation: Operation,
+    records: &dyn Records,
+    query: &[(String, String)],
+    bad_every: u64,
+) -> Vec<u8> {
     let Some(pagination) = operation.pagination() else {
         return serde_json::to_vec(&Synthetic::new(operation, 0, 1).record(0)).unwrap_or_default();
     };
@@ -137,7 +143,14 @@ fn answer(operation: Operation, records: &dyn Records, query: &[(String, String)
     };
     let filters = records::filters(operation, query);
     let page = records::select(records, range, &filters, offset, limit);
-    records::page_body(records, pagination.total, pagination.items, &page)
+    records::page_body_breaking(
+        records,
+        pagination.total,
+        pagination.items,
+        &page,
+        offset,
+        bad_every,
+    )
 }
 
 fn json(body: Vec<u8>) -> Response {

@@ -9,7 +9,8 @@
 //! operations have hand-tuned data ([`data`]), every other one gets records
 //! built from its response schema ([`synthetic`]). It checks every
 //! request's credentials ([`auth`]), and on request misbehaves
-//! ([`faults`]). Every answer carries an `X-Request-Id`; every error answer
+//! ([`faults`], [`limit`]). `GET /_mock/stats` counts the answers given,
+//! by status. Every answer carries an `X-Request-Id`; every error answer
 //! has the Huawei error body (`error_code`, `error_msg`).
 //!
 //! Tests start it in-process with [`start`]; the `hss-mock` binary is a
@@ -35,6 +36,7 @@ pub mod data;
 pub mod error;
 pub mod faults;
 pub mod handlers;
+pub mod limit;
 pub mod records;
 pub mod signing;
 pub mod synthetic;
@@ -133,6 +135,8 @@ pub struct Shared {
     faults: faults::FaultPlan,
     request_counter: std::sync::atomic::AtomicU64,
     instance: u64,
+    bucket: Option<limit::TokenBucket>,
+    answers: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 /// The most clusters the mock spreads its records over (each is kept in
@@ -183,6 +187,9 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         faults: faults::FaultPlan::new(config.faults.clone()),
         request_counter: std::sync::atomic::AtomicU64::new(0),
         instance,
+        bucket: (config.faults.rate_limit > 0.0)
+            .then(|| limit::TokenBucket::new(config.faults.rate_limit, std::time::Instant::now())),
+        answers: std::sync::Mutex::new(std::collections::BTreeMap::new()),
     });
     let api = Router::new()
         .fallback(handlers::dispatch)
@@ -191,8 +198,96 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             inject_faults,
         ))
         .layer(middleware::from_fn_with_state(shared.clone(), request_id))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            count_answers,
+        ))
         .with_state(shared.clone());
-    Ok((api, shared))
+    // The mock's own endpoints: no credentials, no faults, no rate limit,
+    // not counted.
+    let control = Router::new()
+        .route(
+            STATS_PATH,
+            axum::routing::get(stats).fallback(control_method_not_allowed),
+        )
+        .route(
+            &format!("{CONTROL_PREFIX}{{*rest}}"),
+            axum::routing::any(control_not_found),
+        )
+        .with_state(shared.clone());
+    Ok((control.merge(api), shared))
+}
+
+/// The prefix of the mock's own endpoints, which are not API requests: they
+/// need no credentials, see no fault or rate limit and are not counted.
+pub const CONTROL_PREFIX: &str = "/_mock/";
+
+/// The path of the answer counts ([`Shared::stats`]).
+pub const STATS_PATH: &str = "/_mock/stats";
+
+impl Shared {
+    /// The answers given so far to API requests (every path outside
+    /// [`CONTROL_PREFIX`]): their count by status as a decimal string
+    /// (`"200"`, `"401"`, `"429"`, ...), sorted, and the total. Faults and
+    /// the rate limit count like any answer; a connection reset
+    /// (`--reset-rate`) counts under `"reset"`, and a truncated body under
+    /// the status its head carried. This is the body of `GET /_mock/stats`:
+    /// `{"answers": {"200": 1234, "429": 17}, "total": 1251}`.
+    pub fn stats(&self) -> serde_json::Value {
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let total: u64 = answers.values().sum();
+        serde_json::json!({"answers": answers, "total": total})
+    }
+}
+
+async fn stats(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.stats()).into_response()
+}
+
+/// A path under [`CONTROL_PREFIX`] that is no endpoint.
+async fn control_not_found() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        error::NOT_FOUND,
+        "the mock has no such endpoint",
+    )
+    .into_response()
+}
+
+/// A mock endpoint asked with a method it does not take (they take GET).
+async fn control_method_not_allowed() -> Response {
+    let mut error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        error::METHOD_NOT_ALLOWED,
+        "this path takes GET only",
+    );
+    error.allow = Some("GET".to_string());
+    error.into_response()
+}
+
+/// Counts every answer by status ([`Shared::stats`]).
+async fn count_answers(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let key = if response.extensions().get::<ResetConnection>().is_some() {
+        "reset".to_string()
+    } else {
+        response.status().as_u16().to_string()
+    };
+    *shared
+        .answers
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(key)
+        .or_insert(0) += 1;
+    response
 }
 
 /// Adds an `X-Request-Id` to every answer.
@@ -216,15 +311,32 @@ async fn request_id(State(shared): State<Arc<Shared>>, request: Request, next: N
 #[derive(Debug, Clone, Copy)]
 struct ResetConnection;
 
-/// Adds latency, then the fault planned for this request, if any.
+/// Takes a token of the rate limit ([`limit`]) as the request arrives, adds
+/// latency, then answers 429 if there was no token, else with the fault
+/// planned for this request, if any.
 async fn inject_faults(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Response {
     let config = shared.faults.config();
+    // The limit is decided as the request arrives, so that latency does not
+    // change which requests pass.
+    let limited = shared
+        .bucket
+        .as_ref()
+        .and_then(|bucket| bucket.take_at(std::time::Instant::now()).err());
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
+    }
+    if let Some(wait) = limited {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            error::THROTTLED,
+            "the request rate limit was exceeded",
+        );
+        error.retry_after = Some(limit::retry_after_secs(wait));
+        return error.into_response();
     }
     match shared.faults.next() {
         None => next.run(request).await,
@@ -317,6 +429,11 @@ impl RunningMock {
     /// The records it serves for `operation`.
     pub fn records(&self, operation: Operation) -> Option<&dyn records::Records> {
         self.shared.records(operation)
+    }
+
+    /// The answers given so far, by status ([`Shared::stats`]).
+    pub fn stats(&self) -> serde_json::Value {
+        self.shared.stats()
     }
 
     /// The dataset it serves.

@@ -1,6 +1,14 @@
 //! `hss-mock`: a mock Huawei Cloud HSS service on loopback.
 //!
 //! `cargo run -p hss-mock -- --port 8080 --events 100000`
+//!
+//! Faults are opt-in (`--throttle-rate`, `--server-error-rate`,
+//! `--reset-rate`, `--truncate-rate`, `--latency-ms`), as are a rate limit
+//! (`--rate-limit N`: a token bucket, at most N requests a second, 429 with
+//! `Retry-After` beyond it) and records of the wrong type
+//! (`--bad-record-every K`). `GET /_mock/stats` needs no credentials and
+//! gives the answers so far by status:
+//! `{"answers": {"200": 1234, "429": 17}, "total": 1251}`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -24,6 +32,10 @@ const DEFAULT_TOKEN: &str = "mock-iam-token";
 /// or an SDK-HMAC-SHA256 signature made with a --key-pair. Without either
 /// option the mock accepts the AK MOCKACCESSKEY0000001 with the SK
 /// mock-secret-key-0000000000000000000000001 and the token mock-iam-token.
+///
+/// GET /_mock/stats, which needs no credentials, counts the answers given so
+/// far by status: {"answers": {"200": 1234, "429": 17}, "total": 1251}, a
+/// connection reset counting as "reset".
 #[derive(Parser, Debug)]
 #[command(name = "hss-mock", version, about, long_about)]
 struct Args {
@@ -81,6 +93,17 @@ struct Args {
     /// Seed of the fault decisions.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    /// Most requests a second (a token bucket of N tokens refilled at N a
+    /// second); beyond it, 429 with Retry-After. 0 for no limit.
+    #[arg(long, default_value_t = 0.0, value_name = "N")]
+    rate_limit: f64,
+    /// Serve every K-th record of each paginated result (positions K-1,
+    /// 2K-1, ... from 0) with a value of the wrong type: its first string
+    /// field whose name ends in _id (else its first string field) becomes
+    /// the number 12345, in place. For testing clients that must keep the
+    /// page's other records. 0 for none.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    bad_record_every: u64,
 }
 
 fn credentials(args: &Args) -> Result<Credentials> {
@@ -149,6 +172,8 @@ async fn run(args: Args) -> Result<()> {
             truncate_rate: args.truncate_rate,
             latency: Duration::from_millis(args.latency_ms),
             seed: args.fault_seed,
+            rate_limit: args.rate_limit,
+            bad_record_every: args.bad_record_every,
         },
     };
     let mock = start(config).await.context("hss-mock cannot start")?;

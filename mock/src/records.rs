@@ -196,6 +196,21 @@ pub fn page_body(
     items_field: &str,
     page: &Page,
 ) -> Vec<u8> {
+    page_body_breaking(records, total_field, items_field, page, 0, 0)
+}
+
+/// [`page_body`], with the records whose position p in the whole result
+/// has `p % every == every - 1` broken by [`break_record`]; the page's
+/// first record is at position `first` (the request's offset). With
+/// `every` 0 no record is broken.
+pub fn page_body_breaking(
+    records: &dyn Records,
+    total_field: &str,
+    items_field: &str,
+    page: &Page,
+    first: u64,
+    every: u64,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + page.indices.len() * 1024);
     out.push(b'{');
     push_key(&mut out, total_field);
@@ -208,17 +223,201 @@ pub fn page_body(
     out.push(b',');
     push_key(&mut out, items_field);
     out.push(b'[');
-    for (n, index) in page.indices.iter().enumerate() {
+    for ((n, index), position) in page.indices.iter().enumerate().zip(first..) {
         if n > 0 {
             out.push(b',');
         }
+        let start = out.len();
         records.write(*index, &mut out);
+        if every > 0
+            && position % every == every - 1
+            && let Some(broken) = out.get(start..).and_then(break_record)
+        {
+            out.truncate(start);
+            out.extend_from_slice(&broken);
+        }
     }
     out.extend_from_slice(b"]}");
     out
 }
 
+/// The value a broken record carries instead of a string.
+pub const BROKEN_VALUE: u64 = 12345;
+
+/// `record` (a JSON object) with a value of the wrong type: the first of
+/// its top-level fields, in the record's own order, whose name ends in
+/// `_id` and whose value is a string, else its first string field, holds
+/// the number [`BROKEN_VALUE`] instead. Every other byte stays as it was,
+/// so the record still parses and keeps its place. `None` when the record
+/// is not an object or has no string field.
+///
+/// This is `--bad-record-every`: a record that breaks its schema in a page
+/// that is otherwise fine, for testing clients that must keep the page's
+/// other records.
+pub fn break_record(record: &[u8]) -> Option<Vec<u8>> {
+    let fields = top_level_fields(record)?;
+    let strings: Vec<(String, Range<usize>)> = fields
+        .into_iter()
+        .filter(|(_, value)| record.get(value.start) == Some(&b'"'))
+        .filter_map(|(key, value)| {
+            let name = serde_json::from_slice::<String>(record.get(key)?).ok()?;
+            Some((name, value))
+        })
+        .collect();
+    let (_, value) = strings
+        .iter()
+        .find(|(name, _)| name.ends_with("_id"))
+        .or(strings.first())?;
+    let mut broken = Vec::with_capacity(record.len());
+    broken.extend_from_slice(record.get(..value.start)?);
+    broken.extend_from_slice(BROKEN_VALUE.to_string().as_bytes());
+    broken.extend_from_slice(record.get(value.end..)?);
+    Some(broken)
+}
+
+/// The byte ranges of the name (quotes included) and the value of every
+/// top-level field of the JSON object `json`, in order; `None` if `json`
+/// does not start like one.
+fn top_level_fields(json: &[u8]) -> Option<Vec<(Range<usize>, Range<usize>)>> {
+    let mut at = skip_space(json, 0);
+    if json.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_space(json, at + 1);
+    let mut fields = Vec::new();
+    if json.get(at) == Some(&b'}') {
+        return Some(fields);
+    }
+    loop {
+        let key = at..end_of_string(json, at)?;
+        at = skip_space(json, key.end);
+        if json.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_space(json, at + 1);
+        let value = at..end_of_value(json, at)?;
+        fields.push((key, value.clone()));
+        at = skip_space(json, value.end);
+        match json.get(at) {
+            Some(b',') => at = skip_space(json, at + 1),
+            Some(b'}') => return Some(fields),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_space(json: &[u8], mut at: usize) -> usize {
+    while json.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The end (after the closing quote) of the string starting at `at`.
+fn end_of_string(json: &[u8], at: usize) -> Option<usize> {
+    if json.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        match json.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The end of the JSON value starting at `at`.
+fn end_of_value(json: &[u8], at: usize) -> Option<usize> {
+    match json.get(at)? {
+        b'"' => end_of_string(json, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match json.get(i)? {
+                    b'"' => {
+                        i = end_of_string(json, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let mut i = at;
+            while json
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            (i > at).then_some(i)
+        }
+    }
+}
+
 fn push_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(Value::String(key.to_string()).to_string().as_bytes());
     out.push(b':');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broken(record: &str) -> Option<Value> {
+        let bytes = break_record(record.as_bytes())?;
+        Some(serde_json::from_slice(&bytes).expect("a broken record still parses"))
+    }
+
+    #[test]
+    fn the_first_string_id_in_the_record_s_order_becomes_a_number() {
+        let record = r#"{"name": "n", "count_id": 7, "zone_id": "z", "n": 3, "nested": {"a_id": "x", "s": "}]\\\""}, "event_id" : "e-1", "other_id": "o"}"#;
+        let value = broken(record).expect("broken");
+        assert_eq!(value["zone_id"], 12345);
+        assert_eq!(value["name"], "n");
+        assert_eq!(value["count_id"], 7);
+        assert_eq!(value["event_id"], "e-1");
+        assert_eq!(value["nested"]["a_id"], "x");
+        assert_eq!(value["nested"]["s"], "}]\\\"");
+        assert_eq!(value["n"], 3);
+    }
+
+    #[test]
+    fn without_a_string_id_the_first_string_becomes_a_number() {
+        let value =
+            broken(r#"{"n":1,"list":["a"],"name":"x","tag":"y","id_count":2}"#).expect("broken");
+        assert_eq!(
+            value,
+            serde_json::json!({"n":1,"list":["a"],"name":12345,"tag":"y","id_count":2})
+        );
+    }
+
+    #[test]
+    fn every_other_byte_is_kept() {
+        let record = r#"{"a":1.50,"b_id":"q\"u","c":"d"}"#;
+        let bytes = break_record(record.as_bytes()).expect("broken");
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            r#"{"a":1.50,"b_id":12345,"c":"d"}"#
+        );
+    }
+
+    #[test]
+    fn a_record_without_a_string_is_left_alone() {
+        assert_eq!(break_record(br#"{"n":1,"o":{"s":"x"}}"#), None);
+        assert_eq!(break_record(b"{}"), None);
+        assert_eq!(break_record(b"[\"a\"]"), None);
+        assert_eq!(break_record(b"{\"a\":"), None);
+    }
 }

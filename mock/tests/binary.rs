@@ -31,6 +31,8 @@ fn help_lists_every_option() {
         "--truncate-rate",
         "--latency-ms",
         "--fault-seed",
+        "--rate-limit",
+        "--bad-record-every",
     ] {
         assert!(help.contains(option), "--help does not mention {option}");
     }
@@ -48,6 +50,13 @@ fn bad_settings_are_refused_with_a_message() {
         error.contains("reset rate must be between 0 and 1"),
         "{error}"
     );
+    let output = Command::new(BIN)
+        .args(["--port", "0", "--rate-limit=-2"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("rate limit must be"), "{error}");
 }
 
 #[tokio::test]

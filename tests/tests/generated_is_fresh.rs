@@ -1,6 +1,6 @@
 //! The committed generated files are exactly what codegen produces from the
-//! committed spec now: the client module, the operations module and the
-//! README's operations section (the httpmock helpers have their own test).
+//! committed spec now: the client module, the operations module, the
+//! command-line module of `hss-cli` and the README's operations section (the httpmock helpers have their own test).
 
 use hss_tests::{load_spec, workspace_root};
 
@@ -20,6 +20,7 @@ fn committed_generated_files_match_the_spec() {
     let generated = hss_codegen::generate(&spec, "spec/hss.yaml").expect("spec generates");
     assert_fresh("generated-client/src/generated.rs", &generated.client);
     assert_fresh("generated-client/src/operations.rs", &generated.operations);
+    assert_fresh("cli/src/generated.rs", &generated.cli);
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
     let spliced = hss_codegen::operations::readme::splice(&readme, &generated.readme_section)
         .expect("the README has the operations markers");

@@ -37,6 +37,9 @@ pub struct Options {
     pub skip_python: bool,
     /// Leave out the criterion decode benchmark.
     pub skip_decode: bool,
+    /// Items of the pacing benchmark against the throttled mock; 0 leaves
+    /// it out.
+    pub throttle_events: u64,
 }
 
 /// One end-to-end contender.
@@ -46,7 +49,7 @@ struct Contender {
     big: bool,
 }
 
-const CONTENDERS: [Contender; 5] = [
+const CONTENDERS: [Contender; 6] = [
     Contender {
         key: "a",
         name: "(a) hss-client stream, sequential",
@@ -69,10 +72,23 @@ const CONTENDERS: [Contender; 5] = [
     },
     Contender {
         key: "e",
-        name: "(e) hss-client stream, sequential, 1,000,000 items",
+        name: "(e) hss-client stream, sequential, large mock",
+        big: true,
+    },
+    Contender {
+        key: "f",
+        name: "(f) hss export --format ndjson to a file, large mock",
         big: true,
     },
 ];
+
+/// The throttled service of the pacing benchmark: this latency and at most
+/// this many requests a second.
+const THROTTLE_LATENCY_MS: u64 = 50;
+/// See [`THROTTLE_LATENCY_MS`].
+const THROTTLE_RATE: f64 = 40.0;
+/// The mock's answer counts (hss-mock's `STATS_PATH`).
+const MOCK_STATS_PATH: &str = "/_mock/stats";
 
 /// One measured run of one contender.
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +135,7 @@ fn status(command: &mut Command, what: &str) -> Result<()> {
 }
 
 /// Starts a release hss-mock and returns it with its base URL.
-fn start_mock(bin: &Path, events: u64) -> Result<(Guard, String)> {
+fn start_mock(bin: &Path, events: u64, extra: &[String]) -> Result<(Guard, String)> {
     let mut child = Command::new(bin)
         .args([
             "--port",
@@ -129,6 +145,7 @@ fn start_mock(bin: &Path, events: u64) -> Result<(Guard, String)> {
             "--events",
             &events.to_string(),
         ])
+        .args(extra)
         .env("HSS_MOCK_KEY_PAIRS", format!("{AK}:{SK}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -328,6 +345,8 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "hss-mock",
             "-p",
             "hss-bench",
+            "-p",
+            "hss-cli",
         ]),
         "cargo build --release",
     )?;
@@ -340,8 +359,10 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     };
     let script = root.join("bench/python_sdk.py");
 
-    let (small_mock, small_url) = start_mock(&mock_bin, options.events)?;
-    let (big_mock, big_url) = start_mock(&mock_bin, options.big_events)?;
+    let (small_mock, small_url) = start_mock(&mock_bin, options.events, &[])?;
+    let (big_mock, big_url) = start_mock(&mock_bin, options.big_events, &[])?;
+    let hss_bin = target.join("release/hss");
+    let export_file = out.join("export.ndjson");
 
     if let Some(python) = &python {
         // The official SDK, unchanged, pages through the whole large mock
@@ -417,6 +438,11 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
                     match key {
                         "b" => c.args(["stream", "--prefetch", "4"]),
                         "c" => c.arg("raw"),
+                        "f" => c
+                            .args(["export", "--hss"])
+                            .arg(&hss_bin)
+                            .arg("--output")
+                            .arg(&export_file),
                         _ => c.args(["stream", "--prefetch", "1"]),
                     };
                     c
@@ -445,6 +471,20 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         per_run.push(this_run);
     }
     let end_to_end_s = started.elapsed();
+    let _ = std::fs::remove_file(&export_file);
+    drop(small_mock);
+    drop(big_mock);
+
+    let pacing = if options.throttle_events == 0 {
+        Vec::new()
+    } else {
+        pacing(
+            &mock_bin,
+            &bench_bin,
+            python.as_deref().map(|p| (p, script.as_path())),
+            options.throttle_events,
+        )?
+    };
 
     let decode_rows = if options.skip_decode {
         Vec::new()
@@ -479,6 +519,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     let b_over_a = ratio(&|r| Some(r.get("b")?.items_per_s() / r.get("a")?.items_per_s()));
     let e_rss_over_a =
         ratio(&|r| Some(r.get("e")?.peak_rss_bytes as f64 / r.get("a")?.peak_rss_bytes as f64));
+    let f_time_over_e = ratio(&|r| Some(r.get("f")?.wall_s / r.get("e")?.wall_s));
     let mut targets = vec![
         goal_row("(a) items/s vs (d)", ">= 20x", a_over_d, |v| v >= 20.0),
         goal_row("(a) wall time vs (c)", "<= 1.25x", a_time_over_c, |v| {
@@ -486,7 +527,28 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         }),
         goal_row("(b) items/s vs (a)", ">= 1.5x", b_over_a, |v| v >= 1.5),
         goal_row("(e) peak RSS vs (a)", "<= 1.2x", e_rss_over_a, |v| v <= 1.2),
+        goal_row(
+            "(f) export wall time vs (e) stream",
+            "<= 1.2x",
+            f_time_over_e,
+            |v| v <= 1.2,
+        ),
     ];
+    let auto = pacing.iter().find(|row| row["key"] == "auto");
+    if let Some(auto) = auto {
+        targets.push(goal_row(
+            "auto: pages/s vs the allowed rate",
+            ">= 0.9x",
+            auto["of_allowed"].as_f64(),
+            |v| v >= 0.9,
+        ));
+        targets.push(goal_row(
+            "auto: share of answers that were 429",
+            "<= 0.05x",
+            auto["throttled_share"].as_f64(),
+            |v| v <= 0.05,
+        ));
+    }
     for row in &decode_rows {
         let ty = row["type"].as_str().unwrap_or("?");
         targets.push(goal_row(
@@ -507,7 +569,9 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "a_wall_s_over_c": a_time_over_c,
             "b_items_per_s_over_a": b_over_a,
             "e_peak_rss_over_a": e_rss_over_a,
+            "f_wall_s_over_e": f_time_over_e,
         },
+        "pacing": pacing,
         "decode": decode_rows,
         "targets": targets,
     });
@@ -517,6 +581,107 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     say!("{}", markdown(&report));
     eprintln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The answer counts of the mock at `url` (`http://HOST:PORT`), read with
+/// a plain HTTP/1.0 request.
+fn mock_stats(url: &str) -> Result<Value> {
+    use std::io::{Read, Write};
+    let addr = url
+        .strip_prefix("http://")
+        .with_context(|| format!("not an http URL: {url}"))?;
+    let mut stream =
+        std::net::TcpStream::connect(addr).with_context(|| format!("cannot connect to {addr}"))?;
+    write!(
+        stream,
+        "GET {MOCK_STATS_PATH} HTTP/1.0\r\nHost: {addr}\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body)
+        .with_context(|| format!("no body in the answer of {MOCK_STATS_PATH}"))?;
+    serde_json::from_str(body).with_context(|| format!("{MOCK_STATS_PATH} is not JSON: {body}"))
+}
+
+/// Answers of `status` (a key of the stats, or `None` for all) between
+/// two readings.
+fn answers_between(before: &Value, after: &Value, status: Option<&str>) -> f64 {
+    let count = |stats: &Value| match status {
+        Some(status) => stats["answers"][status].as_f64().unwrap_or(0.0),
+        None => stats["total"].as_f64().unwrap_or(0.0),
+    };
+    count(after) - count(before)
+}
+
+/// The pacing benchmark: against a mock with [`THROTTLE_LATENCY_MS`] of
+/// latency and at most [`THROTTLE_RATE`] requests a second, the `auto`
+/// stream, fixed prefetch 1 and 8, and the official Python SDK paging one
+/// page after another. For each: pages a second against the allowed rate,
+/// and the share of answers that were 429.
+fn pacing(
+    mock_bin: &Path,
+    bench_bin: &Path,
+    python: Option<(&Path, &Path)>,
+    events: u64,
+) -> Result<Vec<Value>> {
+    let extra = [
+        "--latency-ms".to_string(),
+        THROTTLE_LATENCY_MS.to_string(),
+        "--rate-limit".to_string(),
+        THROTTLE_RATE.to_string(),
+    ];
+    let (_mock, url) = start_mock(mock_bin, events, &extra)?;
+    let mut contenders: Vec<(&str, String, Command)> = Vec::new();
+    for (key, prefetch) in [("auto", "auto"), ("fixed-1", "1"), ("fixed-8", "8")] {
+        let mut c = Command::new(bench_bin);
+        c.args(["--url", &url, "--expect", &events.to_string()]);
+        c.args(["stream", "--prefetch", prefetch]);
+        contenders.push((key, format!("hss-client stream, prefetch {prefetch}"), c));
+    }
+    if let Some((python, script)) = python {
+        let mut c = Command::new(python);
+        c.arg(script)
+            .args(["--url", &url, "--expect", &events.to_string()]);
+        contenders.push((
+            "python",
+            "official Python SDK, one page after another".to_string(),
+            c,
+        ));
+    }
+    let mut rows = Vec::new();
+    for (key, name, command) in contenders {
+        // A full bucket for each.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let before = mock_stats(&url)?;
+        let sample = run_contender(command, &name)?;
+        let after = mock_stats(&url)?;
+        let pages = answers_between(&before, &after, Some("200"));
+        let all = answers_between(&before, &after, None);
+        let throttled = answers_between(&before, &after, Some("429"));
+        let pages_per_s = pages / sample.wall_s;
+        eprintln!(
+            "    pacing: {name:<48} {:>8} items {:>7.2} s {:>6.1} pages/s ({:>3.0}% of {THROTTLE_RATE}), {throttled} of {all} answers 429",
+            sample.items,
+            sample.wall_s,
+            pages_per_s,
+            pages_per_s / THROTTLE_RATE * 100.0
+        );
+        rows.push(json!({
+            "key": key,
+            "name": name,
+            "items": sample.items,
+            "wall_s": sample.wall_s,
+            "pages": pages,
+            "pages_per_s": pages_per_s,
+            "of_allowed": pages_per_s / THROTTLE_RATE,
+            "answers": all,
+            "throttled": throttled,
+            "throttled_share": if all > 0.0 { throttled / all } else { 0.0 },
+        }));
+    }
+    Ok(rows)
 }
 
 fn goal_row(name: &str, goal: &str, value: Option<f64>, met: fn(f64) -> bool) -> Value {
@@ -550,6 +715,27 @@ fn markdown(report: &Value) -> String {
             c["cpu_s"].as_f64().unwrap_or(f64::NAN),
             c["mock_cpu_s"].as_f64().unwrap_or(f64::NAN),
         ));
+    }
+    let pacing = report["pacing"].as_array().cloned().unwrap_or_default();
+    if !pacing.is_empty() {
+        s.push_str(&format!(
+            "\nPacing against a throttled hss-mock (--latency-ms {THROTTLE_LATENCY_MS} --rate-limit {THROTTLE_RATE}), one run each:\n\n"
+        ));
+        s.push_str(
+            "| contender | items | wall s | pages/s | of the allowed rate | answers 429 |\n",
+        );
+        s.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for row in pacing {
+            s.push_str(&format!(
+                "| {} | {} | {:.1} | {:.1} | {:.0}% | {:.1}% |\n",
+                row["name"].as_str().unwrap_or("?"),
+                row["items"],
+                row["wall_s"].as_f64().unwrap_or(f64::NAN),
+                row["pages_per_s"].as_f64().unwrap_or(f64::NAN),
+                row["of_allowed"].as_f64().unwrap_or(f64::NAN) * 100.0,
+                row["throttled_share"].as_f64().unwrap_or(f64::NAN) * 100.0,
+            ));
+        }
     }
     let decode = report["decode"].as_array().cloned().unwrap_or_default();
     if !decode.is_empty() {

@@ -20,14 +20,17 @@ pub const MOCK_FILE: &str = "mock.rs";
 /// File name of the generated operations module, written in the same
 /// directory as the client module.
 pub const OPERATIONS_FILE: &str = "operations.rs";
+/// The generated command-line module of `hss-cli`, relative to the
+/// workspace root.
+pub const CLI_OUT: &str = "cli/src/generated.rs";
 /// The README whose operations section `generate` writes, relative to the
 /// workspace root.
 pub const README: &str = "README.md";
 
 /// Generates every output from `spec`: the client to `out`, the
 /// operations module ([`OPERATIONS_FILE`]) and the httpmock helpers
-/// ([`MOCK_FILE`]) beside it, and the operations section of `readme`, when
-/// given; or with `check` compares each with what is there. Paths inside
+/// ([`MOCK_FILE`]) beside it, the command-line module to `cli` and the
+/// operations section of `readme`, when given; or with `check` compares each with what is there. Paths inside
 /// `root` are named relative to it. Nothing is written unless everything
 /// generates, and a file is replaced only once every new file has been
 /// written out.
@@ -36,6 +39,7 @@ pub fn run(
     spec: &Path,
     out: &Path,
     readme: Option<&Path>,
+    cli: Option<&Path>,
     check: bool,
 ) -> Result<ExitCode> {
     let source = SpecSource::load(spec)?;
@@ -46,6 +50,9 @@ pub fn run(
         (out.with_file_name(OPERATIONS_FILE), generated.operations),
         (mock_path(out), generated.mock),
     ];
+    if let Some(cli) = cli {
+        outputs.push((cli.to_path_buf(), generated.cli));
+    }
     if let Some(readme) = readme {
         let text = std::fs::read_to_string(readme)
             .with_context(|| format!("cannot read {}", readme.display()))?;

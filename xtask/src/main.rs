@@ -78,6 +78,10 @@ enum Command {
         /// [default: README.md, unless --out is given].
         #[arg(long)]
         readme: Option<PathBuf>,
+        /// The command-line module of hss-cli to write or check [default:
+        /// cli/src/generated.rs, unless --out is given].
+        #[arg(long)]
+        cli: Option<PathBuf>,
     },
     /// Check the spec against every rule and report every finding at once.
     ///
@@ -156,6 +160,10 @@ enum Command {
         /// Leave out the criterion decode benchmark.
         #[arg(long)]
         skip_decode: bool,
+        /// Items of the pacing benchmark against a mock with 50 ms latency
+        /// and at most 40 requests a second; 0 leaves it out.
+        #[arg(long, default_value_t = 100_000)]
+        throttle_events: u64,
     },
     /// Run schemathesis against hss-mock with the spec
     /// (scripts/schemathesis.sh).
@@ -188,6 +196,7 @@ fn main() -> ExitCode {
             spec,
             out,
             readme,
+            cli,
         } => {
             let spec = spec.unwrap_or_else(|| root.join(generate::SPEC));
             let readme = match (&readme, &out) {
@@ -195,8 +204,13 @@ fn main() -> ExitCode {
                 (None, Some(_)) => None,
                 (None, None) => Some(root.join(generate::README)),
             };
+            let cli = match (&cli, &out) {
+                (Some(cli), _) => Some(cli.clone()),
+                (None, Some(_)) => None,
+                (None, None) => Some(root.join(generate::CLI_OUT)),
+            };
             let out = out.unwrap_or_else(|| root.join(generate::CLIENT_OUT));
-            generate::run(&root, &spec, &out, readme.as_deref(), check)
+            generate::run(&root, &spec, &out, readme.as_deref(), cli.as_deref(), check)
         }
         Command::Validate { spec } => validate::run(&spec.unwrap_or_else(|| default_spec(&root))),
         Command::Lint { spec } => lint::run(&root, &spec.unwrap_or_else(|| default_spec(&root))),
@@ -219,6 +233,7 @@ fn main() -> ExitCode {
             big_events,
             skip_python,
             skip_decode,
+            throttle_events,
         } => bench::run(
             &root,
             &bench::Options {
@@ -227,6 +242,7 @@ fn main() -> ExitCode {
                 big_events,
                 skip_python,
                 skip_decode,
+                throttle_events,
             },
         ),
         Command::Conformance => conformance::run(&root),

@@ -133,6 +133,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         generated_dir.join(generate::OPERATIONS_FILE),
         generated_dir.join(generate::MOCK_FILE),
         PathBuf::from(generate::README),
+        PathBuf::from(generate::CLI_OUT),
     ]
     .iter()
     .map(|p| p.to_string_lossy().into_owned())

@@ -1,0 +1,146 @@
+//! `--checkpoint FILE`: where an export stands, written atomically after
+//! every page has been written and flushed, so that a rerun of the same
+//! command after a crash (even `kill -9`) goes on from there with no record
+//! lost or written twice.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::exit::Failure;
+
+/// The version of the checkpoint file's layout.
+const VERSION: u32 = 1;
+
+/// Where an export stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// The layout version.
+    pub version: u32,
+    /// What the export is: a digest of the operation, its filters, the
+    /// format and the output files. A checkpoint of another export is
+    /// refused.
+    pub fingerprint: String,
+    /// The export it belongs to, for people reading the file.
+    pub export: String,
+    /// The offset of the next record to fetch.
+    pub offset: i64,
+    /// Records written to the output.
+    pub records: u64,
+    /// Records written to the rejects.
+    pub rejected: u64,
+    /// The output's length in bytes after the last page.
+    pub output_bytes: u64,
+    /// The rejects file's length in bytes after the last page.
+    pub rejects_bytes: u64,
+}
+
+/// What identifies an export.
+#[derive(Debug, Serialize)]
+pub struct Identity<'a> {
+    /// The operationId.
+    pub operation: &'a str,
+    /// The filters, by wire name, sorted.
+    pub arguments: Vec<(&'a str, &'a str)>,
+    /// The format's name.
+    pub format: &'a str,
+    /// The output file.
+    pub output: Option<PathBuf>,
+    /// The rejects file.
+    pub rejects: Option<PathBuf>,
+}
+
+impl Identity<'_> {
+    /// The digest a checkpoint carries.
+    pub fn fingerprint(&self) -> String {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+
+    /// A short description: the operation and its filters.
+    pub fn describe(&self) -> String {
+        let mut text = self.operation.to_string();
+        for (name, value) in &self.arguments {
+            text.push_str(&format!(" {name}={value}"));
+        }
+        text
+    }
+}
+
+impl Checkpoint {
+    /// A checkpoint at the start of an export.
+    pub fn start(identity: &Identity<'_>) -> Self {
+        Checkpoint {
+            version: VERSION,
+            fingerprint: identity.fingerprint(),
+            export: identity.describe(),
+            offset: 0,
+            records: 0,
+            rejected: 0,
+            output_bytes: 0,
+            rejects_bytes: 0,
+        }
+    }
+
+    /// The checkpoint at `path`, if there is one; an error when it cannot
+    /// be read or belongs to another export.
+    pub fn load(path: &Path, identity: &Identity<'_>) -> Result<Option<Self>, Failure> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Failure::usage(format!(
+                    "cannot read the checkpoint {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let checkpoint: Checkpoint = serde_json::from_str(&text).map_err(|e| {
+            Failure::usage(format!(
+                "{} is not a checkpoint of this tool: {e}",
+                path.display()
+            ))
+        })?;
+        if checkpoint.version != VERSION {
+            return Err(Failure::usage(format!(
+                "{} has checkpoint version {}, this tool writes {VERSION}",
+                path.display(),
+                checkpoint.version
+            )));
+        }
+        if checkpoint.fingerprint != identity.fingerprint() {
+            return Err(Failure::usage(format!(
+                "the checkpoint {} belongs to another export ({}), not to {}; \
+                 rerun that export, or remove the checkpoint to start this one afresh",
+                path.display(),
+                checkpoint.export,
+                identity.describe()
+            )));
+        }
+        Ok(Some(checkpoint))
+    }
+
+    /// Writes the checkpoint to `path` atomically: a reader (or a rerun
+    /// after a crash) sees the old one or the new one, never a part.
+    pub fn save(&self, path: &Path) -> Result<(), Failure> {
+        let fail = |e: std::io::Error| {
+            Failure::local(format!(
+                "cannot write the checkpoint {}: {e}",
+                path.display()
+            ))
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| fail(std::io::Error::other(e)))?;
+        std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(fail)?;
+        temp.as_file().sync_data().map_err(fail)?;
+        temp.persist(path).map_err(|e| fail(e.error))?;
+        Ok(())
+    }
+}

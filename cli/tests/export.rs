@@ -1,0 +1,577 @@
+//! `hss` against hss-mock: one call, every export format, resume after
+//! `kill -9`, refused checkpoints, exit statuses, no secret in any output,
+//! and the progress bar in a real terminal. Operations, their parameters
+//! and paging come from the generated operations table.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use hss_client::Operation;
+use hss_client::spec::{PROJECT_ID, Schema};
+use hss_mock::{Credentials, MockConfig, RunningMock};
+use hss_tests::requests::{valid_query, with};
+use tokio::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hss");
+const AK: &str = "CLITESTACCESSKEY";
+const SK: &str = "cli-test-secret-key-do-not-print";
+
+async fn mock(events: u64, latency: Duration) -> RunningMock {
+    let mut config = MockConfig {
+        events,
+        credentials: Credentials::new().with_key_pair(AK, SK),
+        ..MockConfig::default()
+    };
+    config.faults.latency = latency;
+    hss_mock::start(config).await.expect("the mock starts")
+}
+
+fn hss(mock: &RunningMock) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        .arg("--endpoint")
+        .arg(mock.base_url())
+        .stdin(Stdio::null());
+    command
+}
+
+/// The widest value of an integer parameter, as text.
+fn extreme(operation: Operation, name: &str, highest: bool) -> Option<String> {
+    match operation.parameter(name).map(|p| p.schema) {
+        Some(Schema::Integer(integer)) if highest => Some(integer.highest().to_string()),
+        Some(Schema::Integer(integer)) => Some(integer.lowest().to_string()),
+        _ => None,
+    }
+}
+
+/// Every paginated operation with its command name and flags: every
+/// required filter at the value of the mock's first record (the widest
+/// time window), so that the query selects records; the paging
+/// parameters are left to the export.
+fn paginated(mock: &RunningMock) -> Vec<(Operation, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for &op in Operation::ALL {
+        let Some(paging) = op.pagination() else {
+            continue;
+        };
+        let Some(records) = mock.records(op) else {
+            continue;
+        };
+        let mut query = valid_query(op);
+        if let Some(window) = op.time_window() {
+            for (name, highest) in [(window.start, false), (window.end, true)] {
+                if let Some(value) = extreme(op, name, highest) {
+                    query = with(&query, name, &value);
+                }
+            }
+        }
+        let unset = query.clone();
+        for (name, _) in hss_mock::records::filters(op, &unset) {
+            if let Some(value) = records.field(0, name) {
+                query = with(&query, name, &value);
+            }
+        }
+        let mut flags = Vec::new();
+        for (name, value) in query {
+            if name == paging.offset || name == paging.limit {
+                continue;
+            }
+            let Some(parameter) = op.parameter(&name) else {
+                continue;
+            };
+            flags.push(format!("--{}", parameter.rust_name.replace('_', "-")));
+            flags.push(value);
+        }
+        out.push((op, hss_cli::app::command_name(op), flags));
+    }
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_no_secret(output: &Output) {
+    for stream in [&output.stdout, &output.stderr] {
+        assert!(!text(stream).contains(SK), "the secret key was printed");
+    }
+}
+
+/// The total of an operation's records, as one call reports it.
+async fn total(mock: &RunningMock, op: Operation, name: &str, flags: &[String]) -> u64 {
+    let output = hss(mock)
+        .arg(name)
+        .args(flags)
+        .output()
+        .await
+        .expect("runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_no_secret(&output);
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON page");
+    let paging = op.pagination().expect("pages");
+    body[paging.total].as_u64().expect("a total")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_format_writes_every_record_once() {
+    let mock = mock(1_234, Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let operations = paginated(&mock);
+    assert!(!operations.is_empty());
+    for (op, name, flags) in operations {
+        let total = total(&mock, op, &name, &flags).await as usize;
+        assert!(total > 0, "{name}: the mock serves no records");
+        let min = op
+            .pagination()
+            .map(|p| p.min_limit)
+            .unwrap_or(1)
+            .to_string();
+        let mut lines_by_format = Vec::new();
+        for format in ["ndjson", "json", "csv", "table"] {
+            let file = dir.path().join(format!("{name}.{format}"));
+            let output = hss(&mock)
+                .args(["export", &name])
+                .args(&flags)
+                .args([
+                    "--format",
+                    format,
+                    "--page-size",
+                    &min,
+                    "--prefetch",
+                    "4",
+                    "--output",
+                ])
+                .arg(&file)
+                .env("COLUMNS", "100")
+                .output()
+                .await
+                .expect("runs");
+            assert!(
+                output.status.success(),
+                "{name} {format}: {}",
+                text(&output.stderr)
+            );
+            assert_eq!(
+                text(&output.stderr),
+                "",
+                "{name} {format}: stderr is piped, so quiet"
+            );
+            let written = std::fs::read_to_string(&file).expect("written");
+            lines_by_format.push((format, written));
+        }
+        for (format, written) in &lines_by_format {
+            match *format {
+                "ndjson" => {
+                    let lines: Vec<&str> = written.lines().collect();
+                    assert_eq!(lines.len(), total, "{name}: one line a record");
+                    let distinct: HashSet<&&str> = lines.iter().collect();
+                    assert_eq!(distinct.len(), total, "{name}: no record twice");
+                }
+                "json" => {
+                    let array: Vec<serde_json::Value> =
+                        serde_json::from_str(written).expect("one JSON array");
+                    assert_eq!(array.len(), total);
+                }
+                "csv" => {
+                    let mut reader = csv::Reader::from_reader(written.as_bytes());
+                    let header = reader.headers().expect("a header").clone();
+                    assert_eq!(
+                        header.len(),
+                        hss_cli::format::columns(op).len(),
+                        "{name}: one column per field"
+                    );
+                    assert!(header.iter().any(|h| h.contains('.')) || !has_nested(op));
+                    assert_eq!(reader.records().count(), total);
+                }
+                _ => {
+                    let lines: Vec<&str> = written.lines().collect();
+                    assert_eq!(lines.len(), total + 2, "{name}: header, rule and rows");
+                    for line in &lines {
+                        assert!(
+                            line.chars().count() <= 100,
+                            "{name}: wider than 100: {line}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    mock.shutdown().await;
+}
+
+fn has_nested(op: Operation) -> bool {
+    hss_cli::format::columns(op).iter().any(|c| c.len() > 1)
+}
+
+async fn wait_for(path: &Path) {
+    for _ in 0..600 {
+        if path.exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{} never appeared", path.display());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_killed_with_sigkill_resumes_with_every_record_once() {
+    let mock = mock(3_000, Duration::from_millis(20)).await;
+    let (op, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    let total = total(&mock, op, &name, &flags).await as usize;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.ndjson");
+    let checkpoint = dir.path().join("export.checkpoint");
+    let min = op
+        .pagination()
+        .map(|p| p.min_limit)
+        .unwrap_or(1)
+        .to_string();
+    let run = || {
+        let mut command = hss(&mock);
+        command
+            .args(["export", &name])
+            .args(&flags)
+            .args(["--page-size", &min, "--output"])
+            .arg(&out)
+            .arg("--checkpoint")
+            .arg(&checkpoint);
+        command
+    };
+    let mut child = run()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    wait_for(&checkpoint).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.start_kill().expect("kill -9");
+    let status = child.wait().await.expect("waits");
+    assert!(!status.success(), "the export ended before it was killed");
+    let partial = std::fs::read_to_string(&out)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(partial < total, "killed too late: {partial} of {total}");
+
+    let output = run().output().await.expect("reruns");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&out).expect("written");
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), total, "every record, none twice");
+    let distinct: HashSet<&&str> = lines.iter().collect();
+    assert_eq!(distinct.len(), total);
+    for line in &lines {
+        serde_json::from_str::<serde_json::Value>(line).expect("whole JSON lines");
+    }
+    assert!(
+        !checkpoint.exists(),
+        "a finished export removes its checkpoint"
+    );
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkpoint_of_other_filters_is_refused() {
+    let mock = mock(500, Duration::ZERO).await;
+    let (op, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.ndjson");
+    let checkpoint = dir.path().join("export.checkpoint");
+    let identity = hss_cli::checkpoint::Identity {
+        operation: op.operation_id(),
+        arguments: vec![("some_other_filter", "x")],
+        format: "ndjson",
+        output: Some(std::path::absolute(&out).expect("absolute")),
+        rejects: None,
+    };
+    hss_cli::checkpoint::Checkpoint::start(&identity)
+        .save(&checkpoint)
+        .expect("saved");
+    let output = hss(&mock)
+        .args(["export", &name])
+        .args(&flags)
+        .arg("--output")
+        .arg(&out)
+        .arg("--checkpoint")
+        .arg(&checkpoint)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("belongs to another export"));
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_statuses_name_the_problem_and_print_no_secret() {
+    let mock = mock(100, Duration::ZERO).await;
+    let (op, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    let paging = op.pagination().expect("pages");
+    let limit = op.parameter(paging.limit).expect("a limit");
+    // Above the largest page: refused before sending, status 2.
+    let too_big = paging
+        .max_limit
+        .map(|m| m + 1)
+        .unwrap_or(i64::from(i32::MAX));
+    let output = hss(&mock)
+        .arg(&name)
+        .args(&flags)
+        .arg(format!("--{}", limit.rust_name.replace('_', "-")))
+        .arg(too_big.to_string())
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(op.operation_id()) && stderr.contains(paging.limit),
+        "{stderr}"
+    );
+    assert_no_secret(&output);
+
+    // A wrong secret key: the service refuses, status 3, one line naming
+    // the operation and the request id.
+    let output = hss(&mock)
+        .env("HUAWEICLOUD_SDK_SK", "a-wrong-secret-key")
+        .args(["export", &name])
+        .args(&flags)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(op.operation_id()), "{stderr}");
+    assert!(stderr.contains("request id"), "{stderr}");
+    assert!(!stderr.contains("a-wrong-secret-key"));
+
+    // No credentials at all: a configuration error, status 2.
+    let output = hss(&mock)
+        .env_remove("HUAWEICLOUD_SDK_AK")
+        .arg(&name)
+        .args(&flags)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("HUAWEICLOUD_SDK_AK"));
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_lists_every_operation_and_globals_go_anywhere() {
+    let output = std::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    for op in Operation::ALL {
+        assert!(
+            help.contains(&hss_cli::app::command_name(*op)),
+            "{op} missing from --help"
+        );
+    }
+    let mock = mock(50, Duration::ZERO).await;
+    let (op, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    // The project id and endpoint after the command, none in the
+    // environment.
+    let output = Command::new(BIN)
+        .env_clear()
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .arg(&name)
+        .args(&flags)
+        .arg("--endpoint")
+        .arg(mock.base_url())
+        .arg(format!("--{}", PROJECT_ID.replace('_', "-")))
+        .arg(hss_mock::DEFAULT_PROJECT_ID)
+        .output()
+        .await
+        .expect("runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(body.get(op.pagination().expect("pages").items).is_some());
+    mock.shutdown().await;
+}
+
+/// The progress bar shows in a terminal (`script` gives the command one)
+/// and not in a pipe (the tests above check an empty stderr).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_progress_bar_shows_in_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no `script` command");
+        return;
+    }
+    let mock = mock(2_000, Duration::from_millis(5)).await;
+    let (_, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.ndjson");
+    let mut line = format!(
+        "{BIN} --endpoint {} export {name} --output {}",
+        mock.base_url(),
+        out.display()
+    );
+    for flag in &flags {
+        line.push_str(&format!(" '{flag}'"));
+    }
+    let output = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        .output()
+        .await
+        .expect("script runs");
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    let terminal = text(&output.stdout);
+    assert!(
+        terminal.contains("records"),
+        "no progress bar: {terminal:?}"
+    );
+    assert!(
+        terminal.contains("/2000") || terminal.contains("/2,000"),
+        "{terminal:?}"
+    );
+    assert!(!terminal.contains(SK));
+    // --quiet: nothing.
+    let output = Command::new("script")
+        .args(["-q", "-e", "-c", &format!("{line} --quiet"), "/dev/null"])
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        .output()
+        .await
+        .expect("script runs");
+    assert!(output.status.success());
+    assert!(
+        !text(&output.stdout).contains("records"),
+        "{:?}",
+        text(&output.stdout)
+    );
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_that_breaks_its_schema_costs_only_itself() {
+    let every = 97u64;
+    let mut config = MockConfig {
+        events: 1_000,
+        credentials: Credentials::new().with_key_pair(AK, SK),
+        ..MockConfig::default()
+    };
+    config.faults.bad_record_every = every;
+    let mock = hss_mock::start(config).await.expect("the mock starts");
+    let (op, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    let total = total(&mock, op, &name, &flags).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.ndjson");
+    let rejects = dir.path().join("rejects.ndjson");
+    let output = hss(&mock)
+        .args(["export", &name])
+        .args(&flags)
+        .args(["--prefetch", "3", "--output"])
+        .arg(&out)
+        .arg("--rejects")
+        .arg(&rejects)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let bad = total / every;
+    assert!(bad > 0);
+    let written = std::fs::read_to_string(&out).expect("output");
+    assert_eq!(written.lines().count() as u64, total - bad);
+    let rejected = std::fs::read_to_string(&rejects).expect("rejects");
+    let positions: Vec<u64> = rejected
+        .lines()
+        .map(|line| {
+            let reject: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            assert!(
+                reject["record"].is_object(),
+                "the raw record is kept: {line}"
+            );
+            assert!(reject["error"].as_str().is_some_and(|e| !e.is_empty()));
+            reject["position"].as_u64().expect("a position")
+        })
+        .collect();
+    let expected: Vec<u64> = (0..total).filter(|p| p % every == every - 1).collect();
+    assert_eq!(positions, expected, "exactly the broken records, in order");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_prefetch_under_a_rate_limit_gets_every_record() {
+    let mut config = MockConfig {
+        events: 600,
+        credentials: Credentials::new().with_key_pair(AK, SK),
+        ..MockConfig::default()
+    };
+    config.faults.rate_limit = 20.0;
+    config.faults.latency = Duration::from_millis(10);
+    let mock = hss_mock::start(config).await.expect("the mock starts");
+    let (op, name, flags) = paginated(&mock)
+        .into_iter()
+        .next()
+        .expect("a paginated operation");
+    let total = total(&mock, op, &name, &flags).await as usize;
+    let min = op
+        .pagination()
+        .map(|p| p.min_limit)
+        .unwrap_or(1)
+        .to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.ndjson");
+    let output = hss(&mock)
+        .args(["export", &name])
+        .args(&flags)
+        .args(["--prefetch", "auto", "--page-size", &min, "--output"])
+        .arg(&out)
+        .output()
+        .await
+        .expect("runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let written = std::fs::read_to_string(&out).expect("output");
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), total, "every record");
+    let distinct: HashSet<&&str> = lines.iter().collect();
+    assert_eq!(distinct.len(), total, "none twice");
+    let stats = mock.stats();
+    let ok = stats["answers"]["200"].as_u64().unwrap_or(0);
+    let pages = lines
+        .len()
+        .div_ceil(min.parse::<usize>().expect("a number"));
+    // Every page answered once with 200, the first-page probe aside.
+    assert!(ok as usize >= pages, "{stats}");
+    eprintln!("auto under --rate-limit 20: {stats}");
+    mock.shutdown().await;
+}
