@@ -266,9 +266,9 @@ impl Hooks {
                         .to_string();
                     span.record("status", status.as_u16());
                     span.record("request_id", request_id.as_str());
-                    if status.is_success() && !last && !is_json_or_not_json_typed(&response) {
-                        // A 2xx body that says it is JSON and is not: a
-                        // garbled answer, worth another attempt.
+                    if status.is_success() && !last && is_garbled(&response) {
+                        // A 2xx body that is not JSON: a garbled answer,
+                        // worth another attempt.
                         let wait = policy.backoff(attempt);
                         if fits(deadline, wait) {
                             tracing::warn!(parent: &span, status = status.as_u16(), request_id, latency_ms, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "body is not JSON; retrying");
@@ -329,16 +329,18 @@ impl Hooks {
     }
 }
 
-/// Whether a response's body is JSON, or does not claim to be (its
-/// `Content-Type` does not mention JSON).
-fn is_json_or_not_json_typed<B: AsRef<[u8]>>(response: &http::Response<B>) -> bool {
+/// Whether a success answer is garbled: its body is not JSON although it
+/// has one, or its `Content-Type` says JSON. (The client calls only
+/// operations whose success answer is JSON.)
+fn is_garbled<B: AsRef<[u8]>>(response: &http::Response<B>) -> bool {
+    let body = response.body().as_ref();
     let claims_json = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
-    !claims_json
-        || serde_json::from_slice::<serde::de::IgnoredAny>(response.body().as_ref()).is_ok()
+    (claims_json || !body.is_empty())
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
 }
 
 /// Whether waiting `wait` still leaves time before the deadline.

@@ -15,8 +15,16 @@
 //! would need an offset the operation does not accept, the stream yields
 //! every item it can reach and then an [`Error::Pagination`] item; it never
 //! ends quietly with items missing. A failed page is an error item after
-//! all earlier items, and ends the stream. When the response has no total,
-//! pages are fetched one at a time until a short or empty page.
+//! all earlier items, and ends the stream. A page whose body is JSON but
+//! does not decode whole is read record by record: a record that does not
+//! match its schema is an [`Error::Record`] item in its place (with its raw
+//! JSON and position), the page's other records come as usual, and paging
+//! goes on. When the response has no total, pages are fetched one at a
+//! time until a short or empty page. [`PageOptions::prefetch`] sets the
+//! pages in flight: a fixed number, or [`Prefetch::Auto`], which paces the
+//! requests to what the service keeps up with ([`crate::adaptive`]).
+//! [`PaginatedExt::pages_with`] gives the pages themselves, with their
+//! offset and the total, for callers that checkpoint.
 
 use std::fmt::Display;
 use std::str::FromStr;

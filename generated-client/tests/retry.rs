@@ -330,11 +330,65 @@ async fn slow_responses_time_out_and_are_retried() {
 }
 
 #[tokio::test]
+async fn a_success_body_that_is_not_json_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string("<html>gateway hiccup</html>"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = common::client(&server.uri())
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(page.total_num, Some(1));
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_shape_is_a_decode_error_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total_num": "many"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = common::client(&server.uri())
+        .list_cluster_events()
+        .call()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                attempt: 1,
+                status: 200,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+}
+
+#[tokio::test]
 async fn undecodable_success_bodies_are_decode_errors() {
+    // Not JSON at all: retried, then reported with the last attempt.
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_string("{\"total_num\": \"many\""))
-        .expect(1)
+        .expect(4)
         .mount(&server)
         .await;
     let error = common::client(&server.uri())
@@ -351,7 +405,7 @@ async fn undecodable_success_bodies_are_decode_errors() {
     else {
         panic!("expected a decode error, got {error:?}")
     };
-    assert_eq!((*status, *attempt), (200, 1));
+    assert_eq!((*status, *attempt), (200, 4));
     assert!(body_excerpt.contains("many"));
     assert!(!error.is_retryable());
 }
