@@ -9,7 +9,7 @@
 //! [httpmock]: https://docs.rs/httpmock
 
 use crate::extensions::Extensions;
-use crate::{Error, SpecSource, contain_panics, prepare, settings};
+use crate::{Error, SpecSource, prepare};
 
 /// Path the helpers import the client's items from: they are a module of
 /// the client crate itself.
@@ -76,20 +76,8 @@ pub(crate) fn generate_prepared(
     extensions: &Extensions,
     spec_label: &str,
 ) -> Result<String, Error> {
-    let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(source, extensions);
-    let tokens = contain_panics(|| {
-        let mut generator = progenitor::Generator::new(&settings);
-        generator.httpmock(&openapi, CRATE_PATH)
-    })
-    .and_then(|r| r.map_err(|e| e.to_string()))
-    .map_err(|message| Error::Generator {
-        file: source.file.clone(),
-        message,
-    })?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
-        file: source.file.clone(),
-        message: e.to_string(),
+    let file = crate::progenitor_file(source, extensions, |generator, openapi| {
+        generator.httpmock(openapi, CRATE_PATH)
     })?;
     Ok(format!(
         "{}{}{}",

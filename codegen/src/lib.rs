@@ -76,20 +76,8 @@ fn cli_module(
     extensions: &Extensions,
     spec_label: &str,
 ) -> Result<String, Error> {
-    let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(source, extensions);
-    let tokens = contain_panics(|| {
-        let mut generator = progenitor::Generator::new(&settings);
-        generator.cli(&openapi, CLI_CLIENT_PATH)
-    })
-    .and_then(|r| r.map_err(|e| e.to_string()))
-    .map_err(|message| Error::Generator {
-        file: source.file.clone(),
-        message,
-    })?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
-        file: source.file.clone(),
-        message: e.to_string(),
+    let file = progenitor_file(source, extensions, |generator, openapi| {
+        generator.cli(openapi, CLI_CLIENT_PATH)
     })?;
     Ok(format!(
         "{}{}{}",
@@ -127,20 +115,8 @@ pub fn generate_operations(source: &SpecSource, spec_label: &str) -> Result<Stri
 /// progenitor's client for `source`, with the extensions and patches
 /// applied.
 fn client_file(source: &SpecSource, extensions: &Extensions) -> Result<syn::File, Error> {
-    let openapi = source.openapi()?;
-    let settings = settings::progenitor_settings(source, extensions);
-    let tokens = contain_panics(|| {
-        let mut generator = progenitor::Generator::new(&settings);
-        generator.generate_tokens(&openapi)
-    })
-    .and_then(|r| r.map_err(|e| e.to_string()))
-    .map_err(|message| Error::Generator {
-        file: source.file.clone(),
-        message,
-    })?;
-    let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
-        file: source.file.clone(),
-        message: e.to_string(),
+    let mut file = progenitor_file(source, extensions, |generator, openapi| {
+        generator.generate_tokens(openapi)
     })?;
     patches::apply(&mut file)
         .and_then(|()| extensions.apply(&mut file))
@@ -149,6 +125,33 @@ fn client_file(source: &SpecSource, extensions: &Extensions) -> Result<syn::File
             message: e.to_string(),
         })?;
     Ok(file)
+}
+
+/// Runs one of progenitor's generators (`generate`) on `source` with the
+/// settings of [`settings`], a panic contained, and parses its output.
+pub(crate) fn progenitor_file(
+    source: &SpecSource,
+    extensions: &Extensions,
+    generate: impl FnOnce(
+        &mut progenitor::Generator,
+        &openapiv3::OpenAPI,
+    ) -> Result<proc_macro2::TokenStream, progenitor::Error>,
+) -> Result<syn::File, Error> {
+    let openapi = source.openapi()?;
+    let settings = settings::progenitor_settings(source, extensions);
+    let tokens = contain_panics(|| {
+        let mut generator = progenitor::Generator::new(&settings);
+        generate(&mut generator, &openapi)
+    })
+    .and_then(|r| r.map_err(|e| e.to_string()))
+    .map_err(|message| Error::Generator {
+        file: source.file.clone(),
+        message,
+    })?;
+    syn::parse2(tokens).map_err(|e| Error::Format {
+        file: source.file.clone(),
+        message: e.to_string(),
+    })
 }
 
 /// The operations module's source.
