@@ -206,11 +206,6 @@ impl<W: Write> Sink<W> {
         self.out.flush()
     }
 
-    /// The writer underneath.
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.out.inner
-    }
-
     fn table_row(&self, cells: &[String]) -> String {
         let mut line = String::new();
         for (i, (text, width)) in cells.iter().zip(&self.widths).enumerate() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hss_client::Operation;
 use hss_client::spec::{PROJECT_ID, Schema};
-use hss_mock::{Credentials, MockConfig, RunningMock};
+use hss_mock::{Credentials, FaultConfig, MockConfig, RunningMock};
 use hss_tests::requests::{valid_query, with};
 use tokio::process::Command;
 
@@ -19,12 +19,18 @@ const AK: &str = "CLITESTACCESSKEY";
 const SK: &str = "cli-test-secret-key-do-not-print";
 
 async fn mock(events: u64, latency: Duration) -> RunningMock {
+    mock_with(events, |faults| faults.latency = latency).await
+}
+
+/// A mock of `events` records accepting [`AK`]/[`SK`], with the faults
+/// `faults` sets.
+async fn mock_with(events: u64, faults: impl FnOnce(&mut FaultConfig)) -> RunningMock {
     let mut config = MockConfig {
         events,
         credentials: Credentials::new().with_key_pair(AK, SK),
         ..MockConfig::default()
     };
-    config.faults.latency = latency;
+    faults(&mut config.faults);
     hss_mock::start(config).await.expect("the mock starts")
 }
 
@@ -481,13 +487,7 @@ async fn the_progress_bar_shows_in_a_terminal() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_record_that_breaks_its_schema_costs_only_itself() {
     let every = 97u64;
-    let mut config = MockConfig {
-        events: 1_000,
-        credentials: Credentials::new().with_key_pair(AK, SK),
-        ..MockConfig::default()
-    };
-    config.faults.bad_record_every = every;
-    let mock = hss_mock::start(config).await.expect("the mock starts");
+    let mock = mock_with(1_000, |faults| faults.bad_record_every = every).await;
     let (op, name, flags) = paginated(&mock)
         .into_iter()
         .next()
@@ -531,14 +531,11 @@ async fn a_record_that_breaks_its_schema_costs_only_itself() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn auto_prefetch_under_a_rate_limit_gets_every_record() {
-    let mut config = MockConfig {
-        events: 600,
-        credentials: Credentials::new().with_key_pair(AK, SK),
-        ..MockConfig::default()
-    };
-    config.faults.rate_limit = 20.0;
-    config.faults.latency = Duration::from_millis(10);
-    let mock = hss_mock::start(config).await.expect("the mock starts");
+    let mock = mock_with(600, |faults| {
+        faults.rate_limit = 20.0;
+        faults.latency = Duration::from_millis(10);
+    })
+    .await;
     let (op, name, flags) = paginated(&mock)
         .into_iter()
         .next()
