@@ -52,7 +52,7 @@ enum Contender {
     /// hss-client's `.stream_with()`, `prefetch` pages in flight.
     Stream {
         /// Pages in flight at once (1 = sequential), or `auto`.
-        #[arg(long, default_value = "1", value_parser = parse_prefetch)]
+        #[arg(long, default_value = "1")]
         prefetch: Prefetch,
     },
     /// A plain reqwest + serde_json loop over offsets with the same signer,
@@ -119,17 +119,6 @@ fn children_peak_rss_bytes() -> Option<u64> {
     // SAFETY: a valid `who` and a valid pointer.
     let done = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
     (done == 0).then(|| u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
-}
-
-/// Reads `--prefetch`: a number of pages, or `auto`.
-fn parse_prefetch(text: &str) -> Result<Prefetch, String> {
-    match text {
-        "auto" => Ok(Prefetch::Auto),
-        n => n
-            .parse::<usize>()
-            .map(Prefetch::Fixed)
-            .map_err(|e| format!("expected a number or auto: {e}")),
-    }
 }
 
 fn env(name: &str) -> Result<String> {

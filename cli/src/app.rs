@@ -20,7 +20,7 @@ use hss_client::{HssClient, Operation};
 
 use crate::config::Globals;
 use crate::exit::{Failure, Status};
-use crate::export::{Export, parse_prefetch};
+use crate::export::Export;
 use crate::format::Format;
 use crate::generated::{Cli, CliCommand, CliConfig};
 use crate::visit::{Argument, call};
@@ -206,7 +206,7 @@ fn export_flags(cmd: Command) -> Command {
             .long("prefetch")
             .value_name("N|auto")
             .default_value("1")
-            .value_parser(parse_prefetch)
+            .value_parser(clap::value_parser!(hss_client::Prefetch))
             .help("Pages in flight: a number, or auto to find the pace the service keeps up with"),
     )
     .arg(

@@ -28,19 +28,6 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Reads `--prefetch`: a number of pages (1 or more), or `auto`.
-pub fn parse_prefetch(text: &str) -> Result<Prefetch, String> {
-    if text == "auto" {
-        return Ok(Prefetch::Auto);
-    }
-    match text.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(Prefetch::Fixed(n)),
-        _ => Err(format!(
-            "expected a number of pages (1 or more) or `auto`, got {text:?}"
-        )),
-    }
-}
-
 /// What to export, and how.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -9,9 +9,9 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use hss_client::Operation;
-use hss_client::spec::{PROJECT_ID, Schema};
+use hss_client::spec::PROJECT_ID;
 use hss_mock::{Credentials, FaultConfig, MockConfig, RunningMock};
-use hss_tests::requests::{valid_query, with};
+use hss_tests::requests::selecting_query;
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hss");
@@ -47,15 +47,6 @@ fn hss(mock: &RunningMock) -> Command {
     command
 }
 
-/// The widest value of an integer parameter, as text.
-fn extreme(operation: Operation, name: &str, highest: bool) -> Option<String> {
-    match operation.parameter(name).map(|p| p.schema) {
-        Some(Schema::Integer(integer)) if highest => Some(integer.highest().to_string()),
-        Some(Schema::Integer(integer)) => Some(integer.lowest().to_string()),
-        _ => None,
-    }
-}
-
 /// Every paginated operation with its command name and flags: every
 /// required filter at the value of the mock's first record (the widest
 /// time window), so that the query selects records; the paging
@@ -66,23 +57,10 @@ fn paginated(mock: &RunningMock) -> Vec<(Operation, String, Vec<String>)> {
         let Some(paging) = op.pagination() else {
             continue;
         };
-        let Some(records) = mock.records(op) else {
+        if mock.records(op).is_none() {
             continue;
-        };
-        let mut query = valid_query(op);
-        if let Some(window) = op.time_window() {
-            for (name, highest) in [(window.start, false), (window.end, true)] {
-                if let Some(value) = extreme(op, name, highest) {
-                    query = with(&query, name, &value);
-                }
-            }
         }
-        let unset = query.clone();
-        for (name, _) in hss_mock::records::filters(op, &unset) {
-            if let Some(value) = records.field(0, name) {
-                query = with(&query, name, &value);
-            }
-        }
+        let query = selecting_query(mock, op);
         let mut flags = Vec::new();
         for (name, value) in query {
             if name == paging.offset || name == paging.limit {

@@ -58,6 +58,23 @@ pub enum Prefetch {
     Auto,
 }
 
+impl FromStr for Prefetch {
+    type Err = String;
+
+    /// `auto`, or a number of pages, 1 or more (as a command line gives it).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "auto" {
+            return Ok(Prefetch::Auto);
+        }
+        match text.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(Prefetch::Fixed(n)),
+            _ => Err(format!(
+                "expected a number of pages (1 or more) or `auto`, got {text:?}"
+            )),
+        }
+    }
+}
+
 /// How a stream fetches pages. Build it from [`PageOptions::default`] with
 /// the `with_` methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

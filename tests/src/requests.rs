@@ -25,6 +25,45 @@ pub fn with(query: &[(String, String)], name: &str, value: &str) -> Vec<(String,
     out
 }
 
+/// A query of `operation` that selects some of the records `mock` serves:
+/// [`valid_query`], the widest time window (`x-time-window`), and every
+/// filter the query sets at the value of the mock's first record.
+pub fn selecting_query(
+    mock: &hss_mock::RunningMock,
+    operation: Operation,
+) -> Vec<(String, String)> {
+    let records = mock
+        .records(operation)
+        .unwrap_or_else(|| panic!("{operation}: the mock serves no records"));
+    let mut query = valid_query(operation);
+    if let Some(window) = operation.time_window() {
+        query = with(
+            &query,
+            window.start,
+            &extreme(operation, window.start, false),
+        );
+        query = with(&query, window.end, &extreme(operation, window.end, true));
+    }
+    let unset = query.clone();
+    for (name, _) in hss_mock::records::filters(operation, &unset) {
+        let value = records
+            .field(0, name)
+            .unwrap_or_else(|| panic!("{operation}: record 0 has no {name}"));
+        query = with(&query, name, &value);
+    }
+    query
+}
+
+/// The widest value of an integer parameter, as text: its highest or its
+/// lowest.
+pub fn extreme(operation: Operation, name: &str, highest: bool) -> String {
+    match operation.parameter(name).map(|p| p.schema) {
+        Some(Schema::Integer(integer)) if highest => integer.highest().to_string(),
+        Some(Schema::Integer(integer)) => integer.lowest().to_string(),
+        other => panic!("{operation}: {name} is not an integer parameter: {other:?}"),
+    }
+}
+
 /// The values at each bound of `parameter` that the spec states, each
 /// with whether it is allowed: the minimum and the maximum are, one past
 /// them is not; the same for lengths; a listed value is and an unlisted one

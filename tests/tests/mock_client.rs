@@ -9,9 +9,8 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use futures::future::{BoxFuture, ready};
 use hss_client::prelude::*;
-use hss_client::spec::Schema;
 use hss_mock::{Credentials as MockCredentials, FaultConfig, MockConfig, RunningMock, start};
-use hss_tests::requests::{valid_query, with};
+use hss_tests::requests::selecting_query;
 
 const AK: &str = "AKCLIENTTEST00000001";
 const SK: &str = "sk-client-test-000000000000000000000001";
@@ -135,15 +134,6 @@ impl<'a> OperationVisitor<'a> for StreamAll {
     }
 }
 
-/// The widest value range of an integer parameter, as text.
-fn extreme(operation: Operation, name: &str, highest: bool) -> String {
-    match operation.parameter(name).map(|p| p.schema) {
-        Some(Schema::Integer(integer)) if highest => integer.highest().to_string(),
-        Some(Schema::Integer(integer)) => integer.lowest().to_string(),
-        other => panic!("{operation}: {name} is not an integer parameter: {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn every_paginated_operation_streams_all_its_records_once_through_the_client() {
     let events = 1_111;
@@ -157,20 +147,7 @@ async fn every_paginated_operation_streams_all_its_records_once_through_the_clie
         let records = mock.records(operation).expect("the mock serves it");
         // The widest time window, and every required filter at the value of
         // the first record, so that the query selects something.
-        let mut query = valid_query(operation);
-        if let Some(window) = operation.time_window() {
-            query = with(
-                &query,
-                window.start,
-                &extreme(operation, window.start, false),
-            );
-            query = with(&query, window.end, &extreme(operation, window.end, true));
-        }
-        let unset = query.clone();
-        for (name, _) in hss_mock::records::filters(operation, &unset) {
-            let value = records.field(0, name).expect("record 0 has the field");
-            query = with(&query, name, &value);
-        }
+        let query = selecting_query(&mock, operation);
 
         // What the records the mock serves hold for that query.
         let total = hss_mock::records::select(
