@@ -151,6 +151,7 @@ async fn stream(args: &Args, ak: String, sk: String, prefetch: Prefetch) -> Resu
         .endpoint(Endpoint::parse(&args.url)?)
         .project_id(args.project_id.clone())
         .credentials(Credentials::ak_sk(ak, sk)?)
+        .budget(hss_client::Budget::Off)
         .build()?;
     let mut options = PageOptions::default().with_page_size(page_size());
     options.prefetch = prefetch;

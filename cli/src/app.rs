@@ -1,7 +1,8 @@
 //! The command tree and what each command does.
 //!
 //! ```text
-//! hss [--region R] [--endpoint URL] [--project-id ID] <operation> [--<parameter> VALUE]...
+//! hss [--region R] [--endpoint URL] [--project-id ID] [--rate-limit N/Ws|off]
+//!     <operation> [--<parameter> VALUE]...
 //! hss export <operation> [--<parameter> VALUE]... [--format F] [--output FILE]
 //!            [--prefetch N|auto] [--checkpoint FILE] [--rejects FILE] [--quiet]
 //! ```
@@ -140,6 +141,9 @@ pub fn command() -> Command {
              HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for \
              temporary ones). The project id and region come from --project-id and --region, \
              else HUAWEICLOUD_SDK_PROJECT_ID and HUAWEICLOUD_SDK_REGION.\n\n\
+             Every operation keeps to the rate limit the spec documents for it: requests wait \
+             for their turn rather than be refused. --rate-limit (or HSS_RATE_LIMIT) sets \
+             another budget, or none.\n\n\
              Exit status: 0 done, 1 done with rejected records, 2 usage or configuration error, \
              3 service error.",
         )
@@ -158,6 +162,17 @@ pub fn command() -> Command {
                 .global(true)
                 .value_name("URL")
                 .help("Base URL of the service; wins over --region"),
+        )
+        .arg(
+            Arg::new("rate-limit")
+                .long("rate-limit")
+                .global(true)
+                .value_name("N/SECONDSs|off")
+                .value_parser(clap::value_parser!(hss_client::Budget))
+                .help(
+                    "Requests of each operation the client sends per window, such as 5/60s, \
+                     or off [default: HSS_RATE_LIMIT, else the spec's documented limit]",
+                ),
         )
         .arg(
             Arg::new("project-id-global")
@@ -301,6 +316,7 @@ pub async fn run(
         region: matches.get_one::<String>("region").cloned(),
         endpoint: matches.get_one::<String>("endpoint").cloned(),
         project_id: matches.get_one::<String>("project-id-global").cloned(),
+        rate_limit: matches.get_one::<hss_client::Budget>("rate-limit").copied(),
     };
     let Some((name, sub)) = matches.subcommand() else {
         return Err(Failure::usage("no command given; see hss --help"));

@@ -1,17 +1,21 @@
 //! `--checkpoint FILE`: where an export stands, written atomically after
-//! every page has been written and flushed, so that a rerun of the same
-//! command after a crash (even `kill -9`) goes on from there with no record
-//! lost or written twice.
+//! every page has been written and synced to disk, so that a rerun of the
+//! same command after a crash (even `kill -9`, or a power loss) goes on
+//! from there with no record lost or written twice. It holds the pager's
+//! whole [`Cursor`]: the next offset, the last total, and the keys of the
+//! records written last, so a list that moved meanwhile is followed as if
+//! the export had never stopped.
 
 use std::path::{Path, PathBuf};
 
+use hss_client::Cursor;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::exit::Failure;
 
 /// The version of the checkpoint file's layout.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Where an export stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,8 +29,8 @@ pub struct Checkpoint {
     pub fingerprint: String,
     /// The export it belongs to, for people reading the file.
     pub export: String,
-    /// The offset of the next record to fetch.
-    pub offset: i64,
+    /// Where the pass over the list stands.
+    pub cursor: Cursor,
     /// Records written to the output.
     pub records: u64,
     /// Records written to the rejects.
@@ -76,7 +80,7 @@ impl Checkpoint {
             version: VERSION,
             fingerprint: identity.fingerprint(),
             export: identity.describe(),
-            offset: 0,
+            cursor: Cursor::at(0),
             records: 0,
             rejected: 0,
             output_bytes: 0,

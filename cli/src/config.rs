@@ -1,10 +1,11 @@
 //! The client configuration: the official SDK's environment variables, as
-//! `hss-client` reads them, with the global flags `--region`, `--endpoint`
-//! and `--project-id` taking precedence.
+//! `hss-client` reads them, with the global flags `--region`, `--endpoint`,
+//! `--project-id` and `--rate-limit` taking precedence (the budget's
+//! variable is `HSS_RATE_LIMIT`).
 
-use hss_client::client::ENV_REGION;
+use hss_client::client::{ENV_REGION, budget_from};
 use hss_client::credentials::ENV_PROJECT_ID;
-use hss_client::{Credentials, Endpoint, HssClient, Region};
+use hss_client::{Budget, Credentials, Endpoint, HssClient, Region};
 
 use crate::exit::Failure;
 
@@ -18,6 +19,8 @@ pub struct Globals {
     pub endpoint: Option<String>,
     /// `--project-id`.
     pub project_id: Option<String>,
+    /// `--rate-limit`.
+    pub rate_limit: Option<Budget>,
 }
 
 impl Globals {
@@ -58,10 +61,15 @@ impl Globals {
                 region.endpoint_with(lookup).map_err(usage)?
             }
         };
+        let budget = match self.rate_limit {
+            Some(budget) => budget,
+            None => budget_from(lookup).map_err(usage)?,
+        };
         HssClient::builder()
             .endpoint(endpoint)
             .project_id(project_id)
             .credentials(credentials)
+            .budget(budget)
             .build()
             .map_err(usage)
     }

@@ -1,6 +1,8 @@
-//! `hss export`: every record of a paginated operation, in order and each
-//! once, to stdout or a file; records that do not match their schema to
-//! `--rejects`; resumable with `--checkpoint`.
+//! `hss export`: every record of a paginated operation, each once, to
+//! stdout or a file; records that do not match their schema to
+//! `--rejects`; resumable with `--checkpoint`. The pager follows a list
+//! that moves while it is read (see `hss_client::pager`), and every
+//! request keeps to the operation's budget.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, IsTerminal, Seek, SeekFrom, Write};
@@ -15,6 +17,22 @@ use crate::exit::{Failure, Status};
 use crate::format::{Format, Sink};
 use crate::progress::Progress;
 use crate::visit::{Argument, pages};
+
+/// An output file, and a handle to sync it to disk with.
+struct Output {
+    file: File,
+    sync: File,
+}
+
+impl Output {
+    fn open(path: &Path, bytes: u64, what: &str) -> Result<Self, Failure> {
+        let file = open_at(path, bytes, what)?;
+        let sync = file.try_clone().map_err(|e| {
+            Failure::local(format!("cannot open the {what} {}: {e}", path.display()))
+        })?;
+        Ok(Output { file, sync })
+    }
+}
 
 /// Pages fetched ahead of the one being written.
 const PAGES_AHEAD: usize = 2;
@@ -158,11 +176,15 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
     let fresh = resumed.is_none();
     let mut state = resumed.unwrap_or_else(|| Checkpoint::start(&identity));
 
+    // The files are synced to disk before each checkpoint names their
+    // length, as a database writes its log before the commit record.
+    let mut syncs: Vec<(File, &str)> = Vec::new();
     let (out, to_terminal): (Box<dyn Write>, bool) = match &export.output {
-        Some(path) => (
-            Box::new(open_at(path, state.output_bytes, "output")?),
-            false,
-        ),
+        Some(path) => {
+            let output = Output::open(path, state.output_bytes, "output")?;
+            syncs.push((output.sync, "output"));
+            (Box::new(output.file), false)
+        }
         None => (Box::new(io::stdout().lock()), io::stdout().is_terminal()),
     };
     let mut sink = Sink::new(
@@ -174,10 +196,14 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
         table_width(to_terminal),
     );
     let mut rejects = match &export.rejects {
-        Some(path) => Some(crate::format::Counting::new(
-            BufWriter::new(open_at(path, state.rejects_bytes, "rejects file")?),
-            state.rejects_bytes,
-        )),
+        Some(path) => {
+            let output = Output::open(path, state.rejects_bytes, "rejects file")?;
+            syncs.push((output.sync, "rejects file"));
+            Some(crate::format::Counting::new(
+                BufWriter::new(output.file),
+                state.rejects_bytes,
+            ))
+        }
         None => None,
     };
     let write_failed =
@@ -186,7 +212,7 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
         sink.begin().map_err(|e| write_failed("output", e))?;
     }
 
-    let mut options = PageOptions::default().with_start_offset(state.offset);
+    let mut options = PageOptions::default().with_cursor(state.cursor.clone());
     if let Some(size) = export.page_size {
         options = options.with_page_size(size);
     }
@@ -197,11 +223,8 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
     // that fetching and decoding go on while a page is being written.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(PAGES_AHEAD);
     let fetcher = {
-        let client = client.clone();
-        let operation = export.operation;
-        let arguments = export.arguments.clone();
+        let mut stream = pages(client, export.operation, &export.arguments, options);
         tokio::spawn(async move {
-            let mut stream = pages(&client, operation, arguments, options);
             while let Some(page) = stream.next().await {
                 if sender.send(page).await.is_err() {
                     break;
@@ -220,14 +243,17 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
             }
         };
         if !started {
-            progress.start(page.total, state.offset.try_into().unwrap_or(0));
+            progress.start(page.total, state.records + state.rejected);
             started = true;
+        } else {
+            progress.total(page.total);
         }
         let count = page.items.len();
         for item in page.items {
             match item {
-                Ok(json) => {
-                    sink.record(&json).map_err(|e| write_failed("output", e))?;
+                Ok(record) => {
+                    sink.record(&record.json)
+                        .map_err(|e| write_failed("output", e))?;
                     state.records += 1;
                 }
                 Err(Error::Record {
@@ -269,7 +295,7 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
             }
         }
         progress.advance(count as u64);
-        state.offset = page.offset + count as i64;
+        state.cursor = page.cursor;
         sink.flush().map_err(|e| write_failed("output", e))?;
         if let Some(file) = rejects.as_mut() {
             file.flush().map_err(|e| write_failed("rejects file", e))?;
@@ -277,6 +303,9 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
         }
         state.output_bytes = sink.bytes();
         if let Some(path) = &export.checkpoint {
+            for (file, what) in &syncs {
+                file.sync_data().map_err(|e| write_failed(what, e))?;
+            }
             state.save(path)?;
         }
     }

@@ -24,8 +24,16 @@ impl Progress {
         };
         let bar = ProgressBar::with_draw_target(None, target);
         let style = ProgressStyle::with_template(
-            "{bar:30} {human_pos}/{human_len} records  {per_sec}  ETA {eta}",
+            "{bar:30} {human_pos}/{human_len} records  {rate}  ETA {eta}",
         )
+        .map(|style| {
+            style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}", rate(state.per_sec()));
+                },
+            )
+        })
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         Progress { bar }
@@ -38,6 +46,13 @@ impl Progress {
         }
         self.bar.set_position(done);
         self.bar.reset_eta();
+    }
+
+    /// The total grew or shrank (the list moved).
+    pub fn total(&self, total: Option<i64>) {
+        if let Some(total) = total.and_then(|t| u64::try_from(t).ok()) {
+            self.bar.set_length(total.max(self.bar.position()));
+        }
     }
 
     /// `n` more records are done.
@@ -53,5 +68,29 @@ impl Progress {
     /// Leaves the bar as it is.
     pub fn finish(&self) {
         self.bar.abandon();
+    }
+}
+
+/// Records a second, rounded: `836/s`, `2.5/s` below ten.
+pub fn rate(per_sec: f64) -> String {
+    if !per_sec.is_finite() || per_sec <= 0.0 {
+        "0/s".to_string()
+    } else if per_sec < 10.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{}/s", per_sec.round())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_rounded() {
+        assert_eq!(rate(836.4522), "836/s");
+        assert_eq!(rate(2.54), "2.5/s");
+        assert_eq!(rate(0.0), "0/s");
+        assert_eq!(rate(f64::NAN), "0/s");
     }
 }

@@ -41,6 +41,8 @@ fn hss(mock: &RunningMock) -> Command {
         .env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", SK)
         .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        // These mocks have no rate limit of the gateway's.
+        .env("HSS_RATE_LIMIT", "off")
         .arg("--endpoint")
         .arg(mock.base_url())
         .stdin(Stdio::null());
@@ -430,6 +432,7 @@ async fn the_progress_bar_shows_in_a_terminal() {
         .env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", SK)
         .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        .env("HSS_RATE_LIMIT", "off")
         .output()
         .await
         .expect("script runs");
@@ -443,6 +446,14 @@ async fn the_progress_bar_shows_in_a_terminal() {
         terminal.contains("/2000") || terminal.contains("/2,000"),
         "{terminal:?}"
     );
+    // The rate is rounded: no long fraction before "/s".
+    let rates: Vec<&str> = terminal
+        .split("/s")
+        .filter_map(|before| before.rsplit(' ').next())
+        .filter(|rate| rate.contains('.'))
+        .filter(|rate| rate.split('.').nth(1).is_some_and(|f| f.len() > 1))
+        .collect();
+    assert!(rates.is_empty(), "rates not rounded: {rates:?}");
     assert!(!terminal.contains(SK));
     // --quiet: nothing.
     let output = Command::new("script")
@@ -450,6 +461,8 @@ async fn the_progress_bar_shows_in_a_terminal() {
         .env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", SK)
         .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        .env("HSS_RATE_LIMIT", "off")
+        .env("HSS_RATE_LIMIT", "off")
         .output()
         .await
         .expect("script runs");

@@ -39,6 +39,8 @@
 //! | `pattern` widened or removed | on a response (a value the old client checks may now arrive); compatible on a request |
 //! | success response removed | always |
 //! | JSON media type of a response removed | always (its typed body becomes raw bytes) |
+//! | rate limit (`x-rate-limit`, the operation's or the top-level one) lowered or added | always: calls at the old rate are refused, and the client's budget falls |
+//! | rate limit raised or removed | never |
 //!
 //! A response's schema is read from its JSON media type, whatever its
 //! parameters or suffix (`application/json; charset=utf-8`,
@@ -402,6 +404,93 @@ impl<'a> Differ<'a> {
         }
         self.request_body(old_op, new_op, &name);
         self.responses(old_op, new_op, &name);
+        self.rate_limit(old_op, new_op, &name);
+    }
+
+    /// Compares the rate limits that apply to two operations: each of the
+    /// per-user, per-address and overall limits as calls a second.
+    fn rate_limit(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>, name: &str) {
+        let limit = |source: &SpecSource, op: &OperationRef<'_>| {
+            crate::operations::rate_limit(source, op).ok().flatten()
+        };
+        let (old_limit, new_limit) = (limit(self.old, old_op), limit(self.new, new_op));
+        let pointer = |source: &SpecSource, op: &OperationRef<'_>| {
+            if op.operation.get("x-rate-limit").is_some() {
+                format!("{}/x-rate-limit", op.pointer())
+            } else if source.value.get("x-rate-limit").is_some() {
+                "/x-rate-limit".to_string()
+            } else {
+                op.pointer()
+            }
+        };
+        let new_pointer = pointer(self.new, new_op);
+        match (&old_limit, &new_limit) {
+            (None, None) => {}
+            (Some(_), None) => self.push(
+                Severity::Compatible,
+                "rate-limit-removed",
+                Side::New,
+                &new_pointer,
+                format!("{name}: the rate limit was removed"),
+            ),
+            (None, Some(limit)) => self.push(
+                Severity::Breaking,
+                "rate-limit-added",
+                Side::New,
+                &new_pointer,
+                format!(
+                    "{name}: a rate limit of {} calls per {} s was added; calls at a higher rate are refused",
+                    limit.budget(),
+                    limit.window_seconds
+                ),
+            ),
+            (Some(old), Some(new)) => {
+                let parts: [(&str, fn(&crate::operations::RateLimitModel) -> Option<u64>); 3] = [
+                    ("per user", |l| l.per_user),
+                    ("per address", |l| l.per_ip),
+                    ("in all", |l| l.overall),
+                ];
+                for (what, get) in parts {
+                    let rate = |l: &crate::operations::RateLimitModel| {
+                        get(l).map(|calls| calls as f64 / l.window_seconds.max(1) as f64)
+                    };
+                    let shown = |l: &crate::operations::RateLimitModel| match get(l) {
+                        Some(calls) => format!("{calls} per {} s", l.window_seconds),
+                        None => "no limit".to_string(),
+                    };
+                    let (before, after) = (rate(old), rate(new));
+                    if before == after {
+                        continue;
+                    }
+                    let lowered = match (before, after) {
+                        (None, Some(_)) => true,
+                        (Some(_), None) => false,
+                        (Some(b), Some(a)) => a < b,
+                        (None, None) => false,
+                    };
+                    self.push(
+                        Severity::of(lowered),
+                        if lowered {
+                            "rate-limit-lowered"
+                        } else {
+                            "rate-limit-raised"
+                        },
+                        Side::New,
+                        &new_pointer,
+                        format!(
+                            "{name}: the rate limit {what} went from {} to {}{}",
+                            shown(old),
+                            shown(new),
+                            if lowered {
+                                "; calls at the old rate are refused"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     /// Compares the request bodies of two operations; their schemas are

@@ -325,7 +325,7 @@ fn is_option(ty: &syn::Type) -> bool {
 }
 
 /// The `rename` of a `#[serde(rename = "...")]` attribute, if any.
-fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+pub(crate) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     let mut found = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let _ = attr.parse_nested_meta(|meta| {

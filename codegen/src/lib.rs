@@ -162,11 +162,13 @@ fn operations_module(
     spec_label: &str,
 ) -> Result<String, Error> {
     let builders = operations::emit::builder_fields(client);
-    let tokens =
-        operations::emit::module(models, &builders).map_err(|message| Error::Generator {
+    let types = operations::emit::type_fields(client);
+    let tokens = operations::emit::module(models, &builders, &types).map_err(|message| {
+        Error::Generator {
             file: source.file.clone(),
             message,
-        })?;
+        }
+    })?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
         file: source.file.clone(),
         message: e.to_string(),

@@ -17,6 +17,16 @@
 //!
 //! The `x-wildcard` extension on a parameter names a value that selects
 //! every record rather than the records holding that value.
+//!
+//! The `x-rate-limit` extension, at the top level or on an operation (which
+//! then replaces the top-level one), says how often the service lets the
+//! operation be called: calls per `window-seconds` by one user
+//! (`per-user`), from one address (`per-ip`) and by everyone (`overall`),
+//! with the `source` that documents it.
+//!
+//! The `x-record-key` extension on the schema of a paginated operation's
+//! records lists the properties that identify a record; `x-record-version`
+//! names the property that changes whenever the record does.
 
 pub mod emit;
 pub mod readme;
@@ -55,6 +65,35 @@ pub struct OperationModel {
     pub time_window: Option<TimeWindowModel>,
     /// The 200 response body, when it is JSON.
     pub response: Option<ResponseModel>,
+    /// How often the service lets it be called (`x-rate-limit`).
+    pub rate_limit: Option<RateLimitModel>,
+}
+
+/// `x-rate-limit`: calls per window the service allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitModel {
+    /// The window, in seconds.
+    pub window_seconds: u64,
+    /// Calls per window by one user.
+    pub per_user: Option<u64>,
+    /// Calls per window from one source address.
+    pub per_ip: Option<u64>,
+    /// Calls per window by everyone.
+    pub overall: Option<u64>,
+    /// Where the limit is documented.
+    pub source: String,
+}
+
+impl RateLimitModel {
+    /// The calls per window one client may make: the smallest of the
+    /// limits.
+    pub fn budget(&self) -> u64 {
+        [self.per_user, self.per_ip, self.overall]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(u64::MAX)
+    }
 }
 
 /// Where a parameter travels.
@@ -184,6 +223,12 @@ pub struct PaginationModel {
     pub total_required: bool,
     /// The Rust type of one item (in `types`).
     pub item_type: String,
+    /// The record properties that identify a record (`x-record-key`);
+    /// empty when the whole record is its identity.
+    pub record_key: Vec<String>,
+    /// The record property that tells a record's versions apart
+    /// (`x-record-version`).
+    pub record_version: Option<String>,
 }
 
 /// `x-time-window`.
@@ -302,6 +347,13 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
             None
         }
     };
+    let rate_limit = match rate_limit(source, op) {
+        Ok(limit) => limit,
+        Err(finding) => {
+            findings.push(finding);
+            None
+        }
+    };
     if !findings.is_empty() {
         return Err(findings);
     }
@@ -315,8 +367,140 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
         pagination,
         time_window,
         response,
+        rate_limit,
         operation_id,
     })
+}
+
+/// The `x-rate-limit` that applies to `op`: its own, else the top-level
+/// one. A malformed one is a finding.
+pub fn rate_limit(
+    source: &SpecSource,
+    op: &OperationRef<'_>,
+) -> Result<Option<RateLimitModel>, Finding> {
+    let (at, extension) = match op.operation.get("x-rate-limit") {
+        Some(own) => (format!("{}/x-rate-limit", op.pointer()), own),
+        None => match source.value.get("x-rate-limit") {
+            Some(top) => ("/x-rate-limit".to_string(), top),
+            None => return Ok(None),
+        },
+    };
+    let bad = |message: String| source.finding("x-rate-limit", &at, message);
+    let Some(map) = extension.as_object() else {
+        return Err(bad(
+            "x-rate-limit must be a mapping (window-seconds, per-user, per-ip, overall, source)"
+                .into(),
+        ));
+    };
+    let known = ["window-seconds", "per-user", "per-ip", "overall", "source"];
+    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "x-rate-limit has the unknown key {key}; it takes {}",
+            known.join(", ")
+        )));
+    }
+    let count = |key: &str| -> Result<Option<u64>, Finding> {
+        match map.get(key) {
+            None => Ok(None),
+            Some(value) => match value.as_u64() {
+                Some(n) if n >= 1 => Ok(Some(n)),
+                _ => Err(bad(format!(
+                    "x-rate-limit {key} must be a whole number of calls, at least 1, got {value}"
+                ))),
+            },
+        }
+    };
+    let Some(window_seconds) = count("window-seconds")? else {
+        return Err(bad("x-rate-limit needs window-seconds".into()));
+    };
+    let (per_user, per_ip, overall) = (count("per-user")?, count("per-ip")?, count("overall")?);
+    if per_user.is_none() && per_ip.is_none() && overall.is_none() {
+        return Err(bad(
+            "x-rate-limit needs at least one of per-user, per-ip and overall".into(),
+        ));
+    }
+    let source_text = match map.get("source") {
+        Some(Value::String(text)) if !text.trim().is_empty() => text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => {
+            return Err(bad(
+                "x-rate-limit needs a source: where the limit is documented".into(),
+            ));
+        }
+    };
+    Ok(Some(RateLimitModel {
+        window_seconds,
+        per_user,
+        per_ip,
+        overall,
+        source: source_text,
+    }))
+}
+
+/// `x-record-key` and `x-record-version` of a record schema: the key
+/// properties (empty without the extension) and the version property.
+fn record_identity(
+    source: &SpecSource,
+    item_ref: &str,
+    item: &Value,
+) -> Result<(Vec<String>, Option<String>), Finding> {
+    let at = item_ref.trim_start_matches('#');
+    let properties = item.get("properties").and_then(Value::as_object);
+    let is_property = |name: &str| properties.is_some_and(|p| p.contains_key(name));
+    let key = match item.get("x-record-key") {
+        None => Vec::new(),
+        Some(value) => {
+            let names: Option<Vec<String>> = value.as_array().and_then(|list| {
+                list.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            });
+            let Some(names) = names.filter(|n| !n.is_empty()) else {
+                return Err(source.finding(
+                    "x-record-key",
+                    &format!("{at}/x-record-key"),
+                    "x-record-key must be a non-empty list of property names",
+                ));
+            };
+            if let Some(name) = names.iter().find(|n| !is_property(n)) {
+                return Err(source.finding(
+                    "x-record-key",
+                    &format!("{at}/x-record-key"),
+                    format!("x-record-key names {name}, which is not a property of the record"),
+                ));
+            }
+            let mut unique = BTreeSet::new();
+            if let Some(name) = names.iter().find(|n| !unique.insert(n.as_str())) {
+                return Err(source.finding(
+                    "x-record-key",
+                    &format!("{at}/x-record-key"),
+                    format!("x-record-key names {name} twice"),
+                ));
+            }
+            names
+        }
+    };
+    let version = match item.get("x-record-version") {
+        None => None,
+        Some(Value::String(name)) if is_property(name) => Some(name.clone()),
+        Some(Value::String(name)) => {
+            return Err(source.finding(
+                "x-record-version",
+                &format!("{at}/x-record-version"),
+                format!("x-record-version names {name}, which is not a property of the record"),
+            ));
+        }
+        Some(_) => {
+            return Err(source.finding(
+                "x-record-version",
+                &format!("{at}/x-record-version"),
+                "x-record-version must be the name of a property",
+            ));
+        }
+    };
+    Ok((key, version))
 }
 
 fn text(value: Option<&Value>) -> String {
@@ -571,11 +755,12 @@ fn pagination(
         .is_some_and(|p| p.get("type").and_then(Value::as_str) == Some("integer"));
     let items =
         property(&names.items).filter(|p| p.get("type").and_then(Value::as_str) == Some("array"));
-    let item_type = properties
+    let item_ref = properties
         .and_then(|p| p.get(&names.items))
         .and_then(|p| crate::check::resolve(doc, p))
         .and_then(|p| p.pointer("/items/$ref"))
-        .and_then(Value::as_str)
+        .and_then(Value::as_str);
+    let item_type = item_ref
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
         .map(sanitize_pascal);
     if !total_ok || items.is_none() {
@@ -584,12 +769,16 @@ fn pagination(
             names.total, names.items
         ));
     }
-    let Some(item_type) = item_type else {
+    let (Some(item_type), Some(item_ref)) = (item_type, item_ref) else {
         return missing(format!(
             "the items of {} must be a `$ref` to a component schema",
             names.items
         ));
     };
+    let item = crate::check::resolve(doc, &serde_json::json!({ "$ref": item_ref }))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let (record_key, record_version) = record_identity(source, item_ref, &item)?;
     let bounds = |p: &ParameterModel| match p.schema {
         SchemaModel::Integer {
             bits,
@@ -631,6 +820,8 @@ fn pagination(
         max_offset: offset_max.unwrap_or(offset_format_max),
         default_page_size,
         item_type,
+        record_key,
+        record_version,
     }))
 }
 

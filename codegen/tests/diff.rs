@@ -467,3 +467,48 @@ fn a_required_field_removed_under_a_charset_json_media_type_is_breaking() {
     );
     assert!(report.changes[0].message.contains("total"), "{report}");
 }
+
+#[test]
+fn a_lowered_rate_limit_is_breaking_and_a_raised_one_compatible() {
+    let report = pair("rate-limit-lowered");
+    assert_eq!(
+        rules(&report),
+        [(Severity::Breaking, "rate-limit-lowered")],
+        "{report}"
+    );
+    let change = &report.changes[0];
+    assert!(
+        change.message.contains("per user went from 5 per 60 s to 3 per 60 s"),
+        "{}",
+        change.message
+    );
+    assert_eq!(
+        change.location.pointer,
+        "/paths/~1v1~1things/get/x-rate-limit"
+    );
+    let back = diff(
+        &load("pairs/rate-limit-lowered/new.yaml"),
+        &load("pairs/rate-limit-lowered/old.yaml"),
+    );
+    assert_eq!(
+        rules(&back),
+        [(Severity::Compatible, "rate-limit-raised")],
+        "{back}"
+    );
+}
+
+#[test]
+fn a_rate_limit_added_is_breaking_and_one_removed_compatible() {
+    let without = load("pairs/default-changed/old.yaml");
+    let with = load("pairs/rate-limit-lowered/old.yaml");
+    let added = diff(&without, &with);
+    assert!(
+        rules(&added).contains(&(Severity::Breaking, "rate-limit-added")),
+        "{added}"
+    );
+    let removed = diff(&with, &without);
+    assert!(
+        rules(&removed).contains(&(Severity::Compatible, "rate-limit-removed")),
+        "{removed}"
+    );
+}

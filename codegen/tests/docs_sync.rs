@@ -703,3 +703,32 @@ fn edited_copies_of_the_pages_touch_only_their_lines() {
         ]
     );
 }
+
+#[test]
+fn the_rate_limit_and_record_identity_are_left_alone() {
+    // They are not on the operation pages: syncing the pages, into the
+    // workspace spec or into its skeleton, keeps them as they are.
+    let Some(pages) = shared_pages() else { return };
+    let pages: Vec<(&str, String)> = pages.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let full: Value = serde_yaml_ng::from_str(&workspace_spec()).expect("spec parses");
+    let synced = run(&workspace_spec(), &pages);
+    let back: Value = serde_yaml_ng::from_str(&synced.text).expect("result parses");
+    assert_eq!(back["x-rate-limit"], full["x-rate-limit"]);
+    assert!(full["x-rate-limit"].is_object(), "the spec has a rate limit");
+    let mut keyed = 0;
+    for (name, schema) in full["components"]["schemas"].as_object().expect("schemas") {
+        for extension in ["x-record-key", "x-record-version"] {
+            if schema.get(extension).is_some() {
+                keyed += 1;
+                assert_eq!(
+                    back["components"]["schemas"][name][extension], schema[extension],
+                    "{name} {extension}"
+                );
+            }
+        }
+    }
+    assert!(keyed > 0, "the spec names record keys");
+    let from_skeleton = run(&bare_spec(), &pages);
+    let back: Value = serde_yaml_ng::from_str(&from_skeleton.text).expect("result parses");
+    assert_eq!(back["x-rate-limit"], full["x-rate-limit"]);
+}

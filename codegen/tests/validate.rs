@@ -231,3 +231,51 @@ fn a_duplicate_key_is_a_finding_naming_both_lines() {
         "generate refuses it"
     );
 }
+
+/// The real spec with `from` replaced by `to` (once).
+fn real_spec_with(from: &str, to: &str) -> SpecSource {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/hss.yaml");
+    let text = std::fs::read_to_string(path).expect("spec/hss.yaml");
+    assert!(text.contains(from), "the spec has {from:?}");
+    SpecSource::parse("edited.yaml", &text.replacen(from, to, 1)).expect("parses")
+}
+
+#[test]
+fn a_malformed_rate_limit_is_a_finding_at_the_extension() {
+    for (from, to, says) in [
+        ("  per-user: 5\n", "  per-user: 0\n", "per-user must be a whole number"),
+        ("  window-seconds: 60\n", "", "needs window-seconds"),
+        ("  source: >-\n", "  origin: >-\n", "unknown key origin"),
+    ] {
+        let found = validate(&real_spec_with(from, to));
+        assert!(!found.is_empty(), "{to:?}");
+        assert!(
+            found
+                .iter()
+                .all(|f| f.rule == "x-rate-limit" && f.location.pointer == "/x-rate-limit"),
+            "{found:#?}"
+        );
+        assert!(found[0].message.contains(says), "{}", found[0].message);
+    }
+}
+
+#[test]
+fn a_record_key_or_version_naming_no_field_is_a_finding() {
+    let found = validate(&real_spec_with(
+        "x-record-key: [event_id]",
+        "x-record-key: [event_uuid]",
+    ));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].rule, "x-record-key");
+    assert_eq!(
+        found[0].location.pointer,
+        "/components/schemas/ClusterEventResponseInfo/x-record-key"
+    );
+    assert!(found[0].message.contains("event_uuid"), "{}", found[0].message);
+    let found = validate(&real_spec_with(
+        "x-record-version: update_time",
+        "x-record-version: updated",
+    ));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].rule, "x-record-version");
+}

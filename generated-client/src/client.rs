@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use progenitor_client::ClientInfo;
+
+use crate::budget::{Budget, ENV_RATE_LIMIT};
 use crate::credentials::{Credentials, ENV_PROJECT_ID, required};
 use crate::error::Error;
 use crate::generated::Client;
@@ -50,8 +53,9 @@ impl HssClient {
     /// [`Credentials::from_env`] reads them, the project id from
     /// `HUAWEICLOUD_SDK_PROJECT_ID` and the region id from
     /// `HUAWEICLOUD_SDK_REGION` (its endpoint overridable by
-    /// `HUAWEICLOUD_SDK_REGION_HSS_<REGION>`). A missing or empty variable
-    /// is an error that names it.
+    /// `HUAWEICLOUD_SDK_REGION_HSS_<REGION>`), and the request budget from
+    /// `HSS_RATE_LIMIT` when it is set ([`Budget`]'s text: `5/60s`, `off`,
+    /// `spec`). A missing or empty variable is an error that names it.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -69,6 +73,7 @@ impl HssClient {
             .endpoint(endpoint)
             .project_id(project_id)
             .credentials(credentials)
+            .budget(budget_from(&lookup)?)
             .build()
     }
 
@@ -86,10 +91,26 @@ impl HssClient {
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
+
+    /// The request budget it keeps to.
+    pub fn budget(&self) -> Budget {
+        self.client.inner().budget()
+    }
+}
+
+/// The budget `HSS_RATE_LIMIT` sets, else the spec's.
+pub fn budget_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Budget, Error> {
+    match lookup(ENV_RATE_LIMIT).filter(|v| !v.trim().is_empty()) {
+        None => Ok(Budget::Spec),
+        Some(text) => text
+            .parse()
+            .map_err(|e| Error::Config(format!("environment variable {ENV_RATE_LIMIT}: {e}"))),
+    }
 }
 
 /// Builds an [`HssClient`]. Required: a region or an endpoint, the project
-/// id and credentials.
+/// id and credentials. Optional: timeouts, the retry policy and the
+/// request budget.
 #[derive(Clone, Debug)]
 pub struct HssClientBuilder {
     region: Option<Region>,
@@ -100,6 +121,7 @@ pub struct HssClientBuilder {
     read_timeout: Duration,
     retry: RetryPolicy,
     clock: Option<ClockDebug>,
+    budget: Budget,
 }
 
 #[derive(Clone)]
@@ -122,6 +144,7 @@ impl Default for HssClientBuilder {
             read_timeout: DEFAULT_READ_TIMEOUT,
             retry: RetryPolicy::default(),
             clock: None,
+            budget: Budget::Spec,
         }
     }
 }
@@ -172,6 +195,13 @@ impl HssClientBuilder {
         self
     }
 
+    /// The request budget (default [`Budget::Spec`]: each operation's
+    /// documented rate limit). Every clone of the client shares it.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
+    }
+
     /// Replaces the clock that dates signatures (for tests).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(ClockDebug(clock));
@@ -210,10 +240,13 @@ impl HssClientBuilder {
             .user_agent(USER_AGENT)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let mut hooks = Hooks::new(Some(credentials), Some(project_id.clone()), self.retry);
-        if let Some(ClockDebug(clock)) = self.clock {
-            hooks = hooks.with_clock(clock);
-        }
+        let hooks = Hooks::with(
+            Some(credentials),
+            Some(project_id.clone()),
+            self.retry,
+            self.clock.map(|ClockDebug(clock)| clock),
+            self.budget,
+        );
         Ok(HssClient {
             client: Client::new_with_client(&endpoint.base_url(), http, hooks),
             project_id,

@@ -2700,6 +2700,64 @@ pub mod builder {
             None
         }
     }
+    impl<'a> ListClusterEvents<'a> {
+        /// The request [`send`](Self::send) would make, with the client
+        /// to send it through, built but not sent.
+        #[doc(hidden)]
+        pub fn into_request(
+            self,
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                project_id,
+                cluster_id,
+                enterprise_project_id,
+                limit,
+                offset,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
+            let enterprise_project_id = enterprise_project_id
+                .map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v5/{}/cluster-protect/events", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cluster_id", &cluster_id))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "enterprise_project_id",
+                        &enterprise_project_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+    }
     impl ListClusterEventLogs<'_> {
         /// The first parameter that is missing or could not be
         /// converted, by its builder method's name, with the builder's
@@ -2752,6 +2810,100 @@ pub mod builder {
                 return Some(("start_time", message.as_str()));
             }
             None
+        }
+    }
+    impl<'a> ListClusterEventLogs<'a> {
+        /// The request [`send`](Self::send) would make, with the client
+        /// to send it through, built but not sent.
+        #[doc(hidden)]
+        pub fn into_request(
+            self,
+        ) -> Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                project_id,
+                cluster_id,
+                cluster_name,
+                end_time,
+                enterprise_project_id,
+                event_name,
+                event_type,
+                limit,
+                line_num,
+                namespace,
+                offset,
+                reason,
+                resource_name,
+                resource_type,
+                start_time,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
+            let cluster_name = cluster_name.map_err(Error::InvalidRequest)?;
+            let end_time = end_time.map_err(Error::InvalidRequest)?;
+            let enterprise_project_id = enterprise_project_id
+                .map_err(Error::InvalidRequest)?;
+            let event_name = event_name.map_err(Error::InvalidRequest)?;
+            let event_type = event_type.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let line_num = line_num.map_err(Error::InvalidRequest)?;
+            let namespace = namespace.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let reason = reason.map_err(Error::InvalidRequest)?;
+            let resource_name = resource_name.map_err(Error::InvalidRequest)?;
+            let resource_type = resource_type.map_err(Error::InvalidRequest)?;
+            let start_time = start_time.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v5/{}/container/kubernetes/cluster/events", client.baseurl,
+                encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cluster_id", &cluster_id))
+                .query(
+                    &progenitor_client::QueryParam::new("cluster_name", &cluster_name),
+                )
+                .query(&progenitor_client::QueryParam::new("end_time", &end_time))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "enterprise_project_id",
+                        &enterprise_project_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("event_name", &event_name))
+                .query(&progenitor_client::QueryParam::new("event_type", &event_type))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("line_num", &line_num))
+                .query(&progenitor_client::QueryParam::new("namespace", &namespace))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("reason", &reason))
+                .query(
+                    &progenitor_client::QueryParam::new("resource_name", &resource_name),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("resource_type", &resource_type),
+                )
+                .query(&progenitor_client::QueryParam::new("start_time", &start_time))
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
         }
     }
 }

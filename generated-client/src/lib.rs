@@ -11,6 +11,12 @@
 //! - [`spec`]: the types those facts are written in;
 //! - [`HssClient`] (in [`client`]): endpoint, project id, credentials,
 //!   timeouts and retry policy, configured once;
+//! - [`pipeline`]: the phases every request goes through (validate,
+//!   budget, sign, send, read, classify, retry); [`budget`]: the request
+//!   budget of each operation, from the spec's rate limit;
+//! - [`pager`]: how streams walk a list that moves while it is paged, with
+//!   a [`Cursor`] to save and resume; [`query`]: calls and owned streams of
+//!   an operation picked at run time; [`record`]: record identity;
 //! - [`credentials`], [`region`], [`signer`] (SDK-HMAC-SHA256, public, with
 //!   the time as an input), [`retry`], [`validate`], [`error`];
 //! - [`prelude`]: `.call()`, `.stream()` and `.stream_with()` on the
@@ -27,6 +33,7 @@
 #[rustfmt::skip]
 mod generated;
 pub mod adaptive;
+pub mod budget;
 pub mod client;
 pub mod credentials;
 pub mod error;
@@ -39,7 +46,11 @@ pub mod operations;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 #[rustfmt::skip]
 pub mod mock;
+pub mod pager;
 pub mod paginate;
+pub mod pipeline;
+pub mod query;
+pub mod record;
 pub mod region;
 pub mod retry;
 pub mod signer;
@@ -47,13 +58,17 @@ pub mod spec;
 pub mod time;
 pub mod validate;
 
+pub use budget::Budget;
 pub use client::{HssClient, HssClientBuilder};
 pub use credentials::{Credentials, Secret};
 pub use error::{ApiError, Error};
 pub use generated::{ByteStream, Client, ClientInfo, ResponseValue, builder};
 pub use line_num::LineNum;
 pub use operations::Operation;
+pub use pager::Cursor;
 pub use paginate::{OperationExt, OperationVisitor, Page, PageOptions, PaginatedExt, Prefetch};
+pub use query::{JsonRecord, Query};
+pub use record::RecordKey;
 pub use region::{Endpoint, Region};
 pub use retry::RetryPolicy;
 
@@ -80,6 +95,7 @@ pub mod types {
 /// extension traits that add `.call()` / `.stream()` to the generated
 /// builders and time / `event_content` helpers to the response types.
 pub mod prelude {
+    pub use crate::budget::Budget;
     pub use crate::client::{HssClient, HssClientBuilder};
     pub use crate::credentials::Credentials;
     pub use crate::error::{ApiError, Error};

@@ -10,8 +10,8 @@
 
 use crate::generated::{builder, types};
 use crate::spec::{
-    Field, IntegerSchema, Pagination, Parameter, ParameterLocation, Schema, StringSchema,
-    TimeWindow,
+    Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema,
+    StringSchema, TimeWindow,
 };
 /// Every operation of the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,6 +86,8 @@ impl Operation {
                         max_limit: Some(200i64),
                         max_offset: 2000000i64,
                         default_page_size: 200i64,
+                        record_key: &["event_id"],
+                        record_version: Some("update_time"),
                     },
                 )
             }
@@ -100,6 +102,8 @@ impl Operation {
                         max_limit: Some(200i64),
                         max_offset: 2000000i64,
                         default_page_size: 200i64,
+                        record_key: &["cluster_id", "namespace", "event_name", "time"],
+                        record_version: None,
                     },
                 )
             }
@@ -125,6 +129,34 @@ impl Operation {
         match self {
             Self::ListClusterEvents => Some(&LIST_CLUSTER_EVENTS_RESPONSE),
             Self::ListClusterEventLogs => Some(&LIST_CLUSTER_EVENT_LOGS_RESPONSE),
+        }
+    }
+    /// How often the service lets the operation be called, when
+    /// the spec says (`x-rate-limit`).
+    pub const fn rate_limit(self) -> Option<&'static RateLimit> {
+        match self {
+            Self::ListClusterEvents => {
+                Some(
+                    &RateLimit {
+                        window_seconds: 60u64,
+                        per_user: Some(5u64),
+                        per_ip: Some(5u64),
+                        overall: Some(600u64),
+                        source: "HSS API Reference, Before You Start > Limitations and Constraints (hss_02_0005)",
+                    },
+                )
+            }
+            Self::ListClusterEventLogs => {
+                Some(
+                    &RateLimit {
+                        window_seconds: 60u64,
+                        per_user: Some(5u64),
+                        per_ip: Some(5u64),
+                        overall: Some(600u64),
+                        source: "HSS API Reference, Before You Start > Limitations and Constraints (hss_02_0005)",
+                    },
+                )
+            }
         }
     }
 }
@@ -1070,13 +1102,13 @@ impl crate::paginate::sealed::Sealed for builder::ListClusterEvents<'_> {}
 impl<'a> crate::paginate::OperationExt<'a> for builder::ListClusterEvents<'a> {
     type Response = types::ListClusterEventsResponse;
     const OPERATION: Operation = Operation::ListClusterEvents;
-    fn send_generated(
+    fn build_request(
         self,
-    ) -> futures::future::BoxFuture<
-        'a,
-        Result<progenitor_client::ResponseValue<Self::Response>, crate::GeneratedError>,
+    ) -> Result<
+        (&'a crate::generated::Client, reqwest::Request),
+        crate::GeneratedError,
     > {
-        Box::pin(self.send())
+        self.into_request()
     }
     fn invalid_parameter(&self) -> Option<(&'static str, &str)> {
         self.first_invalid_parameter()
@@ -1145,18 +1177,24 @@ impl<'a> crate::paginate::PaginatedExt<'a> for builder::ListClusterEvents<'a> {
     fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>) {
         (response.total_num.map(i64::from), response.data_list)
     }
+    fn record_key(item: &Self::Item) -> crate::record::RecordKey {
+        crate::record::RecordKey::of(&[crate::record::key_part(&item.event_id)])
+    }
+    fn record_version(item: &Self::Item) -> Option<String> {
+        Some(crate::record::key_part(&item.update_time))
+    }
 }
 impl crate::paginate::sealed::Sealed for builder::ListClusterEventLogs<'_> {}
 impl<'a> crate::paginate::OperationExt<'a> for builder::ListClusterEventLogs<'a> {
     type Response = types::ListClusterEventLogsResponse;
     const OPERATION: Operation = Operation::ListClusterEventLogs;
-    fn send_generated(
+    fn build_request(
         self,
-    ) -> futures::future::BoxFuture<
-        'a,
-        Result<progenitor_client::ResponseValue<Self::Response>, crate::GeneratedError>,
+    ) -> Result<
+        (&'a crate::generated::Client, reqwest::Request),
+        crate::GeneratedError,
     > {
-        Box::pin(self.send())
+        self.into_request()
     }
     fn invalid_parameter(&self) -> Option<(&'static str, &str)> {
         self.first_invalid_parameter()
@@ -1324,6 +1362,19 @@ impl<'a> crate::paginate::PaginatedExt<'a> for builder::ListClusterEventLogs<'a>
     }
     fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>) {
         (response.total_num.map(i64::from), response.data_list)
+    }
+    fn record_key(item: &Self::Item) -> crate::record::RecordKey {
+        crate::record::RecordKey::of(
+            &[
+                crate::record::key_part(&item.cluster_id),
+                crate::record::key_part(&item.namespace),
+                crate::record::key_part(&item.event_name),
+                crate::record::key_part(&item.time),
+            ],
+        )
+    }
+    fn record_version(_item: &Self::Item) -> Option<String> {
+        None
     }
 }
 impl crate::client::HssClient {

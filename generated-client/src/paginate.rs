@@ -1,46 +1,50 @@
 //! `.call()`, `.stream()` and `.stream_with()` for the generated request
 //! builders ([`OperationExt`], [`PaginatedExt`]; the generated
-//! [`crate::operations`] module implements both for every builder), and the
-//! pagination behind the streams.
+//! [`crate::operations`] module implements both for every builder).
 //!
-//! A stream fetches the first page at offset 0 (or
-//! [`PageOptions::start_offset`]), learns the total from it, and then
-//! fetches the remaining pages by offset, up to [`PageOptions::prefetch`]
-//! of them at a time, in order. Page size, largest offset and the names of
-//! the offset, limit, total and records come from the operation's
-//! [`Pagination`](crate::spec::Pagination) in the spec. A stream ends
-//! exactly at the total, or earlier at an empty or short page; when that
-//! page comes before the total did, an [`Error::Pagination`] item says how
-//! many are missing instead of the stream ending quietly. When the total
-//! would need an offset the operation does not accept, the stream yields
-//! every item it can reach and then an [`Error::Pagination`] item; it never
-//! ends quietly with items missing. A failed page is an error item after
-//! all earlier items, and ends the stream. A page whose body is JSON but
-//! does not decode whole is read record by record: a record that does not
-//! match its schema is an [`Error::Record`] item in its place (with its raw
-//! JSON and position), the page's other records come as usual, and paging
-//! goes on. When the response has no total, pages are fetched one at a
-//! time until a short or empty page. [`PageOptions::prefetch`] sets the
-//! pages in flight: a fixed number, or [`Prefetch::Auto`], which paces the
-//! requests to what the service keeps up with ([`crate::adaptive`]).
-//! [`PaginatedExt::pages_with`] gives the pages themselves, with their
-//! offset and the total, for callers that checkpoint.
+//! A call builds its request with the builder and runs it through the
+//! request pipeline ([`crate::pipeline`]: validate, budget, sign, send,
+//! read, classify, retry), then decodes the body into the typed response.
+//!
+//! A stream walks the pages of a paginated operation with the pager
+//! ([`crate::pager`]), which reads the total from every page, skips a
+//! record it has already yielded (by the record key the spec names), and
+//! follows a list that moves while it is paged; see there for what it
+//! guarantees. It starts at offset 0 ([`PageOptions::start_offset`]), or
+//! where a saved [`Cursor`] left off ([`PageOptions::with_cursor`]). Page
+//! size, largest offset and the names of the offset, limit, total and
+//! records come from the operation's [`Pagination`](crate::spec::Pagination)
+//! in the spec. A stream ends at the last total it saw, or at a short page;
+//! when a short page comes before the total, an [`Error::Pagination`] item
+//! says so instead of the stream ending quietly. When the total would need
+//! an offset the operation does not accept, the stream yields every item
+//! it can reach and then an [`Error::Pagination`] item. A failed page is an
+//! error item after all earlier items, and ends the stream. A page whose
+//! body is JSON but does not decode whole is read record by record: a
+//! record that does not match its schema is an [`Error::Record`] item in
+//! its place (with its raw JSON and position), the page's other records
+//! come as usual, and paging goes on. [`PageOptions::prefetch`] sets the
+//! pages fetched ahead: a fixed number, or [`Prefetch::Auto`], which keeps
+//! more in flight while pages come back unthrottled and fewer when they do
+//! not. Either way every request waits for the operation's budget
+//! ([`crate::budget`]). [`PaginatedExt::pages_with`] gives the pages
+//! themselves, with their offset, the total and the cursor after them, for
+//! callers that checkpoint.
 
 use std::fmt::Display;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-use tokio::time::Instant;
 
 use futures::future::{BoxFuture, ready};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::GeneratedError;
-use crate::adaptive::{Pace, lock, paced};
-use crate::error::{ApiError, Error};
-use crate::hooks::{CallState, ThrottleSignal, scoped, scoped_with};
+use progenitor_client::ClientInfo;
+
+use crate::error::Error;
 use crate::operations::Operation;
+use crate::pager::{Cursor, Entry, FetchPage, Fetched, Pager};
+use crate::pipeline::CallReport;
+use crate::record::RecordKey;
 use crate::validate::{allowed, shown};
 
 /// How many pages a stream keeps in flight. Items keep their order either
@@ -51,10 +55,9 @@ pub enum Prefetch {
     /// At most this many pages at once (1 fetches one page after the
     /// other; values below 1 count as 1).
     Fixed(usize),
-    /// As many as the service keeps up with: the stream paces its requests
-    /// and raises the pace while pages come back unthrottled, and lowers it
-    /// at once when an answer is 429 or 503 (additive increase,
-    /// multiplicative decrease; see [`crate::adaptive`]).
+    /// As many as the service keeps up with: one more page in flight after
+    /// each page answered without throttling, half as many after one that
+    /// was throttled (up to [`crate::pager::MAX_IN_FLIGHT`]).
     Auto,
 }
 
@@ -77,7 +80,7 @@ impl FromStr for Prefetch {
 
 /// How a stream fetches pages. Build it from [`PageOptions::default`] with
 /// the `with_` methods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PageOptions {
     /// Items per page; `None` for the operation's default page size (the
@@ -85,9 +88,12 @@ pub struct PageOptions {
     pub page_size: Option<i64>,
     /// Pages in flight at once.
     pub prefetch: Prefetch,
-    /// Offset of the first item to fetch (0 for the start; a resumed
-    /// stream passes the number of items it already has).
+    /// Offset of the first item to fetch (0 for the start), when no
+    /// [`PageOptions::cursor`] is given.
     pub start_offset: i64,
+    /// Where an earlier pass stood ([`Page::cursor`]): the stream goes on
+    /// from there, skipping the records that pass yielded last.
+    pub cursor: Option<Cursor>,
 }
 
 impl Default for PageOptions {
@@ -96,6 +102,7 @@ impl Default for PageOptions {
             page_size: None,
             prefetch: Prefetch::Fixed(1),
             start_offset: 0,
+            cursor: None,
         }
     }
 }
@@ -113,8 +120,8 @@ impl PageOptions {
         self
     }
 
-    /// Lets the stream find the number of pages in flight the service
-    /// keeps up with ([`Prefetch::Auto`]).
+    /// Keeps as many pages in flight as the service keeps up with
+    /// ([`Prefetch::Auto`]).
     pub fn with_auto_prefetch(mut self) -> Self {
         self.prefetch = Prefetch::Auto;
         self
@@ -123,6 +130,12 @@ impl PageOptions {
     /// Sets the offset of the first item.
     pub fn with_start_offset(mut self, start_offset: i64) -> Self {
         self.start_offset = start_offset;
+        self
+    }
+
+    /// Goes on from where an earlier pass stood.
+    pub fn with_cursor(mut self, cursor: Cursor) -> Self {
+        self.cursor = Some(cursor);
         self
     }
 }
@@ -140,9 +153,9 @@ pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
     const OPERATION: Operation;
 
     #[doc(hidden)]
-    fn send_generated(
+    fn build_request(
         self,
-    ) -> BoxFuture<'a, Result<progenitor_client::ResponseValue<Self::Response>, GeneratedError>>;
+    ) -> Result<(&'a crate::generated::Client, reqwest::Request), GeneratedError>;
 
     #[doc(hidden)]
     fn invalid_parameter(&self) -> Option<(&'static str, &str)>;
@@ -152,16 +165,56 @@ pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
     /// name or a value that does not parse is an [`Error::InvalidInput`].
     fn with_parameter(self, name: &str, value: &str) -> Result<Self, Error>;
 
-    /// Sends the request (with validation, signing and retries) and returns
-    /// the decoded body, or an [`Error`] naming the operation and attempt.
+    /// Sends the request (with validation, budget, signing and retries)
+    /// and returns the decoded body, or an [`Error`] naming the operation
+    /// and attempt.
     fn call(self) -> BoxFuture<'a, Result<Self::Response, Error>> {
         Box::pin(async move {
-            if let Some((rust_name, message)) = self.invalid_parameter() {
-                return Err(builder_error(Self::OPERATION, rust_name, message));
-            }
-            let (result, state) = scoped(self.send_generated()).await;
-            finish(Self::OPERATION, result, state)
+            let (body, report) = send(self).await?;
+            decode::<Self::Response>(Self::OPERATION, &body, report)
         })
+    }
+}
+
+/// Validates, builds and sends a builder's request; the successful body.
+async fn send<'a, B: OperationExt<'a>>(builder: B) -> Result<(bytes::Bytes, CallReport), Error> {
+    let operation = B::OPERATION;
+    if let Some((rust_name, message)) = builder.invalid_parameter() {
+        return Err(builder_error(operation, rust_name, message));
+    }
+    let (client, request) = builder
+        .build_request()
+        .map_err(|error| request_error(operation, error))?;
+    let (answer, report) =
+        crate::pipeline::call(client.inner(), client.client(), request, operation).await?;
+    Ok((answer.body, report))
+}
+
+/// A successful body, decoded.
+fn decode<T: serde::de::DeserializeOwned>(
+    operation: Operation,
+    body: &[u8],
+    report: CallReport,
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|error| Error::Decode {
+        operation: operation.to_string(),
+        attempt: report.attempts,
+        status: 200,
+        message: error.to_string(),
+        body_excerpt: crate::error::excerpt(body),
+    })
+}
+
+/// The error for a request the builder could not build.
+fn request_error(operation: Operation, error: GeneratedError) -> Error {
+    match error {
+        progenitor_client::Error::InvalidRequest(message) => Error::InvalidInput {
+            operation: operation.to_string(),
+            parameter: "(request)".into(),
+            value: "(rejected by the request builder)".into(),
+            allowed: message,
+        },
+        other => Error::Config(format!("{operation}: cannot build the request: {other}")),
     }
 }
 
@@ -176,6 +229,13 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
 
     #[doc(hidden)]
     fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>);
+
+    /// The identity of a record (its `x-record-key` fields).
+    fn record_key(item: &Self::Item) -> RecordKey;
+
+    /// The version of a record (its `x-record-version` field as JSON
+    /// text), when the spec names one.
+    fn record_version(item: &Self::Item) -> Option<String>;
 
     /// Every item across all pages, with the filters set on this builder
     /// (its offset and limit are replaced), by [`PageOptions::default`].
@@ -196,224 +256,127 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
     }
 
     /// Every page, in order, fetched as `options` say: each with its
-    /// offset, the total the service reported and its records (a record
-    /// that does not match its schema is an [`Error::Record`] in its
-    /// place). An error item ends the stream, after every page before it.
+    /// offset, the total the service reported, its records not yielded
+    /// before (a record that does not match its schema is an
+    /// [`Error::Record`] in its place) and the cursor after it. An error
+    /// item ends the stream, after every page before it.
     fn pages_with(self, options: PageOptions) -> BoxStream<'a, Result<Page<Self::Item>, Error>> {
         let operation = Self::OPERATION;
-        let Some(pagination) = operation.pagination() else {
-            return stream::once(ready(Err(Error::Pagination {
-                operation: operation.to_string(),
-                message: "the spec describes no pagination for this operation".into(),
-            })))
-            .boxed();
-        };
-        let max_offset = pagination.max_offset;
-        let page_size = options.page_size.unwrap_or(pagination.default_page_size);
-        if page_size < 1 {
-            return stream::once(ready(Err(Error::InvalidInput {
-                operation: operation.to_string(),
-                parameter: "page_size".into(),
-                value: page_size.to_string(),
-                allowed: "at least 1".into(),
-            })))
-            .boxed();
-        }
-        let start = options.start_offset;
-        if start < 0 || start > max_offset {
-            return stream::once(ready(Err(Error::InvalidInput {
-                operation: operation.to_string(),
-                parameter: "start_offset".into(),
-                value: start.to_string(),
-                allowed: format!("from 0 to {max_offset}"),
-            })))
-            .boxed();
-        }
         let template = self;
-        let first = template.clone().with_page(start, page_size);
-        stream::once(async move {
-            let began = Instant::now();
-            let (total, items) = match fetch_page(first, start, None).await.0 {
-                Ok(page) => page,
-                Err(error) => return stream::once(ready(Err(error))).boxed(),
-            };
-            let first_latency = began.elapsed();
-            let mut pager = Pager {
-                yielded: 0,
-                total: total.map(|t| t.saturating_sub(start)),
-                page_size,
-                stopped: false,
-            };
-            let mut head = vec![Ok(Page {
-                offset: start,
-                total,
-                items: pager.take(items),
-            })];
-            if pager.stopped {
-                head.extend(pager.shortfall(operation, start).map(Err));
-                return stream::iter(head).boxed();
-            }
-            let step = page_size;
-            let mut limit_reached = false;
-            // Set once the stream ends, so that no further page is requested.
-            let stop = Arc::new(AtomicBool::new(false));
-            let stop_offsets = Arc::clone(&stop);
-            let offsets = (1i64..)
-                .map(move |k| start.saturating_add(k.saturating_mul(step)))
-                .take_while(move |offset| total.is_none_or(|t| *offset < t))
-                .map_while(move |offset| {
-                    if limit_reached || stop_offsets.load(Ordering::SeqCst) {
-                        None
-                    } else if offset > max_offset {
-                        limit_reached = true;
-                        Some(Err(offset))
-                    } else {
-                        Some(Ok(offset))
-                    }
-                });
-            // Without a total, pages are fetched one after the other.
-            let pace = match options.prefetch {
-                Prefetch::Auto if total.is_some() => {
-                    Some(Arc::new(Mutex::new(Pace::new(first_latency))))
-                }
-                Prefetch::Auto => None,
-                Prefetch::Fixed(_) => None,
-            };
-            let in_flight = match options.prefetch {
-                Prefetch::Fixed(n) if total.is_some() => n.max(1),
-                _ => 1,
-            };
-            let pace_jobs = pace.clone();
-            let jobs = offsets.map(move |next| {
-                let page = template.clone();
-                let pace = pace_jobs.clone();
-                async move {
-                    match next {
-                        Ok(offset) => {
-                            let signal = pace.clone().map(|pace| {
-                                Arc::new(move || lock(&pace).throttled(Instant::now()))
-                                    as ThrottleSignal
-                            });
-                            let began = Instant::now();
-                            let (result, throttled) =
-                                fetch_page(page.with_page(offset, page_size), offset, signal).await;
-                            if let Some(pace) = &pace {
-                                lock(pace).answered(began.elapsed(), throttled == 0 && result.is_ok());
-                            }
-                            result.map(|(_, items)| (offset, items))
-                        }
-                        Err(offset) => Err(Error::Pagination {
-                            operation: operation.to_string(),
-                            message: format!(
-                                "total_num is {}, but items from offset {offset} on cannot be fetched: the largest offset {operation} accepts is {max_offset}; narrow the query to see the rest",
-                                total.unwrap_or_default(),
-                            ),
-                        }),
-                    }
-                }
-            });
-            let fetched = match pace {
-                Some(pace) => paced(jobs, pace).boxed(),
-                None => stream::iter(jobs).buffered(in_flight).boxed(),
-            };
-            let rest = fetched
-                .scan(pager, move |pager, page| {
-                    if pager.stopped {
-                        return ready(None);
-                    }
-                    let pages = match page {
-                        Ok((offset, items)) => {
-                            let mut out = vec![Ok(Page {
-                                offset,
-                                total,
-                                items: pager.take(items),
-                            })];
-                            if pager.stopped {
-                                out.extend(pager.shortfall(operation, start).map(Err));
-                            }
-                            out
-                        }
-                        Err(error) => {
-                            pager.stopped = true;
-                            vec![Err(error)]
-                        }
-                    };
-                    if pager.stopped {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    ready(Some(pages))
-                })
-                .flat_map(stream::iter);
-            stream::iter(head).chain(rest).boxed()
-        })
-        .flatten()
-        .boxed()
+        let fetch: FetchPage<'a, Self::Item> = Box::new(move |offset, limit| {
+            let builder = template.clone().with_page(offset, limit);
+            Box::pin(fetch_page(builder, offset))
+        });
+        match pager_for(operation, &options) {
+            Ok(pager) => crate::pager::drive(pager, fetch, options.prefetch),
+            Err(error) => stream::once(ready(Err(error))).boxed(),
+        }
     }
+}
+
+/// The pager of a pass of `operation` as `options` say.
+pub(crate) fn pager_for(operation: Operation, options: &PageOptions) -> Result<Pager, Error> {
+    let Some(pagination) = operation.pagination() else {
+        return Err(Error::Pagination {
+            operation: operation.to_string(),
+            message: "the spec describes no pagination for this operation".into(),
+        });
+    };
+    let page_size = options.page_size.unwrap_or(pagination.default_page_size);
+    if page_size < 1 {
+        return Err(Error::InvalidInput {
+            operation: operation.to_string(),
+            parameter: "page_size".into(),
+            value: page_size.to_string(),
+            allowed: "at least 1".into(),
+        });
+    }
+    let cursor = match &options.cursor {
+        Some(cursor) => cursor.clone(),
+        None => {
+            if options.start_offset < 0 {
+                return Err(Error::InvalidInput {
+                    operation: operation.to_string(),
+                    parameter: "start_offset".into(),
+                    value: options.start_offset.to_string(),
+                    allowed: "0 or more".into(),
+                });
+            }
+            Cursor::at(options.start_offset)
+        }
+    };
+    Ok(Pager::new(operation, pagination, page_size, cursor))
 }
 
 /// One page of a stream ([`PaginatedExt::pages_with`]).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Page<T> {
-    /// The offset of the page's first record.
+    /// The offset the page was asked for at.
     pub offset: i64,
-    /// The number of matching records the first page reported, when the
+    /// The number of matching records this page reported, when the
     /// response carries one.
     pub total: Option<i64>,
-    /// The page's records, in order; a record that does not match its
-    /// schema is an [`Error::Record`] in its place.
+    /// The page's records not yielded before, in order; a record that does
+    /// not match its schema is an [`Error::Record`] in its place.
     pub items: Vec<Result<T, Error>>,
+    /// Where the pass stands after this page: save it to go on from here
+    /// later ([`PageOptions::with_cursor`]).
+    pub cursor: Cursor,
 }
 
 /// Sends one page request. A body that is JSON but does not decode whole
 /// is read record by record, so that a record that does not match its
-/// schema costs only itself. Also returns how many attempts were answered
-/// 429 or 503.
-async fn fetch_page<'a, B: PaginatedExt<'a>>(
+/// schema costs only itself.
+pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
     builder: B,
     offset: i64,
-    on_throttle: Option<ThrottleSignal>,
-) -> (RawPage<B::Item>, u32) {
+) -> Result<Fetched<B::Item>, Error> {
     let operation = B::OPERATION;
-    if let Some((rust_name, message)) = builder.invalid_parameter() {
-        return (Err(builder_error(operation, rust_name, message)), 0);
-    }
-    let (result, state) = scoped_with(on_throttle, builder.send_generated()).await;
-    let throttled = state.throttled;
-    let result = match result {
-        Err(progenitor_client::Error::InvalidResponsePayload(body, source))
-            if state.failure.is_none() =>
-        {
-            if let Some(page) = record_by_record(operation, &body, offset) {
-                return (Ok(page), throttled);
-            }
-            Err(progenitor_client::Error::InvalidResponsePayload(
-                body, source,
-            ))
+    let (body, report) = send(builder).await?;
+    let throttled = report.throttled > 0;
+    match serde_json::from_slice::<B::Response>(&body) {
+        Ok(response) => {
+            let (total, items) = B::split_page(response);
+            let entries = items
+                .into_iter()
+                .map(|item| Entry {
+                    key: B::record_key(&item),
+                    item: Ok(item),
+                })
+                .collect();
+            Ok(Fetched {
+                total,
+                entries,
+                throttled,
+            })
         }
-        other => other,
-    };
-    let page = finish(operation, result, state).map(|response| {
-        let (total, items) = B::split_page(response);
-        (total, items.into_iter().map(Ok).collect())
-    });
-    (page, throttled)
+        Err(error) => match record_by_record::<B::Item>(operation, &body, offset) {
+            Some((total, entries)) => Ok(Fetched {
+                total,
+                entries,
+                throttled,
+            }),
+            None => Err(Error::Decode {
+                operation: operation.to_string(),
+                attempt: report.attempts,
+                status: 200,
+                message: error.to_string(),
+                body_excerpt: crate::error::excerpt(&body),
+            }),
+        },
+    }
 }
-
-/// A page's total and records.
-type Split<T> = (Option<i64>, Vec<Result<T, Error>>);
-
-/// A page as fetched: the total and the records.
-type RawPage<T> = Result<Split<T>, Error>;
 
 /// Reads a page body that failed to decode whole: `None` unless it is a
 /// JSON object whose total (when present) is an integer and whose records
-/// (when present) are a list; then each record decodes on its own.
+/// (when present) are a list; then each record decodes on its own, and
+/// each is keyed from its JSON.
 fn record_by_record<T: serde::de::DeserializeOwned>(
     operation: Operation,
     body: &[u8],
     offset: i64,
-) -> Option<Split<T>> {
+) -> Option<(Option<i64>, Vec<Entry<T>>)> {
     let pagination = operation.pagination()?;
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
@@ -425,19 +388,20 @@ fn record_by_record<T: serde::de::DeserializeOwned>(
         None | Some(serde_json::Value::Null) => &[],
         Some(records) => records.as_array()?,
     };
-    let items = records
+    let entries = records
         .iter()
         .zip(offset..)
-        .map(|(record, position)| {
-            T::deserialize(record).map_err(|error| Error::Record {
+        .map(|(record, position)| Entry {
+            key: RecordKey::from_json(operation, record),
+            item: T::deserialize(record).map_err(|error| Error::Record {
                 operation: operation.to_string(),
                 position,
                 message: error.to_string(),
                 raw: record.to_string(),
-            })
+            }),
         })
         .collect();
-    Some((total, items))
+    Some((total, entries))
 }
 
 /// Code that picks an operation at run time reaches its typed request
@@ -516,145 +480,5 @@ fn builder_error(operation: Operation, rust_name: &str, message: &str) -> Error 
             value: "(rejected by the request builder)".into(),
             allowed: message.to_string(),
         },
-    }
-}
-
-/// Where a stream stands.
-struct Pager {
-    yielded: i64,
-    total: Option<i64>,
-    page_size: i64,
-    stopped: bool,
-}
-
-impl Pager {
-    /// The items of a page to pass on: never past `total_num`; a short or
-    /// empty page, or reaching `total_num`, stops the stream.
-    fn take<T>(&mut self, mut items: Vec<T>) -> Vec<T> {
-        let received = items.len();
-        if let Some(total) = self.total {
-            let left = usize::try_from((total - self.yielded).max(0)).unwrap_or(usize::MAX);
-            items.truncate(left);
-        }
-        self.yielded += i64::try_from(items.len()).unwrap_or(i64::MAX);
-        let short = received < usize::try_from(self.page_size).unwrap_or(usize::MAX);
-        if received == 0 || short || self.total.is_some_and(|t| self.yielded >= t) {
-            self.stopped = true;
-        }
-        items
-    }
-
-    /// After a short or empty page: the error to yield when `total_num`
-    /// promised more items than arrived, so that the stream does not end
-    /// quietly with items missing.
-    fn shortfall(&self, operation: Operation, start: i64) -> Option<Error> {
-        let total = self.total?;
-        (self.yielded < total).then(|| Error::Pagination {
-            operation: operation.to_string(),
-            message: format!(
-                "a page ended the data after {} of the {total} items the total reported (from offset {start}); \
-                 either the data changed while paging, or the service returns fewer than {} items a page \
-                 (set a smaller PageOptions::page_size)",
-                self.yielded, self.page_size
-            ),
-        })
-    }
-}
-
-/// Turns the generated result and the call's state into the typed result.
-pub(crate) fn finish<T>(
-    operation: Operation,
-    result: Result<progenitor_client::ResponseValue<T>, GeneratedError>,
-    state: CallState,
-) -> Result<T, Error> {
-    if let Some(failure) = state.failure {
-        return Err(failure);
-    }
-    let operation = operation.to_string();
-    let attempt = state.attempts;
-    let error = match result {
-        Ok(value) => return Ok(value.into_inner()),
-        Err(error) => error,
-    };
-    Err(match error {
-        // `call()` reports a builder's missing or unconvertible parameter
-        // before sending, from the builder's state; this is the message of
-        // any other request the builder refused.
-        progenitor_client::Error::InvalidRequest(message) => Error::InvalidInput {
-            operation,
-            parameter: "(request)".into(),
-            value: "(rejected by the request builder)".into(),
-            allowed: message,
-        },
-        progenitor_client::Error::CommunicationError(source)
-        | progenitor_client::Error::ResponseBodyError(source)
-        | progenitor_client::Error::InvalidUpgrade(source) => {
-            if source.is_timeout() {
-                Error::Timeout {
-                    operation,
-                    attempt,
-                    source,
-                }
-            } else {
-                Error::Transport {
-                    operation,
-                    attempt,
-                    source,
-                }
-            }
-        }
-        progenitor_client::Error::InvalidResponsePayload(body, source) => Error::Decode {
-            operation,
-            attempt,
-            status: state.status.unwrap_or(200),
-            message: source.to_string(),
-            body_excerpt: crate::error::excerpt(&body),
-        },
-        progenitor_client::Error::ErrorResponse(value) => {
-            let status = value.status();
-            let headers = value.headers().clone();
-            let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
-            Error::Api(Box::new(ApiError::from_response(
-                &operation, attempt, status, &headers, &body,
-            )))
-        }
-        progenitor_client::Error::UnexpectedResponse(response) => {
-            Error::Api(Box::new(ApiError::from_response(
-                &operation,
-                attempt,
-                response.status(),
-                response.headers(),
-                b"",
-            )))
-        }
-        progenitor_client::Error::Custom(message) => Error::Config(message),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pager_stops_at_total_and_short_pages() {
-        let mut p = Pager {
-            yielded: 0,
-            total: Some(5),
-            page_size: 2,
-            stopped: false,
-        };
-        assert_eq!(p.take(vec![1, 2]), vec![1, 2]);
-        assert!(!p.stopped);
-        assert_eq!(p.take(vec![3, 4]), vec![3, 4]);
-        assert_eq!(p.take(vec![5, 6]), vec![5]);
-        assert!(p.stopped);
-        let mut q = Pager {
-            yielded: 0,
-            total: None,
-            page_size: 3,
-            stopped: false,
-        };
-        assert_eq!(q.take(vec![1, 2]), vec![1, 2]);
-        assert!(q.stopped);
     }
 }

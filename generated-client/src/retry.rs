@@ -11,7 +11,7 @@
 //! | setting | default |
 //! | --- | --- |
 //! | `max_attempts` | 10 (the first attempt and 9 retries) |
-//! | `deadline` | 60 s for the whole call, all attempts and waits included |
+//! | `deadline` | 60 s of attempts and backoff for the whole call |
 //! | `initial_backoff` | 200 ms |
 //! | `max_backoff` | 5 s |
 //! | `max_retry_after` | 60 s: a longer `Retry-After` ends the call |
@@ -25,13 +25,19 @@
 //!
 //! The wait before retry `n` (1 for the first retry) is drawn at random
 //! between half and all of `initial_backoff * 2^(n-1)`, capped at
-//! `max_backoff`. A `Retry-After` header (seconds or an HTTP date) replaces
-//! that wait; when it asks for more than `max_retry_after`, the call stops
-//! and returns the answer, whose [`crate::ApiError::retry_after`] tells the
-//! caller when to come back. When the wait would end after the deadline,
-//! the call stops and returns the last error instead of sleeping into the
-//! deadline; every attempt's own time limit is also cut to what is left of
-//! the deadline.
+//! `max_backoff`. When that wait would end after the deadline, the call
+//! stops and returns the last error instead of sleeping into the deadline;
+//! every attempt's own time limit is also cut to what is left of it.
+//!
+//! Waits the service asks for are not the client's retry time, so they do
+//! not count against the deadline: a `Retry-After` header (seconds or an
+//! HTTP date) up to `max_retry_after` is waited out, even one of exactly
+//! a minute, which a per-minute limit answers with; a longer one ends the
+//! call with the answer, whose [`crate::ApiError::retry_after`] tells the
+//! caller when to come back. A 429 that names its quota (the API gateway's
+//! `APIG.0308`) lowers the operation's request budget and waits for one
+//! window in the budget ([`crate::budget`]); budget waits do not count
+//! either. Each of these answers still counts as an attempt.
 
 use std::time::{Duration, SystemTime};
 
@@ -48,7 +54,9 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct RetryPolicy {
     /// Attempts in total, the first one included (at least 1).
     pub max_attempts: u32,
-    /// Time limit for the whole call, or `None` for none.
+    /// Time limit for the attempts of a call and the backoff between them
+    /// (waits the service asks for and budget waits not counted), or
+    /// `None` for none.
     pub deadline: Option<Duration>,
     /// Base of the exponential backoff.
     pub initial_backoff: Duration,

@@ -224,6 +224,48 @@ pub struct Pagination {
     /// The page size streams use unless told otherwise: the largest the spec
     /// allows, else the `limit` parameter's default.
     pub default_page_size: i64,
+    /// The record fields that together identify a record
+    /// (`x-record-key`); empty when a record is identified by its whole
+    /// content.
+    pub record_key: &'static [&'static str],
+    /// The record field that changes whenever the record does
+    /// (`x-record-version`).
+    pub record_version: Option<&'static str>,
+}
+
+/// How often the service lets an operation be called (`x-rate-limit`):
+/// calls per window by one user, from one source address, and by
+/// everyone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// The window, in seconds.
+    pub window_seconds: u64,
+    /// Calls per window by one user (one access key or token).
+    pub per_user: Option<u64>,
+    /// Calls per window from one source address.
+    pub per_ip: Option<u64>,
+    /// Calls per window by everyone together.
+    pub overall: Option<u64>,
+    /// Where the limit is documented.
+    pub source: &'static str,
+}
+
+impl RateLimit {
+    /// The window.
+    pub fn window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.window_seconds)
+    }
+
+    /// The calls per window one client may make: the smallest of the
+    /// limits (one client is one user from one address).
+    pub fn calls(&self) -> u64 {
+        [self.per_user, self.per_ip, self.overall]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(u64::MAX)
+    }
 }
 
 /// A time window that two parameters span (`x-time-window`): the

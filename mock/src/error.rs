@@ -14,8 +14,11 @@ pub const FORBIDDEN: &str = "APIGW.0302";
 pub const NOT_FOUND: &str = "APIGW.0101";
 /// Error code of an unsupported method.
 pub const METHOD_NOT_ALLOWED: &str = "APIGW.0102";
-/// Error code of a throttled request (the gateway's code).
+/// Error code of a request refused by `--rate-limit` or `--throttle-rate`.
 pub const THROTTLED: &str = "APIGW.0308";
+/// Error code of a request beyond the API gateway's documented throttling
+/// (`--gateway-limits`), as Huawei Cloud's gateway sends it.
+pub const GATEWAY_THROTTLED: &str = "APIG.0308";
 /// Error code of an injected server failure.
 pub const INTERNAL: &str = "HSS.0500";
 
@@ -33,12 +36,16 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The methods for an `Allow` header (a 405), if any.
     pub allow: Option<String>,
+    /// A `request_id` field of the body, as the API gateway writes one.
+    pub request_id: Option<String>,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
-    error_code: &'a str,
     error_msg: &'a str,
+    error_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
 }
 
 impl ApiError {
@@ -65,6 +72,7 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             allow: None,
+            request_id: None,
         }
     }
 }
@@ -72,8 +80,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&Body {
-            error_code: self.code,
             error_msg: &self.message,
+            error_code: self.code,
+            request_id: self.request_id.as_deref(),
         })
         .unwrap_or_default();
         let mut response = (

@@ -17,6 +17,7 @@ use hss_client::validate::{check_parameters, match_path};
 use crate::Shared;
 use crate::auth;
 use crate::error::{self, ApiError};
+use crate::live::LiveList;
 use crate::records::{self, Records};
 use crate::synthetic::Synthetic;
 
@@ -106,7 +107,13 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
         .records(operation)
         .ok_or_else(|| ApiError::bad_request("the mock serves no records for this operation"))?;
     let bad_every = shared.faults.config().bad_record_every;
-    Ok(json(answer(operation, records, &query, bad_every)))
+    Ok(json(answer(
+        operation,
+        records,
+        shared.live(operation),
+        &query,
+        bad_every,
+    )))
 }
 
 /// Whether `template` matches all of `path`, not only its end.
@@ -114,10 +121,12 @@ fn whole_path(template: &str, path: &str) -> bool {
     template.trim_matches('/').split('/').count() == path.trim_matches('/').split('/').count()
 }
 
-/// The body of a checked request of `operation`.
+/// The body of a checked request of `operation`, from its moving list
+/// when it has one.
 fn answer(
     operation: Operation,
     records: &dyn Records,
+    live: Option<&LiveList>,
     query: &[(String, String)],
     bad_every: u64,
 ) -> Vec<u8> {
@@ -134,14 +143,33 @@ fn answer(
     let limit = number(pagination.limit)
         .unwrap_or(pagination.default_page_size)
         .max(0) as u64;
-    let range = match operation.time_window() {
-        Some(window) => match (number(window.start), number(window.end)) {
-            (Some(start), Some(end)) => records.window(start, end),
-            _ => 0..records.len(),
-        },
+    let bounds = operation
+        .time_window()
+        .and_then(|window| Some((number(window.start)?, number(window.end)?)));
+    let filters = records::filters(operation, query);
+    if let Some(live) = live {
+        let (total, page) = live.page(
+            records,
+            bounds,
+            &filters,
+            offset,
+            limit,
+            std::time::SystemTime::now(),
+        );
+        return records::body_of(
+            records.page_fields(),
+            pagination.total,
+            pagination.items,
+            total,
+            page.into_iter(),
+            offset,
+            bad_every,
+        );
+    }
+    let range = match bounds {
+        Some((start, end)) => records.window(start, end),
         None => 0..records.len(),
     };
-    let filters = records::filters(operation, query);
     let page = records::select(records, range, &filters, offset, limit);
     records::page_body_breaking(
         records,

@@ -9,9 +9,14 @@
 //! operations have hand-tuned data ([`data`]), every other one gets records
 //! built from its response schema ([`synthetic`]). It checks every
 //! request's credentials ([`auth`]), and on request misbehaves
-//! ([`faults`], [`limit`]). `GET /_mock/stats` counts the answers given,
-//! by status. Every answer carries an `X-Request-Id`; every error answer
-//! has the Huawei error body (`error_code`, `error_msg`).
+//! ([`faults`], [`limit`]). Two opt-in settings make it the service as it
+//! is: the API gateway's documented throttling, from the spec
+//! ([`gateway`], [`MockConfig::gateway_limits`]), and lists that move
+//! while they are paged ([`live`], [`MockConfig::live`]), whose truth
+//! `GET /_mock/truth/{operationId}` gives. `GET /_mock/stats` counts the
+//! answers given, by status. Every answer carries an `X-Request-Id`;
+//! every error answer has the Huawei error body (`error_code`,
+//! `error_msg`).
 //!
 //! Tests start it in-process with [`start`]; the `hss-mock` binary is a
 //! command line over the same function.
@@ -35,8 +40,10 @@ pub mod auth;
 pub mod data;
 pub mod error;
 pub mod faults;
+pub mod gateway;
 pub mod handlers;
 pub mod limit;
+pub mod live;
 pub mod records;
 pub mod signing;
 pub mod synthetic;
@@ -63,6 +70,7 @@ pub use auth::Credentials;
 pub use data::Dataset;
 pub use error::ApiError;
 pub use faults::{Fault, FaultConfig};
+pub use live::{Arrive, LiveConfig};
 
 /// The project id the mock's data belongs to unless told otherwise (the one
 /// of the shared signing vectors).
@@ -87,6 +95,13 @@ pub struct MockConfig {
     pub max_clock_skew: Duration,
     /// Injected faults.
     pub faults: FaultConfig,
+    /// The API gateway's documented throttling (the spec's
+    /// `x-rate-limit`), its windows divided by this time scale: `Some(1.0)`
+    /// for the real windows, `Some(60.0)` for a minute in a second;
+    /// `None` for none.
+    pub gateway_limits: Option<f64>,
+    /// How the lists move while they are paged (still by default).
+    pub live: LiveConfig,
 }
 
 impl Default for MockConfig {
@@ -104,6 +119,8 @@ impl Default for MockConfig {
                 server_error_status: 500,
                 ..FaultConfig::default()
             },
+            gateway_limits: None,
+            live: LiveConfig::default(),
         }
     }
 }
@@ -136,6 +153,8 @@ pub struct Shared {
     request_counter: std::sync::atomic::AtomicU64,
     instance: u64,
     bucket: Option<limit::TokenBucket>,
+    gateway: Option<gateway::Gateway>,
+    live: Vec<(Operation, live::LiveList)>,
     answers: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
@@ -151,6 +170,42 @@ impl Shared {
             .find(|(op, _)| *op == operation)
             .map(|(_, source)| source.as_ref())
     }
+
+    /// The moving list of `operation`, when the lists move.
+    pub fn live(&self, operation: Operation) -> Option<&live::LiveList> {
+        self.live
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, list)| list)
+    }
+
+    /// The records of `operation` present at `at` (now when `None`), in
+    /// list order, as they were then: the truth a test compares a client's
+    /// result with. For a still list, its records. `None` for an operation
+    /// the mock serves no records for.
+    pub fn truth(
+        &self,
+        operation: Operation,
+        at: Option<SystemTime>,
+    ) -> Option<(i64, Vec<serde_json::Value>)> {
+        let records = self.records(operation)?;
+        if let Some(list) = self.live(operation) {
+            return Some(list.truth(records, at));
+        }
+        let values = (0..records.len())
+            .map(|index| {
+                let mut out = Vec::new();
+                records.write(index, &mut out);
+                serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
+            })
+            .collect();
+        let at = at.unwrap_or_else(SystemTime::now);
+        let ms = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Some((ms, values))
+    }
 }
 
 /// The router of every operation with all checks, without a listener.
@@ -161,6 +216,14 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             "events must be at most {} (total_num is an int32), got {}",
             i32::MAX,
             config.events
+        )));
+    }
+    config.live.validate().map_err(MockError::Config)?;
+    if let Some(scale) = config.gateway_limits
+        && !(scale.is_finite() && scale > 0.0)
+    {
+        return Err(MockError::Config(format!(
+            "the gateway's time scale must be a number above 0, got {scale}"
         )));
     }
     if config.clusters == 0 || config.clusters > MAX_CLUSTERS {
@@ -179,8 +242,24 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         config.clusters,
         config.project_id.clone(),
     ));
+    let sources = records::sources(&dataset, config.seed);
+    let started = SystemTime::now();
+    let live = if config.live.is_live() {
+        sources
+            .iter()
+            .filter(|(op, _)| op.pagination().is_some())
+            .map(|(op, source)| {
+                (
+                    *op,
+                    live::LiveList::new(*op, source.len(), config.live, config.seed, started),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let shared = Arc::new(Shared {
-        sources: records::sources(&dataset, config.seed),
+        sources,
         dataset,
         credentials: config.credentials.clone(),
         max_clock_skew: config.max_clock_skew,
@@ -189,6 +268,8 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         instance,
         bucket: (config.faults.rate_limit > 0.0)
             .then(|| limit::TokenBucket::new(config.faults.rate_limit, std::time::Instant::now())),
+        gateway: config.gateway_limits.map(gateway::Gateway::new),
+        live,
         answers: std::sync::Mutex::new(std::collections::BTreeMap::new()),
     });
     let api = Router::new()
@@ -197,6 +278,7 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             shared.clone(),
             inject_faults,
         ))
+        .layer(middleware::from_fn_with_state(shared.clone(), throttle))
         .layer(middleware::from_fn_with_state(shared.clone(), request_id))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
@@ -209,6 +291,10 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         .route(
             STATS_PATH,
             axum::routing::get(stats).fallback(control_method_not_allowed),
+        )
+        .route(
+            &format!("{TRUTH_PATH}/{{operation}}"),
+            axum::routing::get(truth).fallback(control_method_not_allowed),
         )
         .route(
             &format!("{CONTROL_PREFIX}{{*rest}}"),
@@ -224,6 +310,11 @@ pub const CONTROL_PREFIX: &str = "/_mock/";
 
 /// The path of the answer counts ([`Shared::stats`]).
 pub const STATS_PATH: &str = "/_mock/stats";
+
+/// The path under which `/{operationId}` gives the records present now,
+/// or at `?at=` milliseconds since the epoch ([`Shared::truth`]):
+/// `{"operation": ..., "at": ms, "total": n, "records": [...]}`.
+pub const TRUTH_PATH: &str = "/_mock/truth";
 
 impl Shared {
     /// The answers given so far to API requests (every path outside
@@ -246,6 +337,47 @@ impl Shared {
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.stats()).into_response()
+}
+
+async fn truth(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(operation): axum::extract::Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let Some(operation) = Operation::from_operation_id(&operation) else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            error::NOT_FOUND,
+            format!("no operation {operation}"),
+        )
+        .into_response();
+    };
+    let at = match handlers::parse_query(query.as_deref()) {
+        Ok(pairs) => match pairs.iter().find(|(k, _)| k == "at") {
+            None => None,
+            Some((_, value)) => match value.parse::<u64>() {
+                Ok(ms) => Some(SystemTime::UNIX_EPOCH + Duration::from_millis(ms)),
+                Err(_) => {
+                    return ApiError::bad_request(format!(
+                        "at must be milliseconds since the epoch, got {value:?}"
+                    ))
+                    .into_response();
+                }
+            },
+        },
+        Err(error) => return error.into_response(),
+    };
+    match shared.truth(operation, at) {
+        Some((at, records)) => {
+            axum::Json(live::truth_body(operation, at, records)).into_response()
+        }
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            error::NOT_FOUND,
+            "the mock serves no records for this operation",
+        )
+        .into_response(),
+    }
 }
 
 /// A path under [`CONTROL_PREFIX`] that is no endpoint.
@@ -290,8 +422,20 @@ async fn count_answers(
     response
 }
 
+/// The request id of a request, set by the first middleware.
+#[derive(Debug, Clone)]
+struct RequestId(String);
+
+/// The address a request came from.
+#[derive(Debug, Clone, Copy)]
+struct Peer(std::net::IpAddr);
+
 /// Adds an `X-Request-Id` to every answer.
-async fn request_id(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+async fn request_id(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let n = shared
         .request_counter
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -300,11 +444,41 @@ async fn request_id(State(shared): State<Arc<Shared>>, request: Request, next: N
         data::mix(shared.instance ^ n),
         data::mix(n ^ 0x1d)
     );
+    request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// The API gateway's throttling ([`gateway`]), when it is on: a request
+/// of an operation beyond one of its documented limits is answered 429
+/// `APIG.0308` before anything else looks at it.
+async fn throttle(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let Some(gateway) = shared.gateway.as_ref() else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path();
+    let operation = Operation::ALL.iter().copied().find(|op| {
+        op.http_method() == request.method().as_str()
+            && hss_client::validate::match_path(op.path(), path).is_some()
+    });
+    let Some(operation) = operation else {
+        return next.run(request).await;
+    };
+    let ip = request.extensions().get::<Peer>().map(|peer| peer.0);
+    match gateway.admit(operation, request.headers(), ip, std::time::Instant::now()) {
+        Ok(()) => next.run(request).await,
+        Err((policy, calls, window)) => {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .map(|id| id.0.clone())
+                .unwrap_or_default();
+            gateway::refusal(policy, calls, window, &id).into_response()
+        }
+    }
 }
 
 /// Marks an answer whose connection must be reset instead of answered.
@@ -436,6 +610,21 @@ impl RunningMock {
         self.shared.stats()
     }
 
+    /// The records of `operation` present at `at` (now when `None`), as
+    /// they were then ([`Shared::truth`]).
+    pub fn truth(
+        &self,
+        operation: Operation,
+        at: Option<SystemTime>,
+    ) -> Option<(i64, Vec<serde_json::Value>)> {
+        self.shared.truth(operation, at)
+    }
+
+    /// The state every request shares.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// The dataset it serves.
     pub fn dataset(&self) -> &Dataset {
         &self.shared.dataset
@@ -485,8 +674,8 @@ pub async fn start(config: MockConfig) -> Result<RunningMock, MockError> {
                 _ = &mut stopped => break,
                 accepted = listener.accept() => accepted,
             };
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -504,7 +693,9 @@ pub async fn start(config: MockConfig) -> Result<RunningMock, MockError> {
                     hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
                         let app = app.clone();
                         async move {
-                            let response = match app.oneshot(request.map(Body::new)).await {
+                            let mut request = request.map(Body::new);
+                            request.extensions_mut().insert(Peer(peer.ip()));
+                            let response = match app.oneshot(request).await {
                                 Ok(response) => response,
                                 Err(never) => match never {},
                             };

@@ -6,16 +6,20 @@
 //! `--reset-rate`, `--truncate-rate`, `--latency-ms`), as are a rate limit
 //! (`--rate-limit N`: a token bucket, at most N requests a second, 429 with
 //! `Retry-After` beyond it) and records of the wrong type
-//! (`--bad-record-every K`). `GET /_mock/stats` needs no credentials and
-//! gives the answers so far by status:
-//! `{"answers": {"200": 1234, "429": 17}, "total": 1251}`.
+//! (`--bad-record-every K`). So is the service as it is: the API gateway's
+//! documented throttling (`--gateway-limits`, `--time-scale`) and lists
+//! that move while they are paged (`--arrivals-per-sec`, `--arrive-at`,
+//! `--removals-per-sec`, `--changes-per-sec`). `GET /_mock/stats` needs no
+//! credentials and gives the answers so far by status:
+//! `{"answers": {"200": 1234, "429": 17}, "total": 1251}`;
+//! `GET /_mock/truth/{operationId}[?at=MS]` the records present.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use hss_mock::{Credentials, FaultConfig, MockConfig, start};
+use hss_mock::{Arrive, Credentials, FaultConfig, LiveConfig, MockConfig, start};
 
 /// Access key accepted when no --key-pair or --token is given.
 const DEFAULT_AK: &str = "MOCKACCESSKEY0000001";
@@ -104,6 +108,29 @@ struct Args {
     /// page's other records. 0 for none.
     #[arg(long, default_value_t = 0, value_name = "K")]
     bad_record_every: u64,
+    /// Apply the API gateway's documented throttling, from the spec: per
+    /// operation, the calls a user and an address may make in a window,
+    /// over a sliding window; beyond it, 429 with error_code APIG.0308 and
+    /// no Retry-After.
+    #[arg(long)]
+    gateway_limits: bool,
+    /// Divide the gateway's windows by this: 60 runs a minute's window in a
+    /// second.
+    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    time_scale: f64,
+    /// New records a second in every paginated list (0 for none).
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    arrivals_per_sec: f64,
+    /// Where new records arrive: head (newest first) or tail (oldest
+    /// first).
+    #[arg(long, default_value = "head", value_parser = ["head", "tail"])]
+    arrive_at: String,
+    /// Records a second that leave every paginated list, from anywhere.
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    removals_per_sec: f64,
+    /// Records a second that change (a new version, a new listed value).
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    changes_per_sec: f64,
 }
 
 fn credentials(args: &Args) -> Result<Credentials> {
@@ -174,6 +201,17 @@ async fn run(args: Args) -> Result<()> {
             seed: args.fault_seed,
             rate_limit: args.rate_limit,
             bad_record_every: args.bad_record_every,
+        },
+        gateway_limits: args.gateway_limits.then_some(args.time_scale),
+        live: LiveConfig {
+            arrivals_per_sec: args.arrivals_per_sec,
+            arrive_at: if args.arrive_at == "tail" {
+                Arrive::Tail
+            } else {
+                Arrive::Head
+            },
+            removals_per_sec: args.removals_per_sec,
+            changes_per_sec: args.changes_per_sec,
         },
     };
     let mock = start(config).await.context("hss-mock cannot start")?;

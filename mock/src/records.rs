@@ -211,11 +211,39 @@ pub fn page_body_breaking(
     first: u64,
     every: u64,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + page.indices.len() * 1024);
+    let written = page.indices.iter().map(|index| {
+        let mut out = Vec::new();
+        records.write(*index, &mut out);
+        out
+    });
+    body_of(
+        records.page_fields(),
+        total_field,
+        items_field,
+        page.total,
+        written,
+        first,
+        every,
+    )
+}
+
+/// The JSON body of a page whose records are already written: the total,
+/// the other page fields and the records, every `every`-th broken (see
+/// [`page_body_breaking`]).
+pub fn body_of(
+    page_fields: Map<String, Value>,
+    total_field: &str,
+    items_field: &str,
+    total: u64,
+    written: impl Iterator<Item = Vec<u8>>,
+    first: u64,
+    every: u64,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
     out.push(b'{');
     push_key(&mut out, total_field);
-    out.extend_from_slice(page.total.to_string().as_bytes());
-    for (key, value) in records.page_fields() {
+    out.extend_from_slice(total.to_string().as_bytes());
+    for (key, value) in page_fields {
         out.push(b',');
         push_key(&mut out, &key);
         out.extend_from_slice(value.to_string().as_bytes());
@@ -223,19 +251,14 @@ pub fn page_body_breaking(
     out.push(b',');
     push_key(&mut out, items_field);
     out.push(b'[');
-    for ((n, index), position) in page.indices.iter().enumerate().zip(first..) {
+    for ((n, record), position) in written.enumerate().zip(first..) {
         if n > 0 {
             out.push(b',');
         }
-        let start = out.len();
-        records.write(*index, &mut out);
-        if every > 0
-            && position % every == every - 1
-            && let Some(broken) = out.get(start..).and_then(break_record)
-        {
-            out.truncate(start);
-            out.extend_from_slice(&broken);
-        }
+        let broken = (every > 0 && position % every == every - 1)
+            .then(|| break_record(&record))
+            .flatten();
+        out.extend_from_slice(broken.as_deref().unwrap_or(&record));
     }
     out.extend_from_slice(b"]}");
     out

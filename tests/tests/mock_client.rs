@@ -32,6 +32,7 @@ fn client(mock: &RunningMock, sk: &str, retry: RetryPolicy) -> HssClient {
         .project_id(hss_mock::DEFAULT_PROJECT_ID)
         .credentials(Credentials::ak_sk(AK, sk.to_string()).expect("credentials"))
         .retry_policy(retry)
+        .budget(hss_client::Budget::Off)
         .build()
         .expect("client builds")
 }

@@ -123,6 +123,7 @@ async fn the_stubs_serve_hss_client_streams_and_errors() {
         .endpoint(Endpoint::parse(&server.base_url()).expect("endpoint"))
         .project_id("p1")
         .credentials(Credentials::ak_sk("AKSTUB", "sk-stub").expect("credentials"))
+        .budget(hss_client::Budget::Off)
         .build()
         .expect("client");
     let events: Vec<_> = client

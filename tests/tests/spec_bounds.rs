@@ -21,6 +21,7 @@ fn client(endpoint: &str) -> HssClient {
         .project_id(DEFAULT_PROJECT_ID)
         .credentials(Credentials::iam_token(TOKEN).expect("token"))
         .retry_policy(RetryPolicy::no_retries())
+        .budget(hss_client::Budget::Off)
         .build()
         .expect("client")
 }

@@ -850,6 +850,7 @@ fn find_key(value: &Option<Value>, key: &str) -> Option<Value> {
 }
 
 /// The part of a spec no page describes: `openapi`, `info`, `servers`, the
+/// top-level rate limit (`x-rate-limit`), the
 /// security schemes (without their acknowledgements, which settle pages),
 /// the shared responses and the schemas those refer to. Pages put through
 /// [`sync`] on top of it give the operations back; `docs-sync`'s round
@@ -885,7 +886,8 @@ pub fn skeleton(spec: &Value) -> Value {
         }
     }
     let mut root = serde_json::Map::new();
-    for key in ["openapi", "info", "servers"] {
+    // The rate limit is documented elsewhere than the operation pages.
+    for key in ["openapi", "info", "servers", "x-rate-limit"] {
         if let Some(value) = spec.get(key) {
             root.insert(key.to_string(), value.clone());
         }

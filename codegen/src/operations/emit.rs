@@ -11,7 +11,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{
-    FieldModel, Location, OperationModel, PROJECT_ID, PaginationModel, ParameterModel, SchemaModel,
+    FieldModel, Location, OperationModel, PROJECT_ID, PaginationModel, ParameterModel,
+    RateLimitModel, SchemaModel,
 };
 
 /// The type each request builder's field holds, by builder type and field
@@ -48,6 +49,38 @@ pub fn builder_fields(file: &syn::File) -> BuilderFields {
     out
 }
 
+/// The Rust field of each wire name, by type name, read from the generated
+/// client's `types` module: a field's `#[serde(rename)]`, else its name.
+pub type TypeFields = BTreeMap<String, BTreeMap<String, syn::Ident>>;
+
+/// Reads the structs of the generated client's `types` module.
+pub fn type_fields(file: &syn::File) -> TypeFields {
+    let mut out = TypeFields::new();
+    for item in &file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter().flat_map(|(_, items)| items) {
+            let syn::Item::Struct(s) = item else { continue };
+            let fields = s
+                .fields
+                .iter()
+                .filter_map(|field| {
+                    let ident = field.ident.clone()?;
+                    let wire = crate::extensions::serde_rename(&field.attrs)
+                        .unwrap_or_else(|| ident.to_string());
+                    Some((wire, ident))
+                })
+                .collect();
+            out.insert(s.ident.to_string(), fields);
+        }
+    }
+    out
+}
+
 /// `T` of `Name<T, ...>`, when `ty` is a path ending in `Name`.
 fn generic_argument(ty: &syn::Type, name: &str) -> Option<syn::Type> {
     let syn::Type::Path(path) = ty else {
@@ -67,7 +100,11 @@ fn generic_argument(ty: &syn::Type, name: &str) -> Option<syn::Type> {
 }
 
 /// The module's tokens.
-pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<TokenStream, String> {
+pub fn module(
+    models: &[OperationModel],
+    builders: &BuilderFields,
+    types: &TypeFields,
+) -> Result<TokenStream, String> {
     let variants: Vec<_> = models
         .iter()
         .map(|m| format_ident!("{}", m.type_name))
@@ -115,6 +152,16 @@ pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<Tok
             }
             None => quote!(Self::#v => None),
         });
+    let rate_limit_arms = models
+        .iter()
+        .zip(&variants)
+        .map(|(m, v)| match &m.rate_limit {
+            Some(limit) => {
+                let limit = rate_limit(limit);
+                quote!(Self::#v => Some(&#limit))
+            }
+            None => quote!(Self::#v => None),
+        });
     let response_consts = consts("RESPONSE");
     let response_items: Vec<_> = models
         .iter()
@@ -145,7 +192,7 @@ pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<Tok
             ));
         };
         if let Some(response) = &model.response {
-            impls.push(operation_impls(model, variant, response, fields)?);
+            impls.push(operation_impls(model, variant, response, fields, types)?);
             let method = format_ident!("{}", model.method_name);
             visits.push(if model.pagination.is_some() {
                 quote!(Operation::#variant => visitor.paginated(self.#method()))
@@ -159,7 +206,7 @@ pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<Tok
     }
     Ok(quote! {
         use crate::generated::{builder, types};
-        use crate::spec::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, Schema, StringSchema, TimeWindow};
+        use crate::spec::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema, StringSchema, TimeWindow};
 
         /// Every operation of the spec.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -218,6 +265,12 @@ pub fn module(models: &[OperationModel], builders: &BuilderFields) -> Result<Tok
             /// The shape of the 200 response's JSON body.
             pub const fn response(self) -> Option<&'static Schema> {
                 match self { #(#response_arms,)* }
+            }
+
+            /// How often the service lets the operation be called, when
+            /// the spec says (`x-rate-limit`).
+            pub const fn rate_limit(self) -> Option<&'static RateLimit> {
+                match self { #(#rate_limit_arms,)* }
             }
         }
 
@@ -388,6 +441,8 @@ fn pagination(p: &PaginationModel) -> TokenStream {
     let max_limit = option_i64(p.max_limit);
     let max_offset = Literal::i64_suffixed(p.max_offset);
     let default_page_size = Literal::i64_suffixed(p.default_page_size);
+    let record_key = &p.record_key;
+    let record_version = option_str(p.record_version.as_deref());
     quote! {
         Pagination {
             offset: #offset,
@@ -398,8 +453,57 @@ fn pagination(p: &PaginationModel) -> TokenStream {
             max_limit: #max_limit,
             max_offset: #max_offset,
             default_page_size: #default_page_size,
+            record_key: &[#(#record_key),*],
+            record_version: #record_version,
         }
     }
+}
+
+fn rate_limit(limit: &RateLimitModel) -> TokenStream {
+    let option = |value: Option<u64>| match value {
+        Some(v) => {
+            let v = Literal::u64_suffixed(v);
+            quote!(Some(#v))
+        }
+        None => quote!(None),
+    };
+    let window_seconds = Literal::u64_suffixed(limit.window_seconds);
+    let (per_user, per_ip, overall) = (
+        option(limit.per_user),
+        option(limit.per_ip),
+        option(limit.overall),
+    );
+    let source = &limit.source;
+    quote! {
+        RateLimit {
+            window_seconds: #window_seconds,
+            per_user: #per_user,
+            per_ip: #per_ip,
+            overall: #overall,
+            source: #source,
+        }
+    }
+}
+
+/// The Rust expressions that read `names` (wire names) from a record of
+/// type `item`.
+fn record_fields(
+    item: &str,
+    names: &[String],
+    types: &TypeFields,
+) -> Result<Vec<TokenStream>, String> {
+    let fields = types
+        .get(item)
+        .ok_or_else(|| format!("progenitor generated no record type {item}"))?;
+    names
+        .iter()
+        .map(|name| {
+            let ident = fields
+                .get(name)
+                .ok_or_else(|| format!("the record type {item} has no field for {name}"))?;
+            Ok(quote!(&item.#ident))
+        })
+        .collect()
 }
 
 /// `OperationExt` for every builder with a JSON response, and
@@ -409,6 +513,7 @@ fn operation_impls(
     variant: &syn::Ident,
     response: &super::ResponseModel,
     fields: &BTreeMap<String, (syn::Type, bool)>,
+    types: &TypeFields,
 ) -> Result<TokenStream, String> {
     let builder = format_ident!("{}", model.type_name);
     let response_type = format_ident!("{}", response.type_name);
@@ -439,6 +544,26 @@ fn operation_impls(
             } else {
                 quote!(response.#total.map(i64::from))
             };
+            let key_parts = if p.record_key.is_empty() {
+                vec![quote!(item)]
+            } else {
+                record_fields(&p.item_type, &p.record_key, types)?
+            };
+            let version = match &p.record_version {
+                Some(name) => {
+                    let read = record_fields(&p.item_type, std::slice::from_ref(name), types)?;
+                    quote! {
+                        fn record_version(item: &Self::Item) -> Option<String> {
+                            Some(crate::record::key_part(#(#read)*))
+                        }
+                    }
+                }
+                None => quote! {
+                    fn record_version(_item: &Self::Item) -> Option<String> {
+                        None
+                    }
+                },
+            };
             quote! {
                 impl<'a> crate::paginate::PaginatedExt<'a> for builder::#builder<'a> {
                     type Item = types::#item;
@@ -450,6 +575,12 @@ fn operation_impls(
                     fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>) {
                         (#total, response.#items)
                     }
+
+                    fn record_key(item: &Self::Item) -> crate::record::RecordKey {
+                        crate::record::RecordKey::of(&[#(crate::record::key_part(#key_parts)),*])
+                    }
+
+                    #version
                 }
             }
         }
@@ -461,10 +592,10 @@ fn operation_impls(
             type Response = types::#response_type;
             const OPERATION: Operation = Operation::#variant;
 
-            fn send_generated(
+            fn build_request(
                 self,
-            ) -> futures::future::BoxFuture<'a, Result<progenitor_client::ResponseValue<Self::Response>, crate::GeneratedError>> {
-                Box::pin(self.send())
+            ) -> Result<(&'a crate::generated::Client, reqwest::Request), crate::GeneratedError> {
+                self.into_request()
             }
 
             fn invalid_parameter(&self) -> Option<(&'static str, &str)> {

@@ -3,7 +3,7 @@
 //! generate` writes it between two marker lines of README.md, and `--check`
 //! fails when it is stale.
 
-use super::{Location, OperationModel, SchemaModel};
+use super::{Location, OperationModel, RateLimitModel, SchemaModel};
 
 /// The line that opens the generated section.
 pub const BEGIN: &str =
@@ -14,16 +14,20 @@ pub const END: &str = "<!-- END operations -->";
 /// The markdown of the section (without the marker lines).
 pub fn section(models: &[OperationModel]) -> String {
     let mut out = String::new();
-    out.push_str("| operation | request | client method | pages |\n");
-    out.push_str("| --- | --- | --- | --- |\n");
+    out.push_str("| operation | request | client method | pages | calls allowed |\n");
+    out.push_str("| --- | --- | --- | --- | --- |\n");
     for m in models {
         out.push_str(&format!(
-            "| `{}` | `{} {}` | `{}()` | {} |\n",
+            "| `{}` | `{} {}` | `{}()` | {} | {} |\n",
             m.operation_id,
             m.http_method,
             m.path,
             m.method_name,
-            if m.pagination.is_some() { "yes" } else { "no" }
+            if m.pagination.is_some() { "yes" } else { "no" },
+            m.rate_limit
+                .as_ref()
+                .map(|l| per_window(l.budget(), l))
+                .unwrap_or_else(|| "no limit stated".to_string()),
         ));
     }
     for m in models {
@@ -36,6 +40,38 @@ pub fn section(models: &[OperationModel]) -> String {
             out.push_str(&format!(
                 " Pages by `{}` and `{}` (page sizes {sizes}; offsets up to {}); the total count is `{}` and the records are `{}` in the response. Streams fetch pages of {}.",
                 p.offset, p.limit, p.max_offset, p.total, p.items, p.default_page_size
+            ));
+        }
+        if let Some(p) = &m.pagination {
+            let key = if p.record_key.is_empty() {
+                " A record is identified by its whole content".to_string()
+            } else {
+                format!(" A record is identified by {}", code_list(&p.record_key))
+            };
+            out.push_str(&key);
+            match &p.record_version {
+                Some(version) => {
+                    out.push_str(&format!("; `{version}` tells its versions apart."));
+                }
+                None => out.push('.'),
+            }
+        }
+        if let Some(limit) = &m.rate_limit {
+            let mut parts = Vec::new();
+            if let Some(n) = limit.per_user {
+                parts.push(format!("{} by one user", per_window(n, limit)));
+            }
+            if let Some(n) = limit.per_ip {
+                parts.push(format!("{} from one address", per_window(n, limit)));
+            }
+            if let Some(n) = limit.overall {
+                parts.push(format!("{} by everyone", per_window(n, limit)));
+            }
+            out.push_str(&format!(
+                " The service allows {} ({}); the client keeps to {} unless told otherwise.",
+                and_list(&parts),
+                limit.source,
+                per_window(limit.budget(), limit)
             ));
         }
         if let Some(w) = &m.time_window {
@@ -70,6 +106,34 @@ pub fn section(models: &[OperationModel]) -> String {
         }
     }
     out
+}
+
+/// `n` calls per the limit's window, in words: "5 calls a minute".
+fn per_window(n: u64, limit: &RateLimitModel) -> String {
+    let calls = if n == 1 { "call" } else { "calls" };
+    let window = match limit.window_seconds {
+        1 => "a second".to_string(),
+        60 => "a minute".to_string(),
+        3600 => "an hour".to_string(),
+        86_400 => "a day".to_string(),
+        s => format!("per {s} s"),
+    };
+    format!("{n} {calls} {window}")
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Names in backticks, joined with "and".
+fn code_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    and_list(&quoted)
 }
 
 fn join_nonempty(a: &str, b: &str) -> String {

@@ -24,12 +24,15 @@ pub fn fast_retries(attempts: u32) -> RetryPolicy {
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
+/// A client builder for a local test server, which has no rate limit: no
+/// request budget.
 pub fn builder(uri: &str) -> HssClientBuilder {
     HssClient::builder()
         .endpoint(Endpoint::parse(uri).unwrap())
         .project_id(PROJECT_ID)
         .credentials(Credentials::ak_sk(AK, SK).unwrap())
         .retry_policy(fast_retries(4))
+        .budget(Budget::Off)
 }
 
 pub fn client(uri: &str) -> HssClient {
