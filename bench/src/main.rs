@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use futures::TryStreamExt;
 use hss_bench::floor;
+use hss_client::RecordKey;
 use hss_client::prelude::*;
 use hss_client::signer::sign_get;
 
@@ -54,6 +55,10 @@ enum Contender {
         /// Pages in flight at once (1 = sequential), or `auto`.
         #[arg(long, default_value = "1")]
         prefetch: Prefetch,
+        /// The client's request budget (`off`, `spec`, or such as
+        /// `200/1s`).
+        #[arg(long, default_value = "off")]
+        rate_limit: Budget,
     },
     /// A plain reqwest + serde_json loop over offsets with the same signer,
     /// decoding into the minimal floor structs.
@@ -68,26 +73,52 @@ enum Contender {
         /// The file to export to.
         #[arg(long)]
         output: std::path::PathBuf,
+        /// `hss --rate-limit`.
+        #[arg(long, default_value = "off")]
+        rate_limit: String,
+        /// `hss export --prefetch`.
+        #[arg(long, default_value = "1")]
+        prefetch: String,
     },
+    /// `hss export` of a list that moves while it is exported, checked
+    /// against the mock's truth at its start and its end: prints, besides
+    /// the usual, `duplicates` (records written twice) and `missing`
+    /// (records present throughout that were not written).
+    Live {
+        /// The `hss` binary.
+        #[arg(long)]
+        hss: std::path::PathBuf,
+        /// The file to export to.
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// `hss --rate-limit`.
+        #[arg(long, default_value = "off")]
+        rate_limit: String,
+    },
+}
+
+/// How `hss export` is run.
+struct ExportRun<'a> {
+    hss: &'a std::path::Path,
+    output: &'a std::path::Path,
+    rate_limit: &'a str,
+    prefetch: &'a str,
 }
 
 /// Runs `hss export` of [`OPERATION`]; the number of lines written and the
 /// wall time of the `hss` process alone (not the count afterwards).
-fn export(
-    args: &Args,
-    ak: &str,
-    sk: &str,
-    hss: &std::path::Path,
-    output: &std::path::Path,
-) -> Result<(u64, f64)> {
+fn export(args: &Args, ak: &str, sk: &str, run: &ExportRun<'_>) -> Result<(u64, f64)> {
     let start = Instant::now();
     let command = OPERATION.method_name().replace('_', "-");
+    let (hss, output) = (run.hss, run.output);
     let status = std::process::Command::new(hss)
         .env_clear()
         .env("HUAWEICLOUD_SDK_AK", ak)
         .env("HUAWEICLOUD_SDK_SK", sk)
         .args(["--endpoint", &args.url, "--project-id", &args.project_id])
+        .args(["--rate-limit", run.rate_limit])
         .args(["export", &command, "--format", "ndjson", "--quiet"])
+        .args(["--prefetch", run.prefetch])
         .args(["--page-size", &page_size().to_string(), "--output"])
         .arg(output)
         .status()
@@ -100,6 +131,37 @@ fn export(
         std::fs::read(output).with_context(|| format!("cannot read {}", output.display()))?;
     let lines = written.iter().filter(|b| **b == b'\n').count() as u64;
     Ok((lines, wall_s))
+}
+
+/// The keys of the records of [`OPERATION`] the mock at `url` holds now.
+async fn truth(url: &str) -> Result<std::collections::BTreeSet<RecordKey>> {
+    let address = format!("{url}{}/{}", hss_mock::TRUTH_PATH, OPERATION.operation_id());
+    let body: serde_json::Value = reqwest::get(&address)
+        .await
+        .with_context(|| format!("cannot read {address}"))?
+        .json()
+        .await
+        .with_context(|| format!("{address} is not JSON"))?;
+    let records = body["records"]
+        .as_array()
+        .with_context(|| format!("{address} has no records"))?;
+    Ok(records
+        .iter()
+        .map(|record| RecordKey::from_json(OPERATION, record))
+        .collect())
+}
+
+/// The keys of the records of an NDJSON file, in order.
+fn written_keys(path: &std::path::Path) -> Result<Vec<RecordKey>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .with_context(|| format!("{} holds a line that is not JSON", path.display()))?;
+            Ok(RecordKey::from_json(OPERATION, &value))
+        })
+        .collect()
 }
 
 /// CPU seconds (user + system) of the children waited for.
@@ -146,12 +208,18 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-async fn stream(args: &Args, ak: String, sk: String, prefetch: Prefetch) -> Result<u64> {
+async fn stream(
+    args: &Args,
+    ak: String,
+    sk: String,
+    prefetch: Prefetch,
+    budget: Budget,
+) -> Result<u64> {
     let client = HssClient::builder()
         .endpoint(Endpoint::parse(&args.url)?)
         .project_id(args.project_id.clone())
         .credentials(Credentials::ak_sk(ak, sk)?)
-        .budget(hss_client::Budget::Off)
+        .budget(budget)
         .build()?;
     let mut options = PageOptions::default().with_page_size(page_size());
     options.prefetch = prefetch;
@@ -233,11 +301,56 @@ async fn run(args: Args) -> Result<()> {
     let start = Instant::now();
     let mut peak = peak_rss_bytes();
     let mut child = None;
+    let mut moving = None;
     let items = match &args.contender {
-        Contender::Stream { prefetch } => stream(&args, ak, sk, *prefetch).await?,
+        Contender::Stream {
+            prefetch,
+            rate_limit,
+        } => stream(&args, ak, sk, *prefetch, *rate_limit).await?,
         Contender::Raw => raw(&args, ak, sk).await?,
-        Contender::Export { hss, output } => {
-            let (lines, wall_s) = export(&args, &ak, &sk, hss, output)?;
+        Contender::Export {
+            hss,
+            output,
+            rate_limit,
+            prefetch,
+        } => {
+            let run = ExportRun {
+                hss,
+                output,
+                rate_limit,
+                prefetch,
+            };
+            let (lines, wall_s) = export(&args, &ak, &sk, &run)?;
+            peak = children_peak_rss_bytes();
+            child = Some(wall_s);
+            lines
+        }
+        Contender::Live {
+            hss,
+            output,
+            rate_limit,
+        } => {
+            let first = truth(&args.url).await?;
+            let run = ExportRun {
+                hss,
+                output,
+                rate_limit,
+                prefetch: "1",
+            };
+            let (lines, wall_s) = export(&args, &ak, &sk, &run)?;
+            let last = truth(&args.url).await?;
+            let keys = written_keys(output)?;
+            let distinct: std::collections::BTreeSet<RecordKey> = keys.iter().copied().collect();
+            let missing = first
+                .intersection(&last)
+                .filter(|key| !distinct.contains(key))
+                .count();
+            moving = Some((
+                keys.len() - distinct.len(),
+                missing,
+                first.len(),
+                last.len(),
+            ));
             peak = children_peak_rss_bytes();
             child = Some(wall_s);
             lines
@@ -257,17 +370,21 @@ async fn run(args: Args) -> Result<()> {
     {
         bail!("expected {expected} items, got {items}");
     }
-    println!(
-        "{}",
-        serde_json::json!({
-            "items": items,
-            "wall_s": wall_s,
-            "peak_rss_bytes": match args.contender {
-                Contender::Export { .. } => peak,
-                _ => peak_rss_bytes(),
-            },
-            "cpu_s": cpu_s,
-        })
-    );
+    let mut line = serde_json::json!({
+        "items": items,
+        "wall_s": wall_s,
+        "peak_rss_bytes": match args.contender {
+            Contender::Export { .. } | Contender::Live { .. } => peak,
+            _ => peak_rss_bytes(),
+        },
+        "cpu_s": cpu_s,
+    });
+    if let Some((duplicates, missing, at_start, at_end)) = moving {
+        line["duplicates"] = duplicates.into();
+        line["missing"] = missing.into();
+        line["records_at_start"] = at_start.into();
+        line["records_at_end"] = at_end.into();
+    }
+    println!("{line}");
     Ok(())
 }

@@ -61,6 +61,9 @@ use crate::operations::is_json;
 use crate::positions::escape;
 use crate::source::SpecSource;
 
+/// One of the limits of an `x-rate-limit`: calls per window, if stated.
+type LimitPart = fn(&crate::operations::RateLimitModel) -> Option<u64>;
+
 /// Whether a change breaks client users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -445,7 +448,7 @@ impl<'a> Differ<'a> {
                 ),
             ),
             (Some(old), Some(new)) => {
-                let parts: [(&str, fn(&crate::operations::RateLimitModel) -> Option<u64>); 3] = [
+                let parts: [(&str, LimitPart); 3] = [
                     ("per user", |l| l.per_user),
                     ("per address", |l| l.per_ip),
                     ("in all", |l| l.overall),

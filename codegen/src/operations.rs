@@ -420,10 +420,9 @@ pub fn rate_limit(
         ));
     }
     let source_text = match map.get("source") {
-        Some(Value::String(text)) if !text.trim().is_empty() => text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
+        Some(Value::String(text)) if !text.trim().is_empty() => {
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        }
         _ => {
             return Err(bad(
                 "x-rate-limit needs a source: where the limit is documented".into(),

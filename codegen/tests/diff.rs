@@ -478,7 +478,9 @@ fn a_lowered_rate_limit_is_breaking_and_a_raised_one_compatible() {
     );
     let change = &report.changes[0];
     assert!(
-        change.message.contains("per user went from 5 per 60 s to 3 per 60 s"),
+        change
+            .message
+            .contains("per user went from 5 per 60 s to 3 per 60 s"),
         "{}",
         change.message
     );

@@ -714,7 +714,10 @@ fn the_rate_limit_and_record_identity_are_left_alone() {
     let synced = run(&workspace_spec(), &pages);
     let back: Value = serde_yaml_ng::from_str(&synced.text).expect("result parses");
     assert_eq!(back["x-rate-limit"], full["x-rate-limit"]);
-    assert!(full["x-rate-limit"].is_object(), "the spec has a rate limit");
+    assert!(
+        full["x-rate-limit"].is_object(),
+        "the spec has a rate limit"
+    );
     let mut keyed = 0;
     for (name, schema) in full["components"]["schemas"].as_object().expect("schemas") {
         for extension in ["x-record-key", "x-record-version"] {

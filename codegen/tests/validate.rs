@@ -243,7 +243,11 @@ fn real_spec_with(from: &str, to: &str) -> SpecSource {
 #[test]
 fn a_malformed_rate_limit_is_a_finding_at_the_extension() {
     for (from, to, says) in [
-        ("  per-user: 5\n", "  per-user: 0\n", "per-user must be a whole number"),
+        (
+            "  per-user: 5\n",
+            "  per-user: 0\n",
+            "per-user must be a whole number",
+        ),
         ("  window-seconds: 60\n", "", "needs window-seconds"),
         ("  source: >-\n", "  origin: >-\n", "unknown key origin"),
     ] {
@@ -271,7 +275,11 @@ fn a_record_key_or_version_naming_no_field_is_a_finding() {
         found[0].location.pointer,
         "/components/schemas/ClusterEventResponseInfo/x-record-key"
     );
-    assert!(found[0].message.contains("event_uuid"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("event_uuid"),
+        "{}",
+        found[0].message
+    );
     let found = validate(&real_spec_with(
         "x-record-version: update_time",
         "x-record-version: updated",

@@ -96,7 +96,7 @@ impl FromStr for Budget {
     type Err = String;
 
     /// `off`, `spec`, or `N/W` with `W` a duration: `5/60s`, `5/1m`,
-    /// `300/1h` (`s`, `m` or `h`).
+    /// `300/1h`, `5/0.5s`, `5/500ms` (`ms`, `s`, `m` or `h`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
         match text {
@@ -106,30 +106,31 @@ impl FromStr for Budget {
         }
         let wrong = || {
             format!(
-                "expected `off`, `spec` or calls per window such as `5/60s` (s, m or h), got {text:?}"
+                "expected `off`, `spec` or calls per window such as `5/60s` (ms, s, m or h), got {text:?}"
             )
         };
         let (calls, window) = text.split_once('/').ok_or_else(wrong)?;
         let calls: u32 = calls.trim().parse().map_err(|_| wrong())?;
         let window = window.trim();
-        let (number, unit) = window.split_at(window.len().saturating_sub(1));
-        let amount: u64 = number.parse().map_err(|_| wrong())?;
+        let split = window
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(wrong)?;
+        let (number, unit) = window.split_at(split);
+        let amount: f64 = number.parse().map_err(|_| wrong())?;
         let seconds = match unit {
-            "s" => Some(amount),
-            "m" => amount.checked_mul(60),
-            "h" => amount.checked_mul(3600),
-            _ => None,
-        }
-        .ok_or_else(wrong)?;
-        if calls == 0 || seconds == 0 {
+            "ms" => amount / 1000.0,
+            "s" => amount,
+            "m" => amount * 60.0,
+            "h" => amount * 3600.0,
+            _ => return Err(wrong()),
+        };
+        let window = Duration::try_from_secs_f64(seconds).map_err(|_| wrong())?;
+        if calls == 0 || window < Duration::from_millis(1) {
             return Err(format!(
-                "a budget needs at least 1 call in a window of at least 1 second, got {text:?}; use `off` for none"
+                "a budget needs at least 1 call in a window of at least 1 ms, got {text:?}; use `off` for none"
             ));
         }
-        Ok(Budget::PerWindow {
-            calls,
-            window: Duration::from_secs(seconds),
-        })
+        Ok(Budget::PerWindow { calls, window })
     }
 }
 
@@ -138,7 +139,10 @@ impl fmt::Display for Budget {
         match self {
             Budget::Spec => f.write_str("spec"),
             Budget::Off => f.write_str("off"),
-            Budget::PerWindow { calls, window } => write!(f, "{calls}/{}s", window.as_secs()),
+            Budget::PerWindow { calls, window } if window.subsec_nanos() == 0 => {
+                write!(f, "{calls}/{}s", window.as_secs())
+            }
+            Budget::PerWindow { calls, window } => write!(f, "{calls}/{}ms", window.as_millis()),
         }
     }
 }
@@ -549,7 +553,17 @@ mod tests {
                 window: Duration::from_secs(3600)
             })
         );
-        for bad in ["", "5", "5/", "/60s", "5/60", "0/60s", "5/0s", "x/60s", "5/60d"] {
+        assert_eq!(
+            "5/0.5s".parse::<Budget>(),
+            Ok(Budget::PerWindow {
+                calls: 5,
+                window: Duration::from_millis(500)
+            })
+        );
+        assert_eq!("5/500ms".parse::<Budget>(), "5/0.5s".parse::<Budget>());
+        for bad in [
+            "", "5", "5/", "/60s", "5/60", "0/60s", "5/0s", "x/60s", "5/60d", "5/1.2.3s",
+        ] {
             assert!(bad.parse::<Budget>().is_err(), "{bad:?}");
         }
         let shown = Budget::PerWindow {
@@ -572,7 +586,10 @@ mod tests {
             Some(quota(10, 2))
         );
         assert_eq!(Quota::from_throttle(Some("HSS.0001"), Some(message)), None);
-        assert_eq!(Quota::from_throttle(Some("APIG.0308"), Some("slow down")), None);
+        assert_eq!(
+            Quota::from_throttle(Some("APIG.0308"), Some("slow down")),
+            None
+        );
         assert_eq!(
             Quota::from_throttle(Some("APIG.0308"), Some("limit:5,time:1 fortnight")),
             None

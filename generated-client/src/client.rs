@@ -96,6 +96,12 @@ impl HssClient {
     pub fn budget(&self) -> Budget {
         self.client.inner().budget()
     }
+
+    /// The calls per window it sends `operation` at now: the budget's, or
+    /// lower once the service named a stricter quota. `None` without one.
+    pub fn quota(&self, operation: crate::Operation) -> Option<crate::budget::Quota> {
+        self.client.inner().config().limiters.of(operation)?.quota()
+    }
 }
 
 /// The budget `HSS_RATE_LIMIT` sets, else the spec's.

@@ -118,7 +118,9 @@ impl Hooks {
 impl Config {
     /// The wall-clock time that dates signatures.
     pub(crate) fn now(&self) -> SystemTime {
-        self.clock.as_ref().map_or_else(SystemTime::now, |clock| clock())
+        self.clock
+            .as_ref()
+            .map_or_else(SystemTime::now, |clock| clock())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The pager: how a stream walks an offset-paged list that may move while
-//! it is paged, as an explicit state machine ([`Pager`]: what to request
+//! it is paged, as an explicit state machine (`Pager`: what to request
 //! next, and what a page tells it), with its whole state in a [`Cursor`]
-//! that can be saved and restored. Fetching pages ahead ([`drive`]) and the
+//! that can be saved and restored. Fetching pages ahead (`drive`) and the
 //! request budget are separate pieces around it.
 //!
 //! # What a page tells the pager
@@ -82,7 +82,7 @@ use crate::spec::Pagination;
 /// Pages' worth of record keys the pager remembers.
 pub const KEEP_PAGES: usize = 4;
 /// Pages over which the gap to the total must shrink.
-pub const STALL_PAGES: usize = 8;
+pub const STALL_PAGES: usize = 10;
 /// Most pages in flight with [`Prefetch::Auto`].
 pub const MAX_IN_FLIGHT: usize = 64;
 
@@ -428,7 +428,9 @@ impl Pager {
         self.cursor.last_at = if count > 0 && last_seen != Some(count - 1) {
             Some(end - 1)
         } else {
-            last_seen.map(|found| offset + found).or(self.cursor.last_at)
+            last_seen
+                .map(|found| offset + found)
+                .or(self.cursor.last_at)
         };
         self.cursor.backtracks = 0;
         if count == 0 && offset >= total && offset > 0 && total > 0 && previous.is_some() {
@@ -519,10 +521,7 @@ impl Pager {
         let grows = per_minute((sample.total - then.total) as f64);
         let reads = per_minute(sample.yielded.saturating_sub(then.yielded) as f64);
         let hint = match self.operation.time_window() {
-            Some(window) => format!(
-                " An `{}` in the past keeps the list still.",
-                window.end
-            ),
+            Some(window) => format!(" An `{}` in the past keeps the list still.", window.end),
             None => " Narrow the query so that fewer records arrive while it is read.".to_string(),
         };
         self.cursor.done = true;
@@ -879,7 +878,14 @@ mod tests {
 
     #[test]
     fn a_still_list_costs_exactly_one_request_a_page() {
-        for (len, size, requests) in [(0, 10, 1), (1, 10, 1), (10, 10, 1), (11, 10, 2), (1200, 200, 6), (10_000, 200, 50)] {
+        for (len, size, requests) in [
+            (0, 10, 1),
+            (1, 10, 1),
+            (10, 10, 1),
+            (11, 10, 2),
+            (1200, 200, 6),
+            (10_000, 200, 50),
+        ] {
             let pass = pass(List::new(len, 1), size, STILL);
             check(&pass, "still");
             assert_eq!(pass.requests, requests, "{len} records in pages of {size}");
@@ -890,14 +896,67 @@ mod tests {
     #[test]
     fn moving_lists_lose_nothing_and_repeat_nothing() {
         let cases = [
-            ("arrivals at the head", Moves { head_arrivals: 30, ..STILL }),
-            ("arrivals at the tail", Moves { tail_arrivals: 30, ..STILL }),
-            ("removals at the head", Moves { head_removals: 20, ..STILL }),
-            ("removals at the tail", Moves { tail_removals: 20, ..STILL }),
-            ("removals anywhere", Moves { random_removals: 20, ..STILL }),
-            ("new at the tail, old leave the head", Moves { tail_arrivals: 15, head_removals: 15, ..STILL }),
-            ("new at the head, old leave the tail", Moves { head_arrivals: 15, tail_removals: 15, ..STILL }),
-            ("everything", Moves { head_arrivals: 10, tail_arrivals: 10, head_removals: 8, tail_removals: 8, random_removals: 8 }),
+            (
+                "arrivals at the head",
+                Moves {
+                    head_arrivals: 30,
+                    ..STILL
+                },
+            ),
+            (
+                "arrivals at the tail",
+                Moves {
+                    tail_arrivals: 30,
+                    ..STILL
+                },
+            ),
+            (
+                "removals at the head",
+                Moves {
+                    head_removals: 20,
+                    ..STILL
+                },
+            ),
+            (
+                "removals at the tail",
+                Moves {
+                    tail_removals: 20,
+                    ..STILL
+                },
+            ),
+            (
+                "removals anywhere",
+                Moves {
+                    random_removals: 20,
+                    ..STILL
+                },
+            ),
+            (
+                "new at the tail, old leave the head",
+                Moves {
+                    tail_arrivals: 15,
+                    head_removals: 15,
+                    ..STILL
+                },
+            ),
+            (
+                "new at the head, old leave the tail",
+                Moves {
+                    head_arrivals: 15,
+                    tail_removals: 15,
+                    ..STILL
+                },
+            ),
+            (
+                "everything",
+                Moves {
+                    head_arrivals: 10,
+                    tail_arrivals: 10,
+                    head_removals: 8,
+                    tail_removals: 8,
+                    random_removals: 8,
+                },
+            ),
         ];
         for (what, moves) in cases {
             for seed in 1..30 {
@@ -909,19 +968,29 @@ mod tests {
 
     #[test]
     fn a_list_that_outgrows_the_reader_ends_with_an_error_naming_both_rates() {
-        let moves = Moves { head_arrivals: 400, ..STILL };
+        let moves = Moves {
+            head_arrivals: 400,
+            ..STILL
+        };
         let pass = pass(List::new(1000, 3), 100, moves);
         let Some(Error::Pagination { message, .. }) = pass.error else {
             panic!("expected a pagination error, got {:?}", pass.error);
         };
-        assert!(message.contains("grows by about") && message.contains("reads about"), "{message}");
+        assert!(
+            message.contains("grows by about") && message.contains("reads about"),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_cursor_saved_after_any_page_resumes_the_pass() {
         let operation = Operation::ALL[0];
         let mut list = List::new(1000, 9);
-        let moves = Moves { head_arrivals: 5, random_removals: 5, ..STILL };
+        let moves = Moves {
+            head_arrivals: 5,
+            random_removals: 5,
+            ..STILL
+        };
         let first: std::collections::BTreeSet<u64> = list.ids.iter().copied().collect();
         let mut pager = Pager::new(operation, pagination(), 50, Cursor::at(0));
         let mut yielded = Vec::new();
@@ -968,11 +1037,15 @@ mod tests {
         // 95 records leave from the head.
         list.ids.drain(0..95);
         let mut pager = Pager::new(operation, pagination(), 10, cursor);
-        let Step::Fetch(offset) = pager.step() else { panic!() };
+        let Step::Fetch(offset) = pager.step() else {
+            panic!()
+        };
         assert_eq!(offset, 90);
         let page = pager.apply(offset, list.page(offset, 10));
         assert!(page.items.is_empty());
-        let Step::Fetch(offset) = pager.step() else { panic!("it reads again") };
+        let Step::Fetch(offset) = pager.step() else {
+            panic!("it reads again")
+        };
         assert!(offset < 5, "{offset}");
     }
 

@@ -153,6 +153,8 @@ pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
     const OPERATION: Operation;
 
     #[doc(hidden)]
+    // progenitor's error type, as its builders give it.
+    #[allow(clippy::result_large_err)]
     fn build_request(
         self,
     ) -> Result<(&'a crate::generated::Client, reqwest::Request), GeneratedError>;
@@ -206,6 +208,7 @@ fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// The error for a request the builder could not build.
+#[allow(clippy::result_large_err, clippy::needless_pass_by_value)]
 fn request_error(operation: Operation, error: GeneratedError) -> Error {
     match error {
         progenitor_client::Error::InvalidRequest(message) => Error::InvalidInput {

@@ -7,15 +7,15 @@
 //!    budget ([`crate::budget`]). The wait is not a retry: it spends
 //!    neither attempts nor the retry deadline, and a `tracing` event says
 //!    how long it was.
-//! 3. **sign**: the attempt is dated and signed afresh ([`sign`]).
+//! 3. **sign**: the attempt is dated and signed afresh (`sign`).
 //! 4. **send** and 5. **read**: it is sent, and the whole body read, so
 //!    that a body cut short is retried like any other transport failure.
 //! 6. **classify**: the answer, its status and its parsed error body, is
-//!    sorted into what it means ([`Class`]): a success, a garbled success,
+//!    sorted into what it means (`Class`): a success, a garbled success,
 //!    throttling with a known quota (the API gateway's `APIG.0308`, whose
 //!    message names the limit and its window), throttling without one, a
 //!    transient failure, or a final one.
-//! 7. **retry**: what to do next ([`Next`]): return the answer, or try
+//! 7. **retry**: what to do next (`Next`): return the answer, or try
 //!    again after a wait.
 //!
 //! The deadline of a call ([`RetryPolicy::deadline`]) bounds the time spent
@@ -376,9 +376,10 @@ pub(crate) fn retry(policy: &RetryPolicy, class: &Class, attempt: u32, clock: &C
                 Next::Return
             }
         }
-        Class::Throttled(None) | Class::Transient(None) | Class::Garbled | Class::TransportFailure => {
-            backoff(clock)
-        }
+        Class::Throttled(None)
+        | Class::Transient(None)
+        | Class::Garbled
+        | Class::TransportFailure => backoff(clock),
     }
 }
 
@@ -569,7 +570,10 @@ mod tests {
     fn answers_are_classified_by_status_and_error_body() {
         let json = [("content-type", "application/json")];
         assert_eq!(classify("op", 1, &answer(200, &json, "{}")), Class::Success);
-        assert_eq!(classify("op", 1, &answer(200, &json, "<html>")), Class::Garbled);
+        assert_eq!(
+            classify("op", 1, &answer(200, &json, "<html>")),
+            Class::Garbled
+        );
         assert_eq!(classify("op", 1, &answer(404, &json, "{}")), Class::Final);
         let gateway = r#"{"error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:5,time:1 minute", "error_code": "APIG.0308", "request_id": "r"}"#;
         assert_eq!(
@@ -580,8 +584,14 @@ mod tests {
             classify("op", 1, &answer(429, &[("retry-after", "3")], "{}")),
             Class::Throttled(Some(Duration::from_secs(3)))
         );
-        assert_eq!(classify("op", 1, &answer(503, &[], "")), Class::Throttled(None));
-        assert_eq!(classify("op", 1, &answer(502, &[], "")), Class::Transient(None));
+        assert_eq!(
+            classify("op", 1, &answer(503, &[], "")),
+            Class::Throttled(None)
+        );
+        assert_eq!(
+            classify("op", 1, &answer(502, &[], "")),
+            Class::Transient(None)
+        );
     }
 
     #[test]
@@ -599,7 +609,12 @@ mod tests {
             }
         );
         assert_eq!(
-            retry(&policy, &Class::Throttled(Some(sixty + Duration::from_secs(1))), 1, &clock),
+            retry(
+                &policy,
+                &Class::Throttled(Some(sixty + Duration::from_secs(1))),
+                1,
+                &clock
+            ),
             Next::Return
         );
         assert_eq!(retry(&policy, &Class::Final, 1, &clock), Next::Return);

@@ -59,7 +59,10 @@ impl Query {
     }
 
     /// Calls the operation once; its body as JSON.
-    pub fn call<'a>(&'a self, client: &'a HssClient) -> BoxFuture<'a, Result<serde_json::Value, Error>> {
+    pub fn call<'a>(
+        &'a self,
+        client: &'a HssClient,
+    ) -> BoxFuture<'a, Result<serde_json::Value, Error>> {
         client.visit(
             self.operation,
             Call {
@@ -160,7 +163,8 @@ impl<'a> OperationVisitor<'a> for FetchJson<'a> {
 
     fn paginated<B: PaginatedExt<'a>>(self, builder: B) -> Self::Output {
         Box::pin(async move {
-            let builder = with_arguments(builder, self.arguments)?.with_page(self.offset, self.limit);
+            let builder =
+                with_arguments(builder, self.arguments)?.with_page(self.offset, self.limit);
             let fetched = crate::paginate::fetch_page(builder, self.offset).await?;
             Ok(Fetched {
                 total: fetched.total,

@@ -108,7 +108,10 @@ impl Gateway {
             }
         }
         for (caller, _, _) in checks {
-            windows.entry((operation, caller)).or_default().push_back(now);
+            windows
+                .entry((operation, caller))
+                .or_default()
+                .push_back(now);
         }
         Ok(())
     }
@@ -117,11 +120,9 @@ impl Gateway {
 /// The user a request claims to be: the access key of its signature, or
 /// its IAM token.
 fn user_of(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
+    if let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok())
         && let Some(access) = value
-            .split(|c| c == ' ' || c == ',')
+            .split([' ', ','])
             .find_map(|part| part.trim().strip_prefix("Access="))
     {
         return Some(format!("ak:{access}"));
@@ -151,9 +152,9 @@ pub fn refusal(policy: Policy, calls: u64, window: Duration, request_id: &str) -
 /// `500 millisecond`.
 fn window_text(window: Duration) -> String {
     let millis = window.as_millis();
-    if millis % 60_000 == 0 && millis > 0 {
+    if millis.is_multiple_of(60_000) && millis > 0 {
         format!("{} minute", millis / 60_000)
-    } else if millis % 1000 == 0 && millis > 0 {
+    } else if millis.is_multiple_of(1000) && millis > 0 {
         format!("{} second", millis / 1000)
     } else {
         format!("{} millisecond", millis.max(1))
@@ -198,7 +199,11 @@ mod tests {
         let other: Option<IpAddr> = Some([10, 0, 0, 2].into());
         assert!(gateway.admit(operation, &signed("B"), other, start).is_ok());
         // A window later the first user may call again.
-        assert!(gateway.admit(operation, &signed("A"), ip, start + window).is_ok());
+        assert!(
+            gateway
+                .admit(operation, &signed("A"), ip, start + window)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -368,9 +368,7 @@ async fn truth(
         Err(error) => return error.into_response(),
     };
     match shared.truth(operation, at) {
-        Some((at, records)) => {
-            axum::Json(live::truth_body(operation, at, records)).into_response()
-        }
+        Some((at, records)) => axum::Json(live::truth_body(operation, at, records)).into_response(),
         None => ApiError::new(
             StatusCode::NOT_FOUND,
             error::NOT_FOUND,

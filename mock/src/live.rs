@@ -65,7 +65,7 @@ impl LiveConfig {
             ("removals_per_sec", self.removals_per_sec),
             ("changes_per_sec", self.changes_per_sec),
         ] {
-            if !rate.is_finite() || rate < 0.0 || rate > 100_000.0 {
+            if !rate.is_finite() || !(0.0..=100_000.0).contains(&rate) {
                 return Err(format!("{name} must be from 0 to 100000, got {rate}"));
             }
         }
@@ -76,15 +76,27 @@ impl LiveConfig {
 /// What happened to the list, and when.
 #[derive(Clone, Debug, PartialEq)]
 enum Event {
-    Arrived { index: u64, at: Duration },
-    Removed { index: u64, at: Duration },
-    Changed { index: u64, at: Duration, fields: Vec<(String, Value)> },
+    Arrived {
+        index: u64,
+        at: Duration,
+    },
+    Removed {
+        index: u64,
+        at: Duration,
+    },
+    Changed {
+        index: u64,
+        at: Duration,
+        fields: Vec<(String, Value)>,
+    },
 }
 
 impl Event {
     fn at(&self) -> Duration {
         match self {
-            Event::Arrived { at, .. } | Event::Removed { at, .. } | Event::Changed { at, .. } => *at,
+            Event::Arrived { at, .. } | Event::Removed { at, .. } | Event::Changed { at, .. } => {
+                *at
+            }
         }
     }
 }
@@ -187,7 +199,10 @@ impl LiveList {
         state.arrivals += 1;
         let ms = Value::from(epoch_ms(self.started + at));
         let mut fields = Vec::new();
-        for name in [self.window_field(), self.version_field()].into_iter().flatten() {
+        for name in [self.window_field(), self.version_field()]
+            .into_iter()
+            .flatten()
+        {
             fields.push((name.to_string(), ms.clone()));
         }
         if !fields.is_empty() {
@@ -225,7 +240,10 @@ impl LiveList {
         let Some(&index) = state.order.get(position) else {
             return;
         };
-        let mut fields = vec![(version.to_string(), Value::from(epoch_ms(self.started + at)))];
+        let mut fields = vec![(
+            version.to_string(),
+            Value::from(epoch_ms(self.started + at)),
+        )];
         if let Some((name, values)) = self.cycling_field() {
             let current = self
                 .field_value(state, records, index, name)
@@ -289,7 +307,11 @@ impl LiveList {
     }
 
     /// Record `index` as JSON, with `overrides`.
-    fn record(records: &dyn Records, index: u64, overrides: Option<&Vec<(String, Value)>>) -> Value {
+    fn record(
+        records: &dyn Records,
+        index: u64,
+        overrides: Option<&Vec<(String, Value)>>,
+    ) -> Value {
         let mut out = Vec::new();
         records.write(index, &mut out);
         let mut value: Value = serde_json::from_slice(&out).unwrap_or(Value::Null);
@@ -330,7 +352,7 @@ impl LiveList {
                 self.field_value(&state, records, index, name)
                     .is_some_and(|v| match v {
                         Value::String(s) => s == *wanted,
-                        other => other.to_string() == *wanted,
+                        other => other.to_string().as_str() == *wanted,
                     })
             });
             if !matches {

@@ -3,6 +3,7 @@
 //! round trip must reproduce.
 
 pub mod requests;
+pub mod service;
 
 use std::path::{Path, PathBuf};
 

@@ -6,6 +6,11 @@
 //! each one's peak RSS is its own. The contenders run interleaved, `--runs`
 //! times; the table shows medians, and every ratio is taken within one run
 //! and then its median reported.
+//!
+//! Then the service as it is ([`service`]): `hss export` against hss-mock
+//! with the API gateway's documented throttling, its window divided by
+//! `--service-scale`, against the ideal schedule; the official Python SDK
+//! against the same; and an export of a list that moves while it is read.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -40,6 +45,9 @@ pub struct Options {
     /// Items of the pacing benchmark against the throttled mock; 0 leaves
     /// it out.
     pub throttle_events: u64,
+    /// The time scale of the documented throttling in the service
+    /// benchmark (its window divided by this); 0 leaves it out.
+    pub service_scale: f64,
 }
 
 /// One end-to-end contender.
@@ -89,6 +97,13 @@ const THROTTLE_LATENCY_MS: u64 = 50;
 const THROTTLE_RATE: f64 = 40.0;
 /// The mock's answer counts (hss-mock's `STATS_PATH`).
 const MOCK_STATS_PATH: &str = "/_mock/stats";
+/// The client budget of the pacing benchmark: five times the service's
+/// limit, so that the client paces by the answers.
+const PACING_BUDGET: &str = "200/1s";
+/// Records of the service benchmark's exports.
+const SERVICE_EVENTS: [u64; 2] = [1_200, 10_000];
+/// Arrivals a second of the moving list in the service benchmark.
+const SERVICE_ARRIVALS: f64 = 20.0;
 
 /// One measured run of one contender.
 #[derive(Debug, Clone, Copy)]
@@ -486,6 +501,20 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         )?
     };
 
+    let service_rows = if options.service_scale > 0.0 {
+        service(
+            root,
+            &mock_bin,
+            &bench_bin,
+            &hss_bin,
+            python.as_deref().map(|p| (p, script.as_path())),
+            options.service_scale,
+            &out,
+        )?
+    } else {
+        Vec::new()
+    };
+
     let decode_rows = if options.skip_decode {
         Vec::new()
     } else {
@@ -549,6 +578,37 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             |v| v <= 0.05,
         ));
     }
+    for row in &service_rows {
+        let name = row["name"].as_str().unwrap_or("?");
+        if let Some(ratio) = row["of_ideal"].as_f64() {
+            targets.push(goal_row(
+                &format!("{name}: wall time vs the ideal schedule"),
+                "<= 1.05x",
+                Some(ratio),
+                |v| v <= 1.05,
+            ));
+            targets.push(goal_row(
+                &format!("{name}: answers 429"),
+                "0",
+                row["throttled"].as_f64(),
+                |v| v == 0.0,
+            ));
+        }
+        if let Some(duplicates) = row["duplicates"].as_f64() {
+            targets.push(goal_row(
+                &format!("{name}: records written twice"),
+                "0",
+                Some(duplicates),
+                |v| v == 0.0,
+            ));
+            targets.push(goal_row(
+                &format!("{name}: records present throughout not written"),
+                "0",
+                row["missing"].as_f64(),
+                |v| v == 0.0,
+            ));
+        }
+    }
     for row in &decode_rows {
         let ty = row["type"].as_str().unwrap_or("?");
         targets.push(goal_row(
@@ -572,6 +632,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "f_wall_s_over_e": f_time_over_e,
         },
         "pacing": pacing,
+        "service": service_rows,
         "decode": decode_rows,
         "targets": targets,
     });
@@ -637,7 +698,15 @@ fn pacing(
     for (key, prefetch) in [("auto", "auto"), ("fixed-1", "1"), ("fixed-8", "8")] {
         let mut c = Command::new(bench_bin);
         c.args(["--url", &url, "--expect", &events.to_string()]);
-        c.args(["stream", "--prefetch", prefetch]);
+        // A budget well above what the service allows, which says nothing
+        // of its limit: the client learns it from the 429s.
+        c.args([
+            "stream",
+            "--prefetch",
+            prefetch,
+            "--rate-limit",
+            PACING_BUDGET,
+        ]);
         contenders.push((key, format!("hss-client stream, prefetch {prefetch}"), c));
     }
     if let Some((python, script)) = python {
@@ -681,6 +750,214 @@ fn pacing(
             "throttled_share": if all > 0.0 { throttled / all } else { 0.0 },
         }));
     }
+    Ok(rows)
+}
+
+/// The spec's documented limit of the operation the contenders page:
+/// calls per window, the window in seconds, and the page size of streams.
+fn documented_limit(root: &Path) -> Result<(u64, u64, u64)> {
+    let source = hss_codegen::SpecSource::load(root.join(crate::generate::SPEC))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let operations = hss_codegen::operations::collect(&source)
+        .map_err(|_| anyhow::anyhow!("the spec has findings"))?;
+    let operation = operations
+        .iter()
+        .find(|op| op.operation_id == SERVICE_OPERATION)
+        .with_context(|| format!("the spec has no {SERVICE_OPERATION}"))?;
+    let limit = operation
+        .rate_limit
+        .as_ref()
+        .with_context(|| format!("the spec states no rate limit for {SERVICE_OPERATION}"))?;
+    let page = operation
+        .pagination
+        .as_ref()
+        .with_context(|| format!("{SERVICE_OPERATION} does not page"))?
+        .default_page_size;
+    Ok((limit.budget(), limit.window_seconds, page.max(1) as u64))
+}
+
+/// The operation hss-bench's contenders page (and the Python SDK's).
+const SERVICE_OPERATION: &str = "ListClusterEvents";
+
+/// The service benchmark: `hss export` against hss-mock with the
+/// documented throttling (`--gateway-limits`, its window divided by
+/// `scale`), the client keeping to the same limit, scaled: for each size,
+/// one page after another, `--prefetch auto` and 8 pages in flight, each
+/// against the ideal schedule (`ceil(N / largest page)` requests, the
+/// documented calls per window: `(ceil(requests / calls) - 1)` windows).
+/// Then the official Python SDK paging one page after another against the
+/// same mock, and an export of a list with [`SERVICE_ARRIVALS`] arrivals a
+/// second at its head, against the still list.
+fn service(
+    root: &Path,
+    mock_bin: &Path,
+    bench_bin: &Path,
+    hss_bin: &Path,
+    python: Option<(&Path, &Path)>,
+    scale: f64,
+    out: &Path,
+) -> Result<Vec<Value>> {
+    let (calls, window_s, page) = documented_limit(root)?;
+    let window = window_s as f64 / scale;
+    let budget = format!("{calls}/{}ms", (window * 1000.0).round() as u64);
+    let file = out.join("service.ndjson");
+    let mut rows = Vec::new();
+    let gateway = [
+        "--gateway-limits".to_string(),
+        "--time-scale".to_string(),
+        scale.to_string(),
+    ];
+    for events in SERVICE_EVENTS {
+        let requests = events.div_ceil(page);
+        let ideal = (requests.div_ceil(calls).saturating_sub(1)) as f64 * window;
+        for (key, prefetch) in [("1", "1"), ("auto", "auto"), ("8", "8")] {
+            // A fresh mock for each, so that no window is already in use.
+            let (mock, url) = start_mock(mock_bin, events, &gateway)?;
+            let name = format!("hss export of {events}, prefetch {prefetch}");
+            let mut command = Command::new(bench_bin);
+            command
+                .args(["--url", &url, "--expect", &events.to_string()])
+                .args(["export", "--hss"])
+                .arg(hss_bin)
+                .arg("--output")
+                .arg(&file)
+                .args(["--rate-limit", &budget, "--prefetch", prefetch]);
+            let sample = run_contender(command, &name)?;
+            let stats = mock_stats(&url)?;
+            drop(mock);
+            let sent = stats["total"].as_f64().unwrap_or(f64::NAN);
+            let throttled = stats["answers"]["429"].as_f64().unwrap_or(0.0);
+            eprintln!(
+                "    service: {name:<40} {:>6} items {:>7.2} s (ideal {ideal:.2} s, {:.3}x), {sent} requests, {throttled} answers 429",
+                sample.items,
+                sample.wall_s,
+                sample.wall_s / ideal
+            );
+            rows.push(json!({
+                "key": format!("export-{events}-{key}"),
+                "name": name,
+                "items": sample.items,
+                "wall_s": sample.wall_s,
+                "ideal_s": ideal,
+                "of_ideal": sample.wall_s / ideal,
+                "requests": sent,
+                "ideal_requests": requests,
+                "throttled": throttled,
+            }));
+        }
+    }
+    if let Some((python, script)) = python {
+        let events = SERVICE_EVENTS[0];
+        let (mock, url) = start_mock(mock_bin, events, &gateway)?;
+        let started = Instant::now();
+        let output = Command::new(python)
+            .arg(script)
+            .args(["--url", &url, "--expect", &events.to_string()])
+            .env("HSS_BENCH_AK", AK)
+            .env("HSS_BENCH_SK", SK)
+            .output()
+            .context("cannot run the official Python SDK")?;
+        let wall_s = started.elapsed().as_secs_f64();
+        let stats = mock_stats(&url)?;
+        drop(mock);
+        let answer: Value = serde_json::from_slice(
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .as_bytes(),
+        )
+        .unwrap_or(Value::Null);
+        let finished = output.status.success();
+        let pages = stats["answers"]["200"].as_f64().unwrap_or(0.0);
+        let throttled = stats["answers"]["429"].as_f64().unwrap_or(0.0);
+        let name = format!("official Python SDK, {events}, one page after another");
+        eprintln!(
+            "    service: {name:<40} finished: {finished}, {pages} pages, {throttled} answers 429 ({} {})",
+            answer["error_status"],
+            answer["error_code"].as_str().unwrap_or("")
+        );
+        rows.push(json!({
+            "key": "python",
+            "name": name,
+            "finished": finished,
+            "wall_s": wall_s,
+            "items": (pages as u64 * page).min(events),
+            "requests": stats["total"],
+            "throttled": throttled,
+            "error_status": answer["error_status"],
+            "error_code": answer["error_code"],
+        }));
+    }
+    // A moving list: arrivals at the head while it is exported.
+    let events = SERVICE_EVENTS[0];
+    let live = [
+        gateway.to_vec(),
+        vec![
+            "--arrivals-per-sec".to_string(),
+            SERVICE_ARRIVALS.to_string(),
+        ],
+    ]
+    .concat();
+    let (mock, url) = start_mock(mock_bin, events, &live)?;
+    let mut command = Command::new(bench_bin);
+    command
+        .args(["--url", &url])
+        .args(["live", "--hss"])
+        .arg(hss_bin)
+        .arg("--output")
+        .arg(&file)
+        .args(["--rate-limit", &budget]);
+    let name = format!("hss export of {events}, {SERVICE_ARRIVALS} arrivals a second at the head");
+    let output = command
+        .env("HSS_BENCH_AK", AK)
+        .env("HSS_BENCH_SK", SK)
+        .output()
+        .context("cannot run the moving-list export")?;
+    if !output.status.success() {
+        bail!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let stats = mock_stats(&url)?;
+    drop(mock);
+    let line: Value = serde_json::from_slice(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+    .context("the moving-list export printed no JSON line")?;
+    let still = rows
+        .iter()
+        .find(|r| r["key"] == format!("export-{events}-1"))
+        .and_then(|r| r["requests"].as_f64())
+        .unwrap_or(f64::NAN);
+    let sent = stats["total"].as_f64().unwrap_or(f64::NAN);
+    eprintln!(
+        "    service: {name:<40} {} items, {} duplicates, {} missing, {sent} requests ({} more than the still list), {} answers 429",
+        line["items"],
+        line["duplicates"],
+        line["missing"],
+        sent - still,
+        stats["answers"]["429"]
+    );
+    rows.push(json!({
+        "key": "live",
+        "name": name,
+        "items": line["items"],
+        "wall_s": line["wall_s"],
+        "duplicates": line["duplicates"],
+        "missing": line["missing"],
+        "records_at_start": line["records_at_start"],
+        "records_at_end": line["records_at_end"],
+        "requests": sent,
+        "extra_requests": sent - still,
+        "throttled": stats["answers"]["429"].as_f64().unwrap_or(0.0),
+    }));
+    let _ = std::fs::remove_file(&file);
     Ok(rows)
 }
 
@@ -734,6 +1011,57 @@ fn markdown(report: &Value) -> String {
                 row["pages_per_s"].as_f64().unwrap_or(f64::NAN),
                 row["of_allowed"].as_f64().unwrap_or(f64::NAN) * 100.0,
                 row["throttled_share"].as_f64().unwrap_or(f64::NAN) * 100.0,
+            ));
+        }
+    }
+    let service = report["service"].as_array().cloned().unwrap_or_default();
+    if !service.is_empty() {
+        s.push_str(
+            "\nThe service as it is: hss-mock with the documented throttling (--gateway-limits, window scaled), one run each:\n\n",
+        );
+        s.push_str("| contender | records | wall s | ideal s | wall / ideal | requests | answers 429 | notes |\n");
+        s.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        for row in service {
+            let notes = if row["key"] == "python" {
+                format!(
+                    "finished: {}{}",
+                    if row["finished"].as_bool() == Some(true) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                    match row["error_status"].as_u64() {
+                        Some(status) => format!(
+                            " (HTTP {status} {})",
+                            row["error_code"].as_str().unwrap_or("")
+                        ),
+                        None => String::new(),
+                    }
+                )
+            } else if row["key"] == "live" {
+                format!(
+                    "{} written twice, {} present throughout not written, {} requests more than the still list",
+                    row["duplicates"], row["missing"], row["extra_requests"]
+                )
+            } else {
+                String::new()
+            };
+            let number = |key: &str, digits: usize| {
+                row[key]
+                    .as_f64()
+                    .map_or("".to_string(), |v| format!("{v:.digits$}"))
+            };
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {notes} |\n",
+                row["name"].as_str().unwrap_or("?"),
+                row["items"],
+                number("wall_s", 2),
+                number("ideal_s", 2),
+                row["of_ideal"]
+                    .as_f64()
+                    .map_or(String::new(), |v| format!("{v:.3}x")),
+                row["requests"],
+                row["throttled"],
             ));
         }
     }

@@ -164,6 +164,11 @@ enum Command {
         /// and at most 40 requests a second; 0 leaves it out.
         #[arg(long, default_value_t = 100_000)]
         throttle_events: u64,
+        /// The time scale of the service benchmark: hss-mock applies the
+        /// documented throttling with its window divided by this; 0 leaves
+        /// the benchmark out.
+        #[arg(long, default_value_t = 10.0)]
+        service_scale: f64,
     },
     /// Run schemathesis against hss-mock with the spec
     /// (scripts/schemathesis.sh).
@@ -234,6 +239,7 @@ fn main() -> ExitCode {
             skip_python,
             skip_decode,
             throttle_events,
+            service_scale,
         } => bench::run(
             &root,
             &bench::Options {
@@ -243,6 +249,7 @@ fn main() -> ExitCode {
                 skip_python,
                 skip_decode,
                 throttle_events,
+                service_scale,
             },
         ),
         Command::Conformance => conformance::run(&root),

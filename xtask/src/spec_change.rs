@@ -2,25 +2,34 @@
 //! generate` is the whole change.
 //!
 //! It copies the workspace's tracked files to a scratch directory and edits
-//! the copy's spec the three ways a maintainer most often does:
+//! the copy's spec the ways a maintainer most often does:
 //!
-//! 1. the largest page of the first paginated operation grows by 100;
+//! 1. the largest page of every paginated operation changes, each
+//!    differently ([`page_size_edit`]: it grows to more than twice its
+//!    size, falls to an odd size, or grows by one), so that no test can
+//!    hold one literal page size;
 //! 2. every operation gains an optional, bounded integer query parameter;
 //! 3. a third paginated operation appears, with a record schema of its own
-//!    (a string id, a listed value, an epoch-millisecond time and a bounded
-//!    count), so hss-mock must serve it from synthetic records;
-//! 4. a fourth comes from an API reference page written for the tests
-//!    ([`NEW_PAGE`]), through `cargo xtask docs-sync`: nested objects, a
-//!    list of strings, a number, listed values, shared parameters.
+//!    (a string id that is its record key, a listed value, an
+//!    epoch-millisecond time and a bounded count), so hss-mock must serve
+//!    it from synthetic records;
+//! 4. the documented rate limit changes (fewer calls a user may make, in
+//!    a shorter window), which the budget, hss-mock's gateway and the
+//!    tests read from the spec;
+//! 5. a fourth operation comes from an API reference page written for the
+//!    tests ([`NEW_PAGE`]), through `cargo xtask docs-sync`: nested
+//!    objects, a list of strings, a number, listed values, shared
+//!    parameters.
 //!
 //! Then, in the copy and with no other edit, it runs `cargo xtask validate`,
 //! `cargo xtask generate`, `cargo xtask generate --check` and the README's
 //! test command. The workspace's tests read every operation, parameter and
-//! bound from the generated operations table, so they exercise all three
-//! edits: the client and hss-mock accept the new largest page and refuse
-//! one past it, both refuse the new parameter out of its range, and the new
+//! bound from the generated operations table, so they exercise every
+//! edit: the client and hss-mock accept each new largest page and refuse
+//! one past it, both refuse the new parameter out of its range, the new
 //! operation streams every one of its records through the client from
-//! hss-mock. Last, it checks that only the spec and the generated files
+//! hss-mock, and exports keep to the new rate limit against a gateway that
+//! applies it. Last, it checks that only the spec and the generated files
 //! differ from the original.
 //!
 //! Then the round trip of `docs-sync`: the copy goes back as committed,
@@ -49,8 +58,15 @@ const NEW_SEGMENT: &str = "spec-change-probes";
 const NEW_PARAMETER: &str = "spec_change_probe";
 /// The page `docs-sync` adds the fourth operation from.
 const NEW_PAGE: &str = "codegen/tests/docs/pages/list-policy-alarms.txt";
-/// How much the largest page grows.
-const LIMIT_GROWTH: i64 = 100;
+/// The new largest page of the `k`-th paginated operation, from its old
+/// one: more than twice as large, an odd size below it, or one more.
+fn page_size_edit(k: usize, old: i64) -> i64 {
+    match k % 3 {
+        0 => old * 2 + 100,
+        1 => (old - 63).max(old / 2 + 1).max(1),
+        _ => old + 1,
+    }
+}
 
 /// Options of the check.
 pub struct Options {
@@ -376,25 +392,30 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
     let mut spec = source.value.clone();
     let mut summary = Vec::new();
 
-    // 1. The largest page grows.
-    let limit = parameter_mut(&mut spec, &first.path, &method, &pagination.limit)?;
-    let maximum = limit.pointer_mut("/schema/maximum").ok_or_else(|| {
-        anyhow!(
-            "{}: {} has no maximum",
-            first.operation_id,
-            pagination.limit
-        )
-    })?;
-    let old = maximum
-        .as_i64()
-        .ok_or_else(|| anyhow!("a maximum that is not an integer"))?;
-    *maximum = json!(old + LIMIT_GROWTH);
-    summary.push(format!(
-        "{} {}: maximum {old} -> {}",
-        first.operation_id,
-        pagination.limit,
-        old + LIMIT_GROWTH
-    ));
+    // 1. The largest page of every paginated operation changes.
+    for (k, op) in operations
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.pagination.is_some())
+    {
+        let Some(paging) = op.pagination.as_ref() else {
+            continue;
+        };
+        let method = op.http_method.to_ascii_lowercase();
+        let limit = parameter_mut(&mut spec, &op.path, &method, &paging.limit)?;
+        let Some(maximum) = limit.pointer_mut("/schema/maximum") else {
+            continue;
+        };
+        let old = maximum
+            .as_i64()
+            .ok_or_else(|| anyhow!("a maximum that is not an integer"))?;
+        let new = page_size_edit(k, old);
+        *maximum = json!(new);
+        summary.push(format!(
+            "{} {}: maximum {old} -> {new}",
+            op.operation_id, paging.limit
+        ));
+    }
 
     // 2. A third operation: the first one's, at a path of its own, with a
     //    record schema of its own.
@@ -465,6 +486,19 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
     summary.push(format!(
         "added {NEW_PARAMETER} (1 to 5) to {count} operations"
     ));
+
+    // 4. The documented rate limit changes.
+    if let Some(limit) = spec.get_mut("x-rate-limit").and_then(Value::as_object_mut) {
+        for (key, change) in [("per-user", -2), ("per-ip", -2), ("window-seconds", -30)] {
+            if let Some(value) = limit.get_mut(key)
+                && let Some(old) = value.as_i64()
+            {
+                let new = (old + change).max(1);
+                *value = json!(new);
+                summary.push(format!("x-rate-limit {key}: {old} -> {new}"));
+            }
+        }
+    }
     Ok((spec, summary))
 }
 
@@ -497,6 +531,7 @@ fn new_record() -> Value {
         "type": "object",
         "description": "One probe.",
         "additionalProperties": {},
+        "x-record-key": ["probe_id"],
         "properties": {
             "probe_id": {"type": "string", "description": "Probe id.", "example": "probe-1"},
             "probe_kind": {

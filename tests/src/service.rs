@@ -1,0 +1,53 @@
+//! The service as it is, for tests: hss-mock with the API gateway's
+//! documented throttling (its windows scaled down so that a test runs a
+//! minute's window in a fraction of a second), and client budgets that
+//! match it, both from the spec's `x-rate-limit`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use hss_client::Operation;
+use hss_client::budget::Budget;
+use hss_client::record::RecordKey;
+
+/// The window tests run the documented limits in.
+pub const WINDOW: Duration = Duration::from_millis(400);
+
+/// The time scale that runs `operation`'s documented window in `window`
+/// (1 when the spec states no limit).
+pub fn scale(operation: Operation, window: Duration) -> f64 {
+    operation.rate_limit().map_or(1.0, |limit| {
+        limit.window().as_secs_f64() / window.as_secs_f64()
+    })
+}
+
+/// The client budget of the documented limit of `operation`, its window
+/// scaled to `window`; scaled `times` over.
+pub fn budget(operation: Operation, window: Duration, times: u32) -> Budget {
+    let calls = operation
+        .rate_limit()
+        .map_or(u64::from(u32::MAX), |l| l.calls());
+    Budget::PerWindow {
+        calls: u32::try_from(calls)
+            .unwrap_or(u32::MAX)
+            .saturating_mul(times),
+        window,
+    }
+}
+
+/// The operations that page and have a documented limit.
+pub fn limited() -> Vec<Operation> {
+    Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some() && op.rate_limit().is_some())
+        .collect()
+}
+
+/// The keys of records given as JSON.
+pub fn keys(operation: Operation, records: &[serde_json::Value]) -> BTreeSet<RecordKey> {
+    records
+        .iter()
+        .map(|record| RecordKey::from_json(operation, record))
+        .collect()
+}

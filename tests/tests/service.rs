@@ -1,0 +1,240 @@
+//! hss-client against the service as it is: hss-mock with the API
+//! gateway's documented throttling (windows scaled down) and lists that
+//! move while they are paged. Every limit, page size and key comes from
+//! the spec.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use hss_client::prelude::*;
+use hss_client::{Query, RecordKey};
+use hss_mock::{
+    Arrive, Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start,
+};
+use hss_tests::requests::selecting_query;
+use hss_tests::service::{WINDOW, budget, keys, limited, scale};
+
+const AK: &str = "AKSERVICETEST0000001";
+const SK: &str = "sk-service-test-00000000000000000000001";
+
+async fn mock(
+    events: u64,
+    gateway: Option<f64>,
+    live: LiveConfig,
+    latency: Duration,
+) -> RunningMock {
+    let mut config = MockConfig {
+        events,
+        // One cluster: a query that needs one selects every record.
+        clusters: 1,
+        credentials: MockCredentials::new().with_key_pair(AK, SK),
+        gateway_limits: gateway,
+        live,
+        ..MockConfig::default()
+    };
+    config.faults.latency = latency;
+    start(config).await.expect("mock starts")
+}
+
+fn client(mock: &RunningMock, budget: Budget) -> HssClient {
+    HssClient::builder()
+        .endpoint(Endpoint::parse(&mock.base_url()).expect("endpoint"))
+        .project_id(hss_mock::DEFAULT_PROJECT_ID)
+        .credentials(Credentials::ak_sk(AK, SK).expect("credentials"))
+        .budget(budget)
+        .build()
+        .expect("client builds")
+}
+
+/// The query that selects the mock's records of `operation`.
+fn query(mock: &RunningMock, operation: Operation) -> Query {
+    let paging = operation.pagination().expect("pages");
+    selecting_query(mock, operation)
+        .into_iter()
+        .filter(|(name, _)| name != paging.offset && name != paging.limit)
+        .fold(Query::new(operation), |q, (name, value)| {
+            q.with(name, value)
+        })
+}
+
+/// Every record of a pass: keys in the order yielded, and the error that
+/// ended it, if any.
+async fn pass(
+    client: &HssClient,
+    query: &Query,
+    options: PageOptions,
+) -> (Vec<RecordKey>, Option<Error>) {
+    let mut pages = query.pages(client.clone(), options);
+    let mut keys = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => {
+                for item in page.items {
+                    keys.push(item.expect("no record error").key);
+                }
+            }
+            Err(error) => return (keys, Some(error)),
+        }
+    }
+    (keys, None)
+}
+
+fn answers(mock: &RunningMock, status: &str) -> u64 {
+    mock.stats()["answers"][status].as_u64().unwrap_or(0)
+}
+
+/// Records a page of `operation` holds in streams.
+fn page_size(operation: Operation) -> u64 {
+    operation.pagination().expect("pages").default_page_size as u64
+}
+
+#[tokio::test]
+async fn an_export_under_the_documented_limit_gets_every_record_and_no_429() {
+    for operation in limited() {
+        // Six pages: more than the calls one window allows.
+        let events = 6 * page_size(operation);
+        let mock = mock(
+            events,
+            Some(scale(operation, WINDOW)),
+            LiveConfig::default(),
+            Duration::ZERO,
+        )
+        .await;
+        let client = client(&mock, budget(operation, WINDOW, 1));
+        let (keys, error) = pass(&client, &query(&mock, operation), PageOptions::default()).await;
+        assert!(error.is_none(), "{operation}: {error:?}");
+        let distinct: BTreeSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len(), "{operation}: duplicates");
+        let truth = mock.truth(operation, None).expect("truth").1;
+        assert_eq!(keys.len(), truth.len(), "{operation}");
+        assert_eq!(answers(&mock, "429"), 0, "{operation}: {}", mock.stats());
+    }
+}
+
+#[tokio::test]
+async fn eight_concurrent_streams_through_one_client_stay_within_the_budget() {
+    for operation in limited() {
+        let events = 2 * page_size(operation);
+        let mock = mock(
+            events,
+            Some(scale(operation, WINDOW)),
+            LiveConfig::default(),
+            Duration::ZERO,
+        )
+        .await;
+        let client = client(&mock, budget(operation, WINDOW, 1));
+        let query = query(&mock, operation);
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            // Each task has a clone of the client: they share its budget.
+            let client = client.clone();
+            let query = query.clone();
+            tasks.push(tokio::spawn(async move {
+                pass(&client, &query, PageOptions::default().with_prefetch(2)).await
+            }));
+        }
+        for task in tasks {
+            let (keys, error) = task.await.expect("task ends");
+            assert!(error.is_none(), "{operation}: {error:?}");
+            assert_eq!(keys.len() as u64, events, "{operation}");
+        }
+        assert_eq!(answers(&mock, "429"), 0, "{operation}: {}", mock.stats());
+        assert_eq!(answers(&mock, "200"), 16, "{operation}: {}", mock.stats());
+    }
+}
+
+#[tokio::test]
+async fn a_budget_above_the_service_s_limit_is_lowered_by_its_429_and_the_export_finishes() {
+    for operation in limited() {
+        let events = 8 * page_size(operation);
+        let mock = mock(
+            events,
+            Some(scale(operation, WINDOW)),
+            LiveConfig::default(),
+            Duration::ZERO,
+        )
+        .await;
+        // Four times what the service allows.
+        let client = client(&mock, budget(operation, WINDOW, 4));
+        let (keys, error) = pass(
+            &client,
+            &query(&mock, operation),
+            PageOptions::default().with_prefetch(8),
+        )
+        .await;
+        assert!(error.is_none(), "{operation}: {error:?}");
+        assert_eq!(keys.len() as u64, events, "{operation}");
+        let throttled = answers(&mock, "429");
+        assert!(throttled >= 1, "{operation}: the service refused nothing");
+        // Once it named its quota, the client keeps to it.
+        let quota = client.quota(operation).expect("a quota");
+        let limit = operation.rate_limit().expect("limited");
+        assert_eq!(u64::from(quota.calls), limit.calls(), "{operation}");
+        assert!(throttled <= 8, "{operation}: {} answers 429", throttled);
+    }
+}
+
+/// A pass over a moving list, checked against the mock's truth at its
+/// start and its end: no record twice, and every record present
+/// throughout.
+async fn check_moving(live: LiveConfig, latency: Duration, what: &str) {
+    for &operation in Operation::ALL.iter().filter(|op| op.pagination().is_some()) {
+        let mock = mock(3_000, None, live, latency).await;
+        let client = client(&mock, Budget::Off);
+        let query = query(&mock, operation);
+        let paging = operation.pagination().expect("pages");
+        // Small pages: many requests while the list moves.
+        let options = PageOptions::default()
+            .with_page_size(paging.min_limit.max(100).min(paging.default_page_size));
+        let first = keys(operation, &mock.truth(operation, None).expect("truth").1);
+        let (yielded, error) = pass(&client, &query, options).await;
+        let last = keys(operation, &mock.truth(operation, None).expect("truth").1);
+        assert!(error.is_none(), "{what}, {operation}: {error:?}");
+        let distinct: BTreeSet<_> = yielded.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            yielded.len(),
+            "{what}, {operation}: duplicates"
+        );
+        let missing = first
+            .intersection(&last)
+            .filter(|k| !distinct.contains(k))
+            .count();
+        assert_eq!(
+            missing, 0,
+            "{what}, {operation}: missed {missing} records present throughout"
+        );
+    }
+}
+
+#[tokio::test]
+async fn arrivals_at_the_head_and_removals_lose_nothing_and_repeat_nothing() {
+    check_moving(
+        LiveConfig {
+            arrivals_per_sec: 400.0,
+            removals_per_sec: 100.0,
+            ..LiveConfig::default()
+        },
+        Duration::ZERO,
+        "head arrivals and removals",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn arrivals_at_the_tail_and_removals_lose_nothing_and_repeat_nothing() {
+    // Each page takes longer than an arrival and a removal apart, so the
+    // list shows it moves from its first pages on (see hss_client::pager).
+    check_moving(
+        LiveConfig {
+            arrivals_per_sec: 200.0,
+            removals_per_sec: 50.0,
+            arrive_at: Arrive::Tail,
+            ..LiveConfig::default()
+        },
+        Duration::from_millis(15),
+        "tail arrivals and removals",
+    )
+    .await;
+}
