@@ -14,7 +14,8 @@ use hss_mock::{Credentials, FaultConfig, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hss");
+mod common;
+use common::{BIN, text};
 const AK: &str = "CLITESTACCESSKEY";
 const SK: &str = "cli-test-secret-key-do-not-print";
 
@@ -35,17 +36,9 @@ async fn mock_with(events: u64, faults: impl FnOnce(&mut FaultConfig)) -> Runnin
 }
 
 fn hss(mock: &RunningMock) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_clear()
-        .env("HUAWEICLOUD_SDK_AK", AK)
-        .env("HUAWEICLOUD_SDK_SK", SK)
-        .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
-        // These mocks have no rate limit of the gateway's.
-        .env("HSS_RATE_LIMIT", "off")
-        .arg("--endpoint")
-        .arg(mock.base_url())
-        .stdin(Stdio::null());
+    let mut command = common::hss(mock, AK, SK);
+    // These mocks have no rate limit of the gateway's.
+    command.env("HSS_RATE_LIMIT", "off");
     command
 }
 
@@ -77,10 +70,6 @@ fn paginated(mock: &RunningMock) -> Vec<(Operation, String, Vec<String>)> {
         out.push((op, hss_cli::app::command_name(op), flags));
     }
     out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn assert_no_secret(output: &Output) {

@@ -11,10 +11,11 @@ use std::time::Duration;
 use hss_client::{Operation, RecordKey};
 use hss_mock::{Credentials, LiveConfig, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
-use hss_tests::service::{WINDOW, keys, limited, scale};
+use hss_tests::service::{WINDOW, keys, limited, mock_config, scale};
 use tokio::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hss");
+mod common;
+use common::text;
 const AK: &str = "CLISERVICEACCESSKEY";
 const SK: &str = "cli-service-secret-key-do-not-print";
 
@@ -24,30 +25,17 @@ async fn mock(
     live: LiveConfig,
     latency: Duration,
 ) -> RunningMock {
-    let mut config = MockConfig {
-        events,
-        clusters: 1,
+    hss_mock::start(MockConfig {
         credentials: Credentials::new().with_key_pair(AK, SK),
-        gateway_limits: gateway,
-        live,
-        ..MockConfig::default()
-    };
-    config.faults.latency = latency;
-    hss_mock::start(config).await.expect("the mock starts")
+        ..mock_config(events, gateway, live, latency)
+    })
+    .await
+    .expect("the mock starts")
 }
 
 /// `hss` pointed at `mock`, with credentials and no other environment.
 fn hss(mock: &RunningMock) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_clear()
-        .env("HUAWEICLOUD_SDK_AK", AK)
-        .env("HUAWEICLOUD_SDK_SK", SK)
-        .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
-        .arg("--endpoint")
-        .arg(mock.base_url())
-        .stdin(Stdio::null());
-    command
+    common::hss(mock, AK, SK)
 }
 
 /// The export command's name and filters for `operation`.
@@ -80,10 +68,6 @@ fn written(operation: Operation, path: &Path) -> Vec<RecordKey> {
             RecordKey::from_json(operation, &value)
         })
         .collect()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

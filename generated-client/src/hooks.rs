@@ -143,12 +143,15 @@ impl ClientHooks<Hooks> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let operation = Operation::from_method_name(info.operation_id);
+        // progenitor decodes the body itself; the pipeline only tells a
+        // garbled one, to try again.
         let outcome = crate::pipeline::attempts(
             self.inner(),
             self.client(),
             request,
             operation,
             info.operation_id,
+            &crate::pipeline::decode_as::<serde::de::IgnoredAny>,
         )
         .await;
         outcome.result.map(crate::pipeline::Answer::into_response)

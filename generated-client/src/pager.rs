@@ -86,12 +86,33 @@ pub const STALL_PAGES: usize = 10;
 /// Most pages in flight with [`Prefetch::Auto`].
 pub const MAX_IN_FLIGHT: usize = 64;
 
+/// Hashes a [`RecordKey`], which is a digest already, by taking its low
+/// bits: no second hash of a hash.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 ^= value as u64;
+    }
+}
+
 /// The keys of the records yielded last, oldest first, at most `capacity`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "Vec<RecordKey>", into = "Vec<RecordKey>")]
 pub struct RecentKeys {
     order: VecDeque<RecordKey>,
-    set: HashSet<RecordKey>,
+    set: HashSet<RecordKey, std::hash::BuildHasherDefault<KeyHasher>>,
 }
 
 impl From<Vec<RecordKey>> for RecentKeys {

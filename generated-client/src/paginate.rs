@@ -172,14 +172,20 @@ pub trait OperationExt<'a>: sealed::Sealed + Sized + Send + 'a {
     /// and attempt.
     fn call(self) -> BoxFuture<'a, Result<Self::Response, Error>> {
         Box::pin(async move {
-            let (body, report) = send(self).await?;
-            decode::<Self::Response>(Self::OPERATION, &body, report)
+            let operation = Self::OPERATION;
+            let success = send::<Self, Self::Response>(self).await?;
+            success.decoded.map_err(|undecoded| {
+                decode_error(operation, &success.body, &undecoded, success.report)
+            })
         })
     }
 }
 
-/// Validates, builds and sends a builder's request; the successful body.
-async fn send<'a, B: OperationExt<'a>>(builder: B) -> Result<(bytes::Bytes, CallReport), Error> {
+/// Validates, builds and sends a builder's request; the successful body,
+/// decoded into `T`.
+async fn send<'a, B: OperationExt<'a>, T: serde::de::DeserializeOwned>(
+    builder: B,
+) -> Result<crate::pipeline::Success<T>, Error> {
     let operation = B::OPERATION;
     if let Some((rust_name, message)) = builder.invalid_parameter() {
         return Err(builder_error(operation, rust_name, message));
@@ -187,24 +193,23 @@ async fn send<'a, B: OperationExt<'a>>(builder: B) -> Result<(bytes::Bytes, Call
     let (client, request) = builder
         .build_request()
         .map_err(|error| request_error(operation, error))?;
-    let (answer, report) =
-        crate::pipeline::call(client.inner(), client.client(), request, operation).await?;
-    Ok((answer.body, report))
+    crate::pipeline::call(client.inner(), client.client(), request, operation).await
 }
 
-/// A successful body, decoded.
-fn decode<T: serde::de::DeserializeOwned>(
+/// The error for a success body that does not decode.
+fn decode_error(
     operation: Operation,
     body: &[u8],
+    undecoded: &crate::pipeline::Undecoded,
     report: CallReport,
-) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|error| Error::Decode {
+) -> Error {
+    Error::Decode {
         operation: operation.to_string(),
         attempt: report.attempts,
         status: 200,
-        message: error.to_string(),
+        message: undecoded.error.to_string(),
         body_excerpt: crate::error::excerpt(body),
-    })
+    }
 }
 
 /// The error for a request the builder could not build.
@@ -336,9 +341,9 @@ pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
     offset: i64,
 ) -> Result<Fetched<B::Item>, Error> {
     let operation = B::OPERATION;
-    let (body, report) = send(builder).await?;
-    let throttled = report.throttled > 0;
-    match serde_json::from_slice::<B::Response>(&body) {
+    let success = send::<B, B::Response>(builder).await?;
+    let throttled = success.report.throttled > 0;
+    match success.decoded {
         Ok(response) => {
             let (total, items) = B::split_page(response);
             let entries = items
@@ -354,19 +359,18 @@ pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
                 throttled,
             })
         }
-        Err(error) => match record_by_record::<B::Item>(operation, &body, offset) {
-            Some((total, entries)) => Ok(Fetched {
+        Err(undecoded) => match record_by_record::<B::Item>(operation, &success.body, offset) {
+            Some((total, entries)) if !undecoded.garbled => Ok(Fetched {
                 total,
                 entries,
                 throttled,
             }),
-            None => Err(Error::Decode {
-                operation: operation.to_string(),
-                attempt: report.attempts,
-                status: 200,
-                message: error.to_string(),
-                body_excerpt: crate::error::excerpt(&body),
-            }),
+            _ => Err(decode_error(
+                operation,
+                &success.body,
+                &undecoded,
+                success.report,
+            )),
         },
     }
 }

@@ -8,8 +8,9 @@
 //!    neither attempts nor the retry deadline, and a `tracing` event says
 //!    how long it was.
 //! 3. **sign**: the attempt is dated and signed afresh (`sign`).
-//! 4. **send** and 5. **read**: it is sent, and the whole body read, so
-//!    that a body cut short is retried like any other transport failure.
+//! 4. **send** and 5. **read**: it is sent, the whole body read, so that
+//!    a body cut short is retried like any other transport failure, and a
+//!    success body decoded into its type, once.
 //! 6. **classify**: the answer, its status and its parsed error body, is
 //!    sorted into what it means (`Class`): a success, a garbled success,
 //!    throttling with a known quota (the API gateway's `APIG.0308`, whose
@@ -79,10 +80,43 @@ pub struct CallReport {
     pub budget_wait: Duration,
 }
 
-/// The last answer of a call (or its transport failure), and the report.
+/// Why a success body did not decode into its type.
 #[derive(Debug)]
-pub(crate) struct Outcome {
+pub(crate) struct Undecoded {
+    /// The body is not JSON at all (garbled on the way): worth another
+    /// attempt.
+    pub(crate) garbled: bool,
+    /// What the decoder said.
+    pub(crate) error: serde_json::Error,
+}
+
+/// A success body, decoded (or why not).
+pub(crate) type Decoded<T> = Result<T, Undecoded>;
+
+/// Decodes a success answer's body into `T`; only when that fails is it
+/// looked at again, to tell a garbled body from JSON of another shape.
+pub(crate) fn decode_as<T: serde::de::DeserializeOwned>(answer: &Answer) -> Decoded<T> {
+    serde_json::from_slice(&answer.body).map_err(|error| Undecoded {
+        garbled: is_garbled(answer),
+        error,
+    })
+}
+
+/// The last answer of a call (or its transport failure), its body decoded
+/// when it is a success, and the report.
+#[derive(Debug)]
+pub(crate) struct Outcome<T> {
     pub(crate) result: Result<Answer, reqwest::Error>,
+    pub(crate) decoded: Option<Decoded<T>>,
+    pub(crate) report: CallReport,
+}
+
+/// A successful call: its body, decoded into its type (or why not), and
+/// the report.
+#[derive(Debug)]
+pub(crate) struct Success<T> {
+    pub(crate) body: Bytes,
+    pub(crate) decoded: Decoded<T>,
     pub(crate) report: CallReport,
 }
 
@@ -117,33 +151,46 @@ pub(crate) enum Next {
     Retry { wait: Duration, asked: bool },
 }
 
-/// The typed result of a call: the successful answer and the report, or
-/// the error (an error status as [`Error::Api`]).
-pub(crate) async fn call(
+/// The typed result of a call: the successful answer decoded into `T`,
+/// or the error (an error status as [`Error::Api`]).
+pub(crate) async fn call<T: serde::de::DeserializeOwned>(
     hooks: &Hooks,
     http: &reqwest::Client,
     request: reqwest::Request,
     operation: Operation,
-) -> Result<(Answer, CallReport), Error> {
+) -> Result<Success<T>, Error> {
     crate::validate::validate_url(operation, request.url())?;
     let name = operation.operation_id();
-    let Outcome { result, report } = attempts(hooks, http, request, Some(operation), name).await;
+    let Outcome {
+        result,
+        decoded,
+        report,
+    } = attempts(hooks, http, request, Some(operation), name, &decode_as::<T>).await;
     let attempt = report.attempts;
-    match result {
-        Ok(answer) if answer.status.is_success() => Ok((answer, report)),
-        Ok(answer) => Err(Error::Api(Box::new(ApiError::from_response(
+    match (result, decoded) {
+        (Ok(answer), Some(decoded)) if answer.status.is_success() => Ok(Success {
+            body: answer.body,
+            decoded,
+            report,
+        }),
+        (Ok(answer), _) if answer.status.is_success() => Ok(Success {
+            decoded: decode_as::<T>(&answer),
+            body: answer.body,
+            report,
+        }),
+        (Ok(answer), _) => Err(Error::Api(Box::new(ApiError::from_response(
             name,
             attempt,
             answer.status,
             &answer.headers,
             &answer.body,
         )))),
-        Err(source) if source.is_timeout() => Err(Error::Timeout {
+        (Err(source), _) if source.is_timeout() => Err(Error::Timeout {
             operation: name.to_string(),
             attempt,
             source,
         }),
-        Err(source) => Err(Error::Transport {
+        (Err(source), _) => Err(Error::Transport {
             operation: name.to_string(),
             attempt,
             source,
@@ -151,16 +198,18 @@ pub(crate) async fn call(
     }
 }
 
-/// The attempts of one call: budget, sign, send, read, classify and retry,
-/// until an answer is final or the policy says stop. `name` names the
-/// operation in logs when it is not one of the spec's.
-pub(crate) async fn attempts(
+/// The attempts of one call: budget, sign, send, read (and `decode` a
+/// success body), classify and retry, until an answer is final or the
+/// policy says stop. `name` names the operation in logs when it is not
+/// one of the spec's.
+pub(crate) async fn attempts<T>(
     hooks: &Hooks,
     http: &reqwest::Client,
     mut template: reqwest::Request,
     operation: Option<Operation>,
     name: &str,
-) -> Outcome {
+    decode: &(dyn Fn(&Answer) -> Decoded<T> + Sync),
+) -> Outcome<T> {
     let config = hooks.config();
     let policy = &config.retry;
     let limiter = operation.and_then(|op| config.limiters.of(op));
@@ -189,7 +238,12 @@ pub(crate) async fn attempts(
             if let Some(permit) = permit {
                 permit.answered(result.is_ok());
             }
-            return Outcome { result, report };
+            let decoded = decode_success(&result, decode);
+            return Outcome {
+                result,
+                decoded,
+                report,
+            };
         };
         sign(config, &mut request);
         if let Some(left) = clock.left() {
@@ -216,8 +270,10 @@ pub(crate) async fn attempts(
         .await;
         let latency_ms = millis(sent.elapsed());
         span.record("latency_ms", latency_ms);
+        let decoded = decode_success(&result, decode);
         // classify
-        let class = classify(name, attempt, &result);
+        let garbled = matches!(&decoded, Some(Err(undecoded)) if undecoded.garbled);
+        let class = classify(name, attempt, &result, garbled);
         if matches!(class, Class::Throttled(_) | Class::ThrottledWithQuota(_)) {
             report.throttled += 1;
         }
@@ -254,11 +310,19 @@ pub(crate) async fn attempts(
                 } else {
                     tracing::warn!(parent: &span, status = answer.status.as_u16(), request_id = answer.request_id(), latency_ms, "request failed");
                 }
-                return Outcome { result, report };
+                return Outcome {
+                    result,
+                    decoded,
+                    report,
+                };
             }
             (Err(error), Next::Return) => {
                 tracing::warn!(parent: &span, latency_ms, error = %error, "request failed");
-                return Outcome { result, report };
+                return Outcome {
+                    result,
+                    decoded,
+                    report,
+                };
             }
             (_, Next::Retry { wait, asked }) => {
                 let wait_ms = millis(wait);
@@ -317,8 +381,24 @@ async fn read(response: reqwest::Response) -> Result<Answer, reqwest::Error> {
     })
 }
 
-/// The classify phase.
-pub(crate) fn classify(name: &str, attempt: u32, result: &Result<Answer, reqwest::Error>) -> Class {
+/// The body of a success answer, decoded.
+fn decode_success<T>(
+    result: &Result<Answer, reqwest::Error>,
+    decode: &(dyn Fn(&Answer) -> Decoded<T> + Sync),
+) -> Option<Decoded<T>> {
+    match result {
+        Ok(answer) if answer.status.is_success() => Some(decode(answer)),
+        _ => None,
+    }
+}
+
+/// The classify phase; `garbled` when a success body is not JSON.
+pub(crate) fn classify(
+    name: &str,
+    attempt: u32,
+    result: &Result<Answer, reqwest::Error>,
+    garbled: bool,
+) -> Class {
     let answer = match result {
         Ok(answer) => answer,
         Err(error) if is_retryable_error(error) => return Class::TransportFailure,
@@ -326,7 +406,7 @@ pub(crate) fn classify(name: &str, attempt: u32, result: &Result<Answer, reqwest
     };
     let status = answer.status.as_u16();
     if answer.status.is_success() {
-        return if is_garbled(answer) {
+        return if garbled {
             Class::Garbled
         } else {
             Class::Success
@@ -569,29 +649,27 @@ mod tests {
     #[test]
     fn answers_are_classified_by_status_and_error_body() {
         let json = [("content-type", "application/json")];
-        assert_eq!(classify("op", 1, &answer(200, &json, "{}")), Class::Success);
-        assert_eq!(
-            classify("op", 1, &answer(200, &json, "<html>")),
-            Class::Garbled
-        );
-        assert_eq!(classify("op", 1, &answer(404, &json, "{}")), Class::Final);
+        // The read phase tells a garbled success body; classify sees it.
+        let class = |result: &Result<Answer, reqwest::Error>| {
+            let garbled = result.as_ref().ok().is_some_and(|a| {
+                a.status.is_success() && decode_as::<serde_json::Value>(a).is_err_and(|u| u.garbled)
+            });
+            classify("op", 1, result, garbled)
+        };
+        assert_eq!(class(&answer(200, &json, "{}")), Class::Success);
+        assert_eq!(class(&answer(200, &json, "<html>")), Class::Garbled);
+        assert_eq!(class(&answer(404, &json, "{}")), Class::Final);
         let gateway = r#"{"error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:5,time:1 minute", "error_code": "APIG.0308", "request_id": "r"}"#;
         assert_eq!(
-            classify("op", 1, &answer(429, &json, gateway)),
+            class(&answer(429, &json, gateway)),
             Class::ThrottledWithQuota(Quota::new(5, Duration::from_secs(60)))
         );
         assert_eq!(
-            classify("op", 1, &answer(429, &[("retry-after", "3")], "{}")),
+            class(&answer(429, &[("retry-after", "3")], "{}")),
             Class::Throttled(Some(Duration::from_secs(3)))
         );
-        assert_eq!(
-            classify("op", 1, &answer(503, &[], "")),
-            Class::Throttled(None)
-        );
-        assert_eq!(
-            classify("op", 1, &answer(502, &[], "")),
-            Class::Transient(None)
-        );
+        assert_eq!(class(&answer(503, &[], "")), Class::Throttled(None));
+        assert_eq!(class(&answer(502, &[], "")), Class::Transient(None));
     }
 
     #[test]

@@ -22,6 +22,9 @@ use crate::spec::Field;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RecordKey(u128);
 
+// `Hash` hashes the one `u128` (`Hasher::write_u128`), which
+// `pager::KeyHasher` relies on.
+
 impl RecordKey {
     /// The key of a record whose key fields, in the spec's order, are
     /// `parts` (each the JSON text of a field's value, see [`key_part`]).

@@ -9,6 +9,28 @@ use std::time::Duration;
 use hss_client::Operation;
 use hss_client::budget::Budget;
 use hss_client::record::RecordKey;
+use hss_mock::{LiveConfig, MockConfig};
+
+/// A mock of `events` records in one cluster (so that a query that needs a
+/// cluster selects every record), with the documented throttling at time
+/// scale `gateway` (none for `None`), lists moving by `live`, and
+/// `latency` before every answer. Credentials are the caller's to add.
+pub fn mock_config(
+    events: u64,
+    gateway: Option<f64>,
+    live: LiveConfig,
+    latency: Duration,
+) -> MockConfig {
+    let mut config = MockConfig {
+        events,
+        clusters: 1,
+        gateway_limits: gateway,
+        live,
+        ..MockConfig::default()
+    };
+    config.faults.latency = latency;
+    config
+}
 
 /// The window tests run the documented limits in.
 pub const WINDOW: Duration = Duration::from_millis(400);

@@ -13,7 +13,7 @@ use hss_mock::{
     Arrive, Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start,
 };
 use hss_tests::requests::selecting_query;
-use hss_tests::service::{WINDOW, budget, keys, limited, scale};
+use hss_tests::service::{WINDOW, budget, keys, limited, mock_config, scale};
 
 const AK: &str = "AKSERVICETEST0000001";
 const SK: &str = "sk-service-test-00000000000000000000001";
@@ -24,17 +24,12 @@ async fn mock(
     live: LiveConfig,
     latency: Duration,
 ) -> RunningMock {
-    let mut config = MockConfig {
-        events,
-        // One cluster: a query that needs one selects every record.
-        clusters: 1,
+    start(MockConfig {
         credentials: MockCredentials::new().with_key_pair(AK, SK),
-        gateway_limits: gateway,
-        live,
-        ..MockConfig::default()
-    };
-    config.faults.latency = latency;
-    start(config).await.expect("mock starts")
+        ..mock_config(events, gateway, live, latency)
+    })
+    .await
+    .expect("mock starts")
 }
 
 fn client(mock: &RunningMock, budget: Budget) -> HssClient {
