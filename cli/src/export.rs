@@ -233,6 +233,8 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
         })
     };
     let _stop_fetching = AbortOnDrop(fetcher);
+    // One buffer to encode every record into.
+    let mut buffer: Vec<u8> = Vec::with_capacity(4096);
     while let Some(page) = receiver.recv().await {
         let page = match page {
             Ok(page) => page,
@@ -252,8 +254,12 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
         for item in page.items {
             match item {
                 Ok(record) => {
-                    sink.record(&record.json)
-                        .map_err(|e| write_failed("output", e))?;
+                    buffer.clear();
+                    record.write_json(&mut buffer).map_err(Failure::from)?;
+                    let json = std::str::from_utf8(&buffer).map_err(|e| {
+                        Failure::local(format!("a record's JSON is not UTF-8: {e}"))
+                    })?;
+                    sink.record(json).map_err(|e| write_failed("output", e))?;
                     state.records += 1;
                 }
                 Err(Error::Record {

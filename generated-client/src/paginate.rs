@@ -230,7 +230,7 @@ fn request_error(operation: Operation, error: GeneratedError) -> Error {
 /// operations that page.
 pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
     /// One record of a page.
-    type Item: Send + serde::Serialize + serde::de::DeserializeOwned + 'a;
+    type Item: Send + Sync + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned + 'static;
 
     #[doc(hidden)]
     fn with_page(self, offset: i64, limit: i64) -> Self;

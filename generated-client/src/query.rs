@@ -5,8 +5,10 @@
 //! [`HssClient`] (cheap to clone: clones share the connection pool and the
 //! request budget) make streams that own everything they need
 //! (`'static`), so they can run in a task of their own and be resumed from
-//! a saved [`Cursor`](crate::pager::Cursor). Records come as JSON text,
-//! with their key and version.
+//! a saved [`Cursor`](crate::pager::Cursor). Records come with their key
+//! and version, decoded into their type, and are written as JSON when
+//! asked ([`JsonRecord::to_json`]), so that a consumer in another task
+//! encodes them while the next page is on its way.
 
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -30,7 +32,7 @@ pub struct Query {
 }
 
 /// One record of a [`Query`]'s pages.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct JsonRecord {
     /// Its identity.
@@ -38,9 +40,37 @@ pub struct JsonRecord {
     /// Its version (the `x-record-version` field as JSON text), when the
     /// spec names one.
     pub version: Option<String>,
-    /// The record, decoded into its type and encoded again as compact
-    /// JSON.
-    pub json: String,
+    /// The record, decoded into its type.
+    record: Box<dyn Encode>,
+}
+
+impl JsonRecord {
+    /// The record as compact JSON, its keys spelled as the spec names
+    /// them.
+    pub fn to_json(&self) -> Result<String, Error> {
+        let mut out = Vec::new();
+        self.write_json(&mut out)?;
+        String::from_utf8(out).map_err(|e| Error::Config(format!("a record's JSON is not UTF-8: {e}")))
+    }
+
+    /// Appends the record as compact JSON to `out` (to reuse one buffer
+    /// for many records).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.record
+            .encode(out)
+            .map_err(|e| Error::Config(format!("cannot encode a record as JSON: {e}")))
+    }
+}
+
+/// A decoded record of any type, encoded as JSON on demand.
+trait Encode: Send + Sync + std::fmt::Debug {
+    fn encode(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+}
+
+impl<T: serde::Serialize + Send + Sync + std::fmt::Debug> Encode for T {
+    fn encode(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
 }
 
 impl Query {
@@ -174,14 +204,10 @@ impl<'a> OperationVisitor<'a> for FetchJson<'a> {
                     .into_iter()
                     .map(|entry| Entry {
                         key: entry.key,
-                        item: entry.item.and_then(|item| {
-                            let json = serde_json::to_string(&item)
-                                .map_err(|e| Error::Config(e.to_string()))?;
-                            Ok(JsonRecord {
-                                key: entry.key,
-                                version: B::record_version(&item),
-                                json,
-                            })
+                        item: entry.item.map(|item| JsonRecord {
+                            key: entry.key,
+                            version: B::record_version(&item),
+                            record: Box::new(item),
                         }),
                     })
                     .collect(),

@@ -532,3 +532,32 @@ async fn retry_after_as_an_http_date_is_read() {
     let asked = api.retry_after.unwrap();
     assert!(asked > Duration::from_secs(3000), "{asked:?}");
 }
+
+#[tokio::test]
+async fn waiting_for_the_budget_spends_neither_attempts_nor_the_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
+        .mount(&server)
+        .await;
+    // One call per 300 ms, one attempt, a deadline of 50 ms: each call
+    // after the first waits far longer than the deadline for its place.
+    let client = common::builder(&server.uri())
+        .retry_policy(
+            common::fast_retries(1).with_deadline(Some(Duration::from_millis(50))),
+        )
+        .budget(Budget::PerWindow {
+            calls: 1,
+            window: Duration::from_millis(300),
+        })
+        .build()
+        .unwrap();
+    for n in 0..3 {
+        client
+            .list_cluster_events()
+            .call()
+            .await
+            .unwrap_or_else(|e| panic!("call {n}: {e}"));
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
