@@ -612,6 +612,7 @@ pub(crate) fn drive<'a, T: Send + 'a>(
         fetch,
         prefetch,
         allowance: 1,
+        clean: 0,
         in_flight: FuturesUnordered::new(),
         handles: BTreeMap::new(),
         ready: BTreeMap::new(),
@@ -632,6 +633,8 @@ struct Driver<'a, T> {
     prefetch: Prefetch,
     /// Pages in flight allowed now ([`Prefetch::Auto`] grows it).
     allowance: usize,
+    /// Clean pages since the allowance last grew.
+    clean: usize,
     in_flight: FuturesUnordered<Flight<'a, T>>,
     handles: BTreeMap<i64, AbortHandle>,
     ready: BTreeMap<i64, Result<Fetched<T>, Error>>,
@@ -681,26 +684,29 @@ impl<'a, T: Send + 'a> Driver<'a, T> {
         }
     }
 
-    /// Puts the predicted pages in flight, and calls off the others.
+    /// Puts the predicted pages in flight, and calls off the ones no longer
+    /// on the pager's path (the list moved, and it went elsewhere). Pages
+    /// already in flight on the path stay, even when fewer are allowed
+    /// now.
     fn launch(&mut self) {
         let count = match self.prefetch {
             Prefetch::Fixed(n) => n.max(1),
             Prefetch::Auto => self.allowance,
         };
-        let wanted = self.pager.predict(count);
-        let unwanted: Vec<i64> = self
+        let path = self.pager.predict(count.max(MAX_IN_FLIGHT));
+        let off_path: Vec<i64> = self
             .handles
             .keys()
             .copied()
-            .filter(|offset| !wanted.contains(offset))
+            .filter(|offset| !path.contains(offset))
             .collect();
-        for offset in unwanted {
+        for offset in off_path {
             if let Some(handle) = self.handles.remove(&offset) {
                 handle.abort();
             }
         }
-        self.ready.retain(|offset, _| wanted.contains(offset));
-        for offset in wanted {
+        self.ready.retain(|offset, _| path.contains(offset));
+        for &offset in path.iter().take(count) {
             if !self.handles.contains_key(&offset) && !self.ready.contains_key(&offset) {
                 self.start(offset);
             }
@@ -717,14 +723,21 @@ impl<'a, T: Send + 'a> Driver<'a, T> {
         self.handles.insert(offset, handle);
     }
 
-    /// [`Prefetch::Auto`]: one more page in flight after a clean page,
-    /// half as many after a throttled one.
+    /// [`Prefetch::Auto`]: one more page in flight after as many clean
+    /// pages as are in flight (one more each round trip), half as many
+    /// after a throttled one. Growing by rounds keeps the burst small when
+    /// the service's limit is first met.
     fn adjust(&mut self, throttled: bool) {
-        self.allowance = if throttled {
-            (self.allowance / 2).max(1)
-        } else {
-            (self.allowance + 1).min(MAX_IN_FLIGHT)
-        };
+        if throttled {
+            self.allowance = (self.allowance / 2).max(1);
+            self.clean = 0;
+            return;
+        }
+        self.clean += 1;
+        if self.clean >= self.allowance {
+            self.allowance = (self.allowance + 1).min(MAX_IN_FLIGHT);
+            self.clean = 0;
+        }
     }
 
     fn stop(&mut self) {

@@ -55,9 +55,9 @@ pub enum Prefetch {
     /// At most this many pages at once (1 fetches one page after the
     /// other; values below 1 count as 1).
     Fixed(usize),
-    /// As many as the service keeps up with: one more page in flight after
-    /// each page answered without throttling, half as many after one that
-    /// was throttled (up to [`crate::pager::MAX_IN_FLIGHT`]).
+    /// As many as the service keeps up with: one more page in flight each
+    /// round of pages answered without throttling, half as many after one
+    /// that was throttled (up to [`crate::pager::MAX_IN_FLIGHT`]).
     Auto,
 }
 
@@ -230,7 +230,12 @@ fn request_error(operation: Operation, error: GeneratedError) -> Error {
 /// operations that page.
 pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
     /// One record of a page.
-    type Item: Send + Sync + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned + 'static;
+    type Item: Send
+        + Sync
+        + std::fmt::Debug
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + 'static;
 
     #[doc(hidden)]
     fn with_page(self, offset: i64, limit: i64) -> Self;

@@ -50,7 +50,8 @@ impl JsonRecord {
     pub fn to_json(&self) -> Result<String, Error> {
         let mut out = Vec::new();
         self.write_json(&mut out)?;
-        String::from_utf8(out).map_err(|e| Error::Config(format!("a record's JSON is not UTF-8: {e}")))
+        String::from_utf8(out)
+            .map_err(|e| Error::Config(format!("a record's JSON is not UTF-8: {e}")))
     }
 
     /// Appends the record as compact JSON to `out` (to reuse one buffer

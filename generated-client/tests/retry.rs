@@ -543,9 +543,7 @@ async fn waiting_for_the_budget_spends_neither_attempts_nor_the_deadline() {
     // One call per 300 ms, one attempt, a deadline of 50 ms: each call
     // after the first waits far longer than the deadline for its place.
     let client = common::builder(&server.uri())
-        .retry_policy(
-            common::fast_retries(1).with_deadline(Some(Duration::from_millis(50))),
-        )
+        .retry_policy(common::fast_retries(1).with_deadline(Some(Duration::from_millis(50))))
         .budget(Budget::PerWindow {
             calls: 1,
             window: Duration::from_millis(300),
