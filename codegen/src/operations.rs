@@ -332,19 +332,25 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
             .unwrap_or_else(|| sanitize_pascal(&format!("{operation_id}-response"))),
         schema: schema(doc, body, &mut BTreeSet::new()),
     });
-    let pagination = match pagination(source, op, &parameters_out) {
-        Ok(p) => p,
+    let (pagination, paging_failed) = match pagination(source, op, &parameters_out) {
+        Ok(p) => (p, false),
         Err(finding) => {
             findings.push(finding);
-            None
+            (None, true)
         }
     };
-    let time_window = match time_window(source, op, &parameters_out, pagination.as_ref(), &response)
-    {
-        Ok(w) => w,
-        Err(finding) => {
-            findings.push(finding);
-            None
+    // A time window's field is checked against the records' schema, which
+    // a broken pagination leaves unknown: that would only say the same
+    // thing again.
+    let time_window = if paging_failed {
+        None
+    } else {
+        match time_window(source, op, &parameters_out, pagination.as_ref(), &response) {
+            Ok(w) => w,
+            Err(finding) => {
+                findings.push(finding);
+                None
+            }
         }
     };
     let rate_limit = match rate_limit(source, op) {

@@ -232,27 +232,51 @@ fn a_duplicate_key_is_a_finding_naming_both_lines() {
     );
 }
 
-/// The real spec with `from` replaced by `to` (once).
-fn real_spec_with(from: &str, to: &str) -> SpecSource {
+/// The real spec, parsed, with `edit` applied to it, as a spec again.
+fn real_spec_edited(edit: impl FnOnce(&mut serde_json::Value)) -> SpecSource {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/hss.yaml");
     let text = std::fs::read_to_string(path).expect("spec/hss.yaml");
-    assert!(text.contains(from), "the spec has {from:?}");
-    SpecSource::parse("edited.yaml", &text.replacen(from, to, 1)).expect("parses")
+    let mut value: serde_json::Value = serde_yaml_ng::from_str(&text).expect("the spec parses");
+    edit(&mut value);
+    let text = serde_yaml_ng::to_string(&value).expect("the spec writes");
+    SpecSource::parse("edited.yaml", &text).expect("parses")
+}
+
+/// Where the spec's rate limit is, and the limit.
+fn rate_limit_of(spec: &mut serde_json::Value) -> &mut serde_json::Map<String, serde_json::Value> {
+    spec.get_mut("x-rate-limit")
+        .and_then(serde_json::Value::as_object_mut)
+        .expect("the spec has a top-level x-rate-limit")
 }
 
 #[test]
 fn a_malformed_rate_limit_is_a_finding_at_the_extension() {
-    for (from, to, says) in [
+    type Edit = fn(&mut serde_json::Map<String, serde_json::Value>);
+    let edits: [(Edit, &str); 3] = [
         (
-            "  per-user: 5\n",
-            "  per-user: 0\n",
+            |limit| {
+                limit.insert("per-user".into(), serde_json::json!(0));
+            },
             "per-user must be a whole number",
         ),
-        ("  window-seconds: 60\n", "", "needs window-seconds"),
-        ("  source: >-\n", "  origin: >-\n", "unknown key origin"),
-    ] {
-        let found = validate(&real_spec_with(from, to));
-        assert!(!found.is_empty(), "{to:?}");
+        (
+            |limit| {
+                limit.remove("window-seconds");
+            },
+            "needs window-seconds",
+        ),
+        (
+            |limit| {
+                if let Some(source) = limit.remove("source") {
+                    limit.insert("origin".into(), source);
+                }
+            },
+            "unknown key origin",
+        ),
+    ];
+    for (edit, says) in edits {
+        let found = validate(&real_spec_edited(|spec| edit(rate_limit_of(spec))));
+        assert!(!found.is_empty(), "{says}");
         assert!(
             found
                 .iter()
@@ -263,27 +287,42 @@ fn a_malformed_rate_limit_is_a_finding_at_the_extension() {
     }
 }
 
+/// The name of the first component schema with `extension`.
+fn schema_with(spec: &serde_json::Value, extension: &str) -> String {
+    spec["components"]["schemas"]
+        .as_object()
+        .and_then(|schemas| {
+            schemas
+                .iter()
+                .find(|(_, schema)| schema.get(extension).is_some())
+                .map(|(name, _)| name.clone())
+        })
+        .unwrap_or_else(|| panic!("no schema has {extension}"))
+}
+
 #[test]
 fn a_record_key_or_version_naming_no_field_is_a_finding() {
-    let found = validate(&real_spec_with(
-        "x-record-key: [event_id]",
-        "x-record-key: [event_uuid]",
-    ));
+    let mut name = String::new();
+    let found = validate(&real_spec_edited(|spec| {
+        name = schema_with(spec, "x-record-key");
+        spec["components"]["schemas"][&name]["x-record-key"] = serde_json::json!(["no_such_field"]);
+    }));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].rule, "x-record-key");
     assert_eq!(
         found[0].location.pointer,
-        "/components/schemas/ClusterEventResponseInfo/x-record-key"
+        format!("/components/schemas/{name}/x-record-key")
     );
     assert!(
-        found[0].message.contains("event_uuid"),
+        found[0].message.contains("no_such_field"),
         "{}",
         found[0].message
     );
-    let found = validate(&real_spec_with(
-        "x-record-version: update_time",
-        "x-record-version: updated",
-    ));
+    let found = validate(&real_spec_edited(|spec| {
+        name = schema_with(spec, "x-record-version");
+        spec["components"]["schemas"][&name]["x-record-version"] =
+            serde_json::json!("no_such_field");
+    }));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].rule, "x-record-version");
 }
