@@ -43,8 +43,9 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -222,7 +223,7 @@ enum Slot {
     /// window longer.
     InFlight(u64),
     /// Answered at this instant.
-    Done(Instant),
+    Done(u64, Instant),
 }
 
 /// At most `quota.calls` requests in any `quota.window`.
@@ -244,7 +245,7 @@ impl Window {
     fn prune(&mut self, now: Instant) {
         let window = self.quota.window;
         self.slots
-            .retain(|slot| !matches!(slot, Slot::Done(at) if *at + window <= now));
+            .retain(|slot| !matches!(slot, Slot::Done(_, at) if *at + window <= now));
     }
 
     /// When a request may be sent: now when there is room, else when the
@@ -260,7 +261,7 @@ impl Window {
             .slots
             .iter()
             .filter_map(|slot| match slot {
-                Slot::Done(at) => Some(*at + window),
+                Slot::Done(_, at) => Some(*at + window),
                 Slot::InFlight(_) => None,
             })
             .collect();
@@ -280,7 +281,7 @@ impl Window {
             .iter_mut()
             .find(|slot| **slot == Slot::InFlight(id))
         {
-            *slot = Slot::Done(at);
+            *slot = Slot::Done(id, at);
         }
     }
 }
@@ -299,7 +300,6 @@ struct State {
 
 /// The budget of one operation: a sliding window, a hold after a throttled
 /// answer, and an adaptive pace. Shared by every clone of a client.
-#[derive(Debug)]
 pub struct Limiter {
     operation: Operation,
     state: Mutex<State>,
@@ -307,7 +307,92 @@ pub struct Limiter {
     queue: tokio::sync::Mutex<()>,
     /// Woken when an answer frees a place.
     freed: Notify,
+    /// An instant and the wall-clock time at it, to tell the times of
+    /// requests in both.
+    anchor: (Instant, SystemTime),
+    /// Waits for a place, and their time in all, in nanoseconds.
+    waits: AtomicU64,
+    waited_nanos: AtomicU64,
+    /// Told of every request as it takes its place, before it is sent,
+    /// and when it is answered.
+    observer: Mutex<Option<Observer>>,
 }
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let observed = self.observer.lock().map(|o| o.is_some()).unwrap_or(false);
+        f.debug_struct("Limiter")
+            .field("operation", &self.operation)
+            .field("state", &self.state)
+            .field("anchor", &self.anchor)
+            .field("waits", &self.waits)
+            .field("waited_nanos", &self.waited_nanos)
+            .field("observed", &observed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a budget tells its observer of one request ([`Limiter::observe`]),
+/// and what it keeps of the requests that still count ([`Limiter::recent`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Observation {
+    /// The request's operation.
+    pub operation: Operation,
+    /// The request, among those of this operation in this process.
+    pub request: u64,
+    /// What happened to it.
+    pub event: RequestEvent,
+    /// When.
+    pub at: SystemTime,
+}
+
+impl Observation {
+    /// What happened to request `request` of `operation`, and when: for
+    /// passing to [`Limiter::remember`] what an earlier process wrote down.
+    pub fn new(operation: Operation, request: u64, event: RequestEvent, at: SystemTime) -> Self {
+        Observation {
+            operation,
+            request,
+            event,
+            at,
+        }
+    }
+}
+
+/// What happened to a request, as its budget saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestEvent {
+    /// It took its place and is about to be sent: from now it may count
+    /// against the service's window.
+    Sent,
+    /// It was answered, failed or was given up on: it counts from now
+    /// until a window has passed.
+    Answered,
+}
+
+impl RequestEvent {
+    /// Its name in a log: `sent` or `answered`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestEvent::Sent => "sent",
+            RequestEvent::Answered => "answered",
+        }
+    }
+
+    /// The event of a name from [`RequestEvent::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [RequestEvent::Sent, RequestEvent::Answered]
+            .into_iter()
+            .find(|event| event.name() == name)
+    }
+}
+
+/// Told of every request of an operation as it takes its place in the
+/// budget, before it is sent, and again when it is answered
+/// ([`Limiter::observe`]).
+pub type Observer = std::sync::Arc<dyn Fn(Observation) + Send + Sync>;
 
 /// What a request waited for before it was sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -347,6 +432,7 @@ impl Permit<'_> {
             pace.answered(now.saturating_duration_since(self.sent), clean);
         }
         drop(state);
+        self.limiter.tell(self.id, RequestEvent::Answered, now);
         self.limiter.freed.notify_waiters();
     }
 }
@@ -373,6 +459,111 @@ impl Limiter {
             }),
             queue: tokio::sync::Mutex::new(()),
             freed: Notify::new(),
+            anchor: (Instant::now(), SystemTime::now()),
+            waits: AtomicU64::new(0),
+            waited_nanos: AtomicU64::new(0),
+            observer: Mutex::new(None),
+        }
+    }
+
+    /// Tells `observer` of every request from now on: as it takes its
+    /// place, before it is sent, and again when it is answered. A process
+    /// that writes these down knows, after any crash, every request that
+    /// may have reached the service and still counts
+    /// ([`Limiter::remember`]).
+    pub fn observe(&self, observer: Observer) {
+        *self.observer.lock().unwrap_or_else(PoisonError::into_inner) = Some(observer);
+    }
+
+    fn tell(&self, request: u64, event: RequestEvent, at: Instant) {
+        let observer = self
+            .observer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(observer) = observer {
+            observer(Observation {
+                operation: self.operation,
+                request,
+                event,
+                at: self.wall(at),
+            });
+        }
+    }
+
+    /// How many requests waited for a place, and how long in all.
+    pub fn waited(&self) -> (u64, Duration) {
+        (
+            self.waits.load(Ordering::Relaxed),
+            Duration::from_nanos(self.waited_nanos.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// The wall-clock time of an instant of tokio's clock.
+    fn wall(&self, at: Instant) -> SystemTime {
+        let (instant, wall) = self.anchor;
+        if at >= instant {
+            wall + at.duration_since(instant)
+        } else {
+            wall - instant.duration_since(at)
+        }
+    }
+
+    /// The instant of tokio's clock at a wall-clock time (now, at the
+    /// latest).
+    fn instant(&self, at: SystemTime) -> Instant {
+        let now = Instant::now();
+        let ago = self.wall(now).duration_since(at).unwrap_or(Duration::ZERO);
+        now.checked_sub(ago).unwrap_or(now)
+    }
+
+    /// The requests that still hold a place in the window, oldest first:
+    /// those in flight as [`RequestEvent::Sent`] now, those answered as
+    /// [`RequestEvent::Answered`] at their answer. It is what a process
+    /// keeps so that after a restart it stays inside the budget
+    /// ([`Limiter::remember`]).
+    pub fn recent(&self) -> Vec<Observation> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let Some(window) = state.window.as_mut() else {
+            return Vec::new();
+        };
+        window.prune(now);
+        let mut recent: Vec<Observation> = window
+            .slots
+            .iter()
+            .map(|slot| {
+                let (request, event, at) = match slot {
+                    Slot::Done(id, at) => (*id, RequestEvent::Answered, *at),
+                    Slot::InFlight(id) => (*id, RequestEvent::Sent, now),
+                };
+                Observation::new(self.operation, request, event, self.wall(at))
+            })
+            .collect();
+        recent.sort_by_key(|o| o.at);
+        recent
+    }
+
+    /// Takes requests another process made into the window: one answered
+    /// counts from its answer; one only sent (its process ended before
+    /// the answer, which may still have reached the service) counts as
+    /// answered now ([`Limiter::recent`]).
+    pub fn remember(&self, requests: &[Observation]) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        for request in requests {
+            let at = match request.event {
+                RequestEvent::Answered => self.instant(request.at),
+                RequestEvent::Sent => now,
+            };
+            let id = state.next_id;
+            state.next_id += 1;
+            if let Some(window) = state.window.as_mut() {
+                window.slots.push_back(Slot::Done(id, at));
+            }
+        }
+        if let Some(window) = state.window.as_mut() {
+            window.prune(now);
         }
     }
 
@@ -425,6 +616,16 @@ impl Limiter {
                             while state.recent_sends.len() > 64 {
                                 state.recent_sends.pop_front();
                             }
+                            let waited = now.saturating_duration_since(began);
+                            if !waited.is_zero() {
+                                self.waits.fetch_add(1, Ordering::Relaxed);
+                                self.waited_nanos.fetch_add(
+                                    u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX),
+                                    Ordering::Relaxed,
+                                );
+                            }
+                            drop(state);
+                            self.tell(id, RequestEvent::Sent, now);
                             return (
                                 Permit {
                                     limiter: self,
@@ -670,5 +871,45 @@ mod tests {
             task.await.unwrap();
         }
         assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restarted_budget_counts_answers_from_the_answer_and_the_unanswered_from_now() {
+        let before = Limiter::new(Operation::ALL[0], Some(quota(2, 60)));
+        let after = Limiter::new(Operation::ALL[0], Some(quota(2, 60)));
+        let start = Instant::now();
+        let (answered, _) = before.acquire().await;
+        tokio::time::advance(Duration::from_secs(1)).await;
+        answered.answered(true);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let (in_flight, _) = before.acquire().await;
+        let recent = before.recent();
+        let events: Vec<RequestEvent> = recent.iter().map(|o| o.event).collect();
+        assert_eq!(events, [RequestEvent::Answered, RequestEvent::Sent]);
+        // The first process ends with its second request unanswered.
+        std::mem::forget(in_flight);
+        tokio::time::advance(Duration::from_secs(3)).await;
+        after.remember(&recent);
+        let restarted = Instant::now();
+        // The answered one leaves the window a minute after its answer.
+        let (one, _) = after.acquire().await;
+        let freed = Instant::now() - start;
+        assert!(
+            freed >= Duration::from_millis(60_900) && freed <= Duration::from_millis(61_100),
+            "{freed:?}"
+        );
+        one.answered(true);
+        // The unanswered one counts as answered at the restart.
+        let (two, _) = after.acquire().await;
+        assert_eq!(Instant::now() - restarted, Duration::from_secs(60));
+        two.answered(true);
+    }
+
+    #[test]
+    fn request_events_have_names() {
+        for event in [RequestEvent::Sent, RequestEvent::Answered] {
+            assert_eq!(RequestEvent::from_name(event.name()), Some(event));
+        }
+        assert_eq!(RequestEvent::from_name("lost"), None);
     }
 }

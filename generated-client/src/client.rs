@@ -102,6 +102,60 @@ impl HssClient {
     pub fn quota(&self, operation: crate::Operation) -> Option<crate::budget::Quota> {
         self.client.inner().config().limiters.of(operation)?.quota()
     }
+
+    /// The requests of `operation` that still count against its budget,
+    /// oldest first ([`crate::budget::Limiter::recent`]); keep them to
+    /// pass to [`HssClient::remember_requests`] after a restart.
+    pub fn recent_requests(&self, operation: crate::Operation) -> Vec<crate::budget::Observation> {
+        self.client
+            .inner()
+            .config()
+            .limiters
+            .of(operation)
+            .map(crate::budget::Limiter::recent)
+            .unwrap_or_default()
+    }
+
+    /// Counts requests of `operation` an earlier process made against the
+    /// budget, so that a restarted process stays inside it
+    /// ([`crate::budget::Limiter::remember`]).
+    pub fn remember_requests(
+        &self,
+        operation: crate::Operation,
+        requests: &[crate::budget::Observation],
+    ) {
+        if let Some(limiter) = self.client.inner().config().limiters.of(operation) {
+            limiter.remember(requests);
+        }
+    }
+
+    /// Tells `observer` of every request of every operation with a
+    /// budget, as it takes its place before it is sent, and when it is
+    /// answered ([`crate::budget::Limiter::observe`]).
+    pub fn observe_requests(&self, observer: crate::budget::Observer) {
+        for &operation in crate::Operation::ALL {
+            if let Some(limiter) = self.client.inner().config().limiters.of(operation) {
+                limiter.observe(observer.clone());
+            }
+        }
+    }
+
+    /// How long requests of `operation` have waited for the budget in all.
+    pub fn budget_waited(&self, operation: crate::Operation) -> Duration {
+        self.client
+            .inner()
+            .config()
+            .limiters
+            .of(operation)
+            .map_or(Duration::ZERO, |l| l.waited().1)
+    }
+
+    /// The answers the client has had, by operation and status (`"200"`,
+    /// `"429"`, ...; `"error"` for a transport failure), every attempt
+    /// counted.
+    pub fn answers(&self) -> Vec<(crate::Operation, String, u64)> {
+        self.client.inner().config().answers()
+    }
 }
 
 /// The budget `HSS_RATE_LIMIT` sets, else the spec's.

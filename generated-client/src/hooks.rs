@@ -46,6 +46,8 @@ pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Option<Clock>,
     pub(crate) limiters: Limiters,
+    /// Answers by operation and status.
+    pub(crate) counts: std::sync::Mutex<std::collections::BTreeMap<(Operation, String), u64>>,
 }
 
 impl Default for Hooks {
@@ -96,6 +98,7 @@ impl Hooks {
                 retry,
                 clock,
                 limiters: Limiters::new(budget),
+                counts: std::sync::Mutex::new(std::collections::BTreeMap::new()),
             }),
         }
     }
@@ -116,6 +119,26 @@ impl Hooks {
 }
 
 impl Config {
+    /// Counts one answer of `operation` (`"error"` for a transport
+    /// failure).
+    pub(crate) fn count(&self, operation: Operation, status: &str) {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *counts.entry((operation, status.to_string())).or_insert(0) += 1;
+    }
+
+    /// Every count so far.
+    pub(crate) fn answers(&self) -> Vec<(Operation, String, u64)> {
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|((op, status), n)| (*op, status.clone(), *n))
+            .collect()
+    }
+
     /// The wall-clock time that dates signatures.
     pub(crate) fn now(&self) -> SystemTime {
         self.clock

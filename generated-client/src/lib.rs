@@ -17,6 +17,7 @@
 //! - [`pager`]: how streams walk a list that moves while it is paged, with
 //!   a [`Cursor`] to save and resume; [`query`]: calls and owned streams of
 //!   an operation picked at run time; [`record`]: record identity;
+//!   [`watch`]: a continuous feed of new and changed records;
 //! - [`credentials`], [`region`], [`signer`] (SDK-HMAC-SHA256, public, with
 //!   the time as an input), [`retry`], [`validate`], [`error`];
 //! - [`prelude`]: `.call()`, `.stream()` and `.stream_with()` on the
@@ -57,6 +58,7 @@ pub mod signer;
 pub mod spec;
 pub mod time;
 pub mod validate;
+pub mod watch;
 
 pub use budget::Budget;
 pub use client::{HssClient, HssClientBuilder};

@@ -94,6 +94,11 @@ pub struct PageOptions {
     /// Where an earlier pass stood ([`Page::cursor`]): the stream goes on
     /// from there, skipping the records that pass yielded last.
     pub cursor: Option<Cursor>,
+    /// Tell records apart by key and version (`x-record-version`): a record
+    /// that changes while the pass runs is yielded again in its new
+    /// version, wherever the change moved it. By key alone when `false`
+    /// (the default): each record once.
+    pub versions: bool,
 }
 
 impl Default for PageOptions {
@@ -103,6 +108,7 @@ impl Default for PageOptions {
             prefetch: Prefetch::Fixed(1),
             start_offset: 0,
             cursor: None,
+            versions: false,
         }
     }
 }
@@ -136,6 +142,12 @@ impl PageOptions {
     /// Goes on from where an earlier pass stood.
     pub fn with_cursor(mut self, cursor: Cursor) -> Self {
         self.cursor = Some(cursor);
+        self
+    }
+
+    /// Tells records apart by key and version ([`PageOptions::versions`]).
+    pub fn with_versions(mut self) -> Self {
+        self.versions = true;
         self
     }
 }
@@ -276,9 +288,10 @@ pub trait PaginatedExt<'a>: OperationExt<'a> + Clone {
     fn pages_with(self, options: PageOptions) -> BoxStream<'a, Result<Page<Self::Item>, Error>> {
         let operation = Self::OPERATION;
         let template = self;
+        let versions = options.versions;
         let fetch: FetchPage<'a, Self::Item> = Box::new(move |offset, limit| {
             let builder = template.clone().with_page(offset, limit);
-            Box::pin(fetch_page(builder, offset))
+            Box::pin(fetch_page(builder, offset, versions))
         });
         match pager_for(operation, &options) {
             Ok(pager) => crate::pager::drive(pager, fetch, options.prefetch),
@@ -344,6 +357,7 @@ pub struct Page<T> {
 pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
     builder: B,
     offset: i64,
+    versions: bool,
 ) -> Result<Fetched<B::Item>, Error> {
     let operation = B::OPERATION;
     let success = send::<B, B::Response>(builder).await?;
@@ -354,7 +368,7 @@ pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
             let entries = items
                 .into_iter()
                 .map(|item| Entry {
-                    key: B::record_key(&item),
+                    key: pass_key(B::record_key(&item), versions, || B::record_version(&item)),
                     item: Ok(item),
                 })
                 .collect();
@@ -364,19 +378,30 @@ pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
                 throttled,
             })
         }
-        Err(undecoded) => match record_by_record::<B::Item>(operation, &success.body, offset) {
-            Some((total, entries)) if !undecoded.garbled => Ok(Fetched {
-                total,
-                entries,
-                throttled,
-            }),
-            _ => Err(decode_error(
-                operation,
-                &success.body,
-                &undecoded,
-                success.report,
-            )),
-        },
+        Err(undecoded) => {
+            match record_by_record::<B::Item>(operation, &success.body, offset, versions) {
+                Some((total, entries)) if !undecoded.garbled => Ok(Fetched {
+                    total,
+                    entries,
+                    throttled,
+                }),
+                _ => Err(decode_error(
+                    operation,
+                    &success.body,
+                    &undecoded,
+                    success.report,
+                )),
+            }
+        }
+    }
+}
+
+/// The key a pass tells a record by: its key, or with `versions` its key
+/// and its version.
+fn pass_key(key: RecordKey, versions: bool, version: impl FnOnce() -> Option<String>) -> RecordKey {
+    match (versions, version()) {
+        (true, Some(version)) => RecordKey::of(&[key.to_string(), version]),
+        _ => key,
     }
 }
 
@@ -388,6 +413,7 @@ fn record_by_record<T: serde::de::DeserializeOwned>(
     operation: Operation,
     body: &[u8],
     offset: i64,
+    versions: bool,
 ) -> Option<(Option<i64>, Vec<Entry<T>>)> {
     let pagination = operation.pagination()?;
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
@@ -404,7 +430,9 @@ fn record_by_record<T: serde::de::DeserializeOwned>(
         .iter()
         .zip(offset..)
         .map(|(record, position)| Entry {
-            key: RecordKey::from_json(operation, record),
+            key: pass_key(RecordKey::from_json(operation, record), versions, || {
+                crate::record::version_from_json(operation, record)
+            }),
             item: T::deserialize(record).map_err(|error| Error::Record {
                 operation: operation.to_string(),
                 position,

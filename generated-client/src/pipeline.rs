@@ -270,6 +270,12 @@ pub(crate) async fn attempts<T>(
         .await;
         let latency_ms = millis(sent.elapsed());
         span.record("latency_ms", latency_ms);
+        if let Some(operation) = operation {
+            match &result {
+                Ok(answer) => config.count(operation, answer.status.as_str()),
+                Err(_) => config.count(operation, "error"),
+            }
+        }
         let decoded = decode_success(&result, decode);
         // classify
         let garbled = matches!(&decoded, Some(Err(undecoded)) if undecoded.garbled);

@@ -124,6 +124,7 @@ impl Query {
             Err(error) => return stream::once(async move { Err(error) }).boxed(),
         };
         let query = self.clone();
+        let versions = options.versions;
         let fetch: FetchPage<'static, JsonRecord> = Box::new(move |offset, limit| {
             let client = client.clone();
             let query = query.clone();
@@ -135,6 +136,7 @@ impl Query {
                             arguments: &query.arguments,
                             offset,
                             limit,
+                            versions,
                         },
                     )
                     .await
@@ -178,6 +180,7 @@ struct FetchJson<'q> {
     arguments: &'q [(String, String)],
     offset: i64,
     limit: i64,
+    versions: bool,
 }
 
 impl<'a> OperationVisitor<'a> for FetchJson<'a> {
@@ -196,7 +199,7 @@ impl<'a> OperationVisitor<'a> for FetchJson<'a> {
         Box::pin(async move {
             let builder =
                 with_arguments(builder, self.arguments)?.with_page(self.offset, self.limit);
-            let fetched = crate::paginate::fetch_page(builder, self.offset).await?;
+            let fetched = crate::paginate::fetch_page(builder, self.offset, self.versions).await?;
             Ok(Fetched {
                 total: fetched.total,
                 throttled: fetched.throttled,
@@ -206,7 +209,7 @@ impl<'a> OperationVisitor<'a> for FetchJson<'a> {
                     .map(|entry| Entry {
                         key: entry.key,
                         item: entry.item.map(|item| JsonRecord {
-                            key: entry.key,
+                            key: B::record_key(&item),
                             version: B::record_version(&item),
                             record: Box::new(item),
                         }),
