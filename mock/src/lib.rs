@@ -251,7 +251,7 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             .map(|(op, source)| {
                 (
                     *op,
-                    live::LiveList::new(*op, source.len(), config.live, config.seed, started),
+                    live::LiveList::new(*op, source.as_ref(), config.live, config.seed, started),
                 )
             })
             .collect()

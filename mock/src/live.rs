@@ -3,14 +3,20 @@
 //! does.
 //!
 //! Each paginated operation's records form a list, in order. New records
-//! arrive at a steady rate, at the head (newest first, the default: the
-//! list starts newest first too) or at the tail (oldest first); records
-//! leave at a rate, from anywhere in the list; and records change at a
-//! rate: their version field (the spec's `x-record-version`) takes the
-//! time of the change, and their first field with at least two listed
-//! values takes the next one (an alarm being handled). An operation
-//! without a version field does not change. A new record's time-window
-//! field (`x-time-window`) and version field are its arrival time.
+//! arrive at a steady rate, at the head (newest first, the default) or at
+//! the tail (oldest first); records leave at a rate, from anywhere in the
+//! list; and records change at a rate: their version field (the spec's
+//! `x-record-version`) takes the time of the change, and their first field
+//! with at least two listed values takes the next one (an alarm being
+//! handled). An operation without a version field does not change. A new
+//! record's time-window field (`x-time-window`) and version field are its
+//! arrival time.
+//!
+//! Newest first means by version, where records have one: the list starts
+//! sorted by its version field (newest first, or oldest first for arrivals
+//! at the tail), and a record that changes moves to the head (or the tail),
+//! as in a list sorted by update time. Without a version field, the list
+//! is in the order of the records' indices (the newest first, or last).
 //!
 //! Everything is deterministic per seed: the `k`-th arrival, removal and
 //! change happen at `k / rate` seconds after the start, in time order,
@@ -122,6 +128,8 @@ pub struct LiveList {
     seed: u64,
     initial: u64,
     started: SystemTime,
+    /// The list at the start, in order.
+    initial_order: Vec<u64>,
     state: Mutex<State>,
 }
 
@@ -137,15 +145,27 @@ impl LiveList {
     /// from `started`.
     pub fn new(
         operation: Operation,
-        initial: u64,
+        records: &dyn Records,
         config: LiveConfig,
         seed: u64,
         started: SystemTime,
     ) -> Self {
-        let order: VecDeque<u64> = match config.arrive_at {
-            Arrive::Head => (0..initial).rev().collect(),
-            Arrive::Tail => (0..initial).collect(),
-        };
+        let initial = records.len();
+        let mut initial_order: Vec<u64> = (0..initial).collect();
+        if let Some(version) = operation.pagination().and_then(|p| p.record_version) {
+            let value = |index: u64| {
+                records
+                    .field(index, version)
+                    .and_then(|text| text.parse::<i64>().ok())
+                    .unwrap_or(i64::MIN)
+            };
+            let mut keyed: Vec<(i64, u64)> = initial_order.iter().map(|&i| (value(i), i)).collect();
+            keyed.sort_unstable();
+            initial_order = keyed.into_iter().map(|(_, i)| i).collect();
+        }
+        if config.arrive_at == Arrive::Head {
+            initial_order.reverse();
+        }
         LiveList {
             operation,
             config,
@@ -153,13 +173,26 @@ impl LiveList {
             initial,
             started,
             state: Mutex::new(State {
-                order,
+                order: initial_order.iter().copied().collect(),
                 overrides: HashMap::new(),
                 arrivals: 0,
                 removals: 0,
                 changes: 0,
                 events: Vec::new(),
             }),
+            initial_order,
+        }
+    }
+
+    /// Puts record `index` where a record that just changed goes: the head
+    /// of a newest-first list, the tail of an oldest-first one.
+    fn to_front(&self, order: &mut VecDeque<u64>, index: u64) {
+        if let Some(position) = order.iter().position(|i| *i == index) {
+            order.remove(position);
+        }
+        match self.config.arrive_at {
+            Arrive::Head => order.push_front(index),
+            Arrive::Tail => order.push_back(index),
         }
     }
 
@@ -259,6 +292,7 @@ impl LiveList {
             entry.retain(|(n, _)| n != name);
             entry.push((name.clone(), value.clone()));
         }
+        self.to_front(&mut state.order, index);
         state.events.push(Event::Changed { index, at, fields });
     }
 
@@ -376,10 +410,7 @@ impl LiveList {
         self.advance(&mut state, records, now);
         let elapsed = at.duration_since(self.started).unwrap_or_default();
         // Replay the events up to `at` on the starting list.
-        let mut order: VecDeque<u64> = match self.config.arrive_at {
-            Arrive::Head => (0..self.initial).rev().collect(),
-            Arrive::Tail => (0..self.initial).collect(),
-        };
+        let mut order: VecDeque<u64> = self.initial_order.iter().copied().collect();
         let mut overrides: HashMap<u64, Vec<(String, Value)>> = HashMap::new();
         for event in state.events.iter().take_while(|e| e.at() <= elapsed) {
             match event {
@@ -409,6 +440,7 @@ impl LiveList {
                         entry.retain(|(n, _)| n != name);
                         entry.push((name.clone(), value.clone()));
                     }
+                    self.to_front(&mut order, *index);
                 }
             }
         }
