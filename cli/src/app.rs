@@ -5,6 +5,9 @@
 //!     <operation> [--<parameter> VALUE]...
 //! hss export <operation> [--<parameter> VALUE]... [--format F] [--output FILE]
 //!            [--prefetch N|auto] [--checkpoint FILE] [--rejects FILE] [--quiet]
+//! hss watch <operation>... [--<parameter> VALUE]... --state FILE [--output FILE]
+//!           [--interval SECONDS] [--once] [--since DURATION] [--overlap DURATION]
+//!           [--metrics ADDR]
 //! ```
 //!
 //! One command per operation of the spec, named by its kebab-case
@@ -28,6 +31,8 @@ use crate::visit::{Argument, call};
 
 /// The name of the export command.
 const EXPORT: &str = "export";
+/// The name of the watch command.
+const WATCH: &str = "watch";
 
 /// The command-line name of an operation: its kebab-case operationId.
 pub fn command_name(operation: Operation) -> String {
@@ -196,7 +201,236 @@ pub fn command() -> Command {
             export = export.subcommand(export_flags(cmd));
         }
     }
-    root.subcommand(export)
+    root.subcommand(export).subcommand(watch_command())
+}
+
+/// The parameters `hss watch` takes as filters: every query parameter of
+/// a paginated operation but its paging and time-window parameters (which
+/// the watch sets), by wire name, with the first operation that has it.
+fn watch_filters() -> Vec<(&'static Parameter, Operation)> {
+    let mut out: Vec<(&'static Parameter, Operation)> = Vec::new();
+    for &operation in Operation::ALL {
+        let Some(pagination) = operation.pagination() else {
+            continue;
+        };
+        let window = operation.time_window();
+        for parameter in operation.parameters() {
+            let set_by_watch = parameter.name == pagination.offset
+                || parameter.name == pagination.limit
+                || window.is_some_and(|w| parameter.name == w.start || parameter.name == w.end);
+            if set_by_watch
+                || parameter.location != ParameterLocation::Query
+                || out.iter().any(|(p, _)| p.name == parameter.name)
+            {
+                continue;
+            }
+            out.push((parameter, operation));
+        }
+    }
+    out
+}
+
+/// `hss watch <operation>...`.
+fn watch_command() -> Command {
+    let names: Vec<String> = Operation::ALL
+        .iter()
+        .filter(|op| op.pagination().is_some())
+        .map(|op| command_name(*op))
+        .collect();
+    let mut cmd = Command::new(WATCH)
+        .about("Follow paginated operations: write every new or changed record as it comes, restart-safe")
+        .long_about(
+            "Follow one or more paginated operations: a first cycle backfills what the filters \
+             select, then a cycle each --interval writes only the records that are new or changed, \
+             one NDJSON line each: {\"operation\": ..., \"id\": ..., \"record\": {...}}, where \
+             id is the same for the same version of the same record. A filter given several times \
+             gives a feed for each value; a filter applies to every operation that has it. \
+             --state is written after each page, so rerunning the same command after a crash \
+             writes every record version exactly once across the runs. Stops on SIGINT or SIGTERM \
+             with exit status 0.",
+        )
+        .arg(
+            Arg::new("operations")
+                .value_name("OPERATION")
+                .required(true)
+                .num_args(1..)
+                .value_parser(clap::builder::PossibleValuesParser::new(names))
+                .help("The operations to follow"),
+        )
+        .arg(
+            Arg::new("state")
+                .long("state")
+                .value_name("FILE")
+                .required(true)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Where the watch keeps its place"),
+        )
+        .arg(
+            Arg::new("output")
+                .long("output")
+                .short('o')
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Append to FILE instead of writing to stdout"),
+        )
+        .arg(
+            Arg::new("interval")
+                .long("interval")
+                .value_name("SECONDS")
+                .default_value("60")
+                .value_parser(clap::value_parser!(u64).range(1..))
+                .help("Seconds from the start of one cycle to the start of the next"),
+        )
+        .arg(
+            Arg::new("once")
+                .long("once")
+                .action(ArgAction::SetTrue)
+                .help("Run one cycle of each feed and exit (for cron and systemd timers)"),
+        )
+        .arg(
+            Arg::new("since")
+                .long("since")
+                .value_name("DURATION")
+                .default_value("24h")
+                .value_parser(parse_duration)
+                .help("How far back the first cycle reads, for operations with a time window"),
+        )
+        .arg(
+            Arg::new("overlap")
+                .long("overlap")
+                .value_name("DURATION")
+                .default_value("2m")
+                .value_parser(parse_duration)
+                .help("How far each time window reaches back, for records indexed late"),
+        )
+        .arg(
+            Arg::new("metrics")
+                .long("metrics")
+                .value_name("ADDR")
+                .value_parser(clap::value_parser!(std::net::SocketAddr))
+                .help("Serve Prometheus metrics at http://ADDR/metrics"),
+        )
+        .arg(
+            Arg::new("page-size")
+                .long("page-size")
+                .value_name("N")
+                .value_parser(clap::value_parser!(i64))
+                .help("Records a page [default: the largest the operation allows]"),
+        );
+    for (parameter, _) in watch_filters() {
+        let mut arg = Arg::new(parameter.name)
+            .long(flag(parameter.rust_name))
+            .value_name(parameter.name.to_uppercase())
+            .action(ArgAction::Append)
+            .help(parameter.description);
+        if matches!(parameter.schema, Schema::Integer(_) | Schema::Number) {
+            arg = arg.allow_negative_numbers(true);
+        }
+        cmd = cmd.arg(arg);
+    }
+    cmd
+}
+
+/// A duration such as `24h`, `30m`, `90s` or `2d`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let amount: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 24h, 30m or 90s, got {text:?}"))?;
+    let seconds = match unit {
+        "s" | "" => Some(amount),
+        "m" => amount.checked_mul(60),
+        "h" => amount.checked_mul(3600),
+        "d" => amount.checked_mul(86_400),
+        _ => None,
+    }
+    .ok_or_else(|| format!("expected a duration such as 24h, 30m or 90s, got {text:?}"))?;
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// The feeds `hss watch` was given: each operation, once for every
+/// combination of the values of the filters it has; each named by its
+/// operation and filters.
+fn watch_feeds(matches: &ArgMatches) -> Result<Vec<(String, hss_client::watch::Feed)>, Failure> {
+    let operations: Vec<Operation> = matches
+        .get_many::<String>("operations")
+        .into_iter()
+        .flatten()
+        .filter_map(|name| operation_named(name))
+        .collect();
+    let since = matches
+        .get_one::<std::time::Duration>("since")
+        .copied()
+        .unwrap_or_default();
+    let overlap = matches
+        .get_one::<std::time::Duration>("overlap")
+        .copied()
+        .unwrap_or_default();
+    let page_size = matches.get_one::<i64>("page-size").copied();
+    let mut feeds = Vec::new();
+    for operation in operations {
+        // Every combination of the values given for its parameters.
+        let mut combinations: Vec<Vec<(&'static str, String)>> = vec![Vec::new()];
+        for parameter in operation.parameters() {
+            let Some(values) = matches
+                .try_get_many::<String>(parameter.name)
+                .ok()
+                .flatten()
+            else {
+                continue;
+            };
+            let values: Vec<String> = values.cloned().collect();
+            combinations = combinations
+                .into_iter()
+                .flat_map(|given| {
+                    values.iter().map(move |value| {
+                        let mut more = given.clone();
+                        more.push((parameter.name, value.clone()));
+                        more
+                    })
+                })
+                .collect();
+        }
+        for given in combinations {
+            let missing = operation.parameters().iter().find(|p| {
+                p.required
+                    && p.location == ParameterLocation::Query
+                    && default_of(operation, p).is_none()
+                    && operation
+                        .time_window()
+                        .is_none_or(|w| p.name != w.start && p.name != w.end)
+                    && !given.iter().any(|(name, _)| *name == p.name)
+            });
+            if let Some(parameter) = missing {
+                return Err(Failure::usage(format!(
+                    "{} needs --{}: give it once, or once for each feed",
+                    command_name(operation),
+                    flag(parameter.rust_name)
+                )));
+            }
+            let mut name = operation.operation_id().to_string();
+            let mut sorted = given.clone();
+            sorted.sort();
+            for (parameter, value) in &sorted {
+                name.push_str(&format!(" {parameter}={value}"));
+            }
+            let query = given
+                .iter()
+                .fold(hss_client::Query::new(operation), |query, (n, v)| {
+                    query.with(*n, v.clone())
+                });
+            let mut feed = hss_client::watch::Feed::new(query);
+            feed.since = since;
+            feed.overlap = overlap;
+            feed.page_size = page_size;
+            feeds.push((name, feed));
+        }
+    }
+    Ok(feeds)
 }
 
 /// The flags of `hss export <operation>`.
@@ -321,6 +555,27 @@ pub async fn run(
     let Some((name, sub)) = matches.subcommand() else {
         return Err(Failure::usage("no command given; see hss --help"));
     };
+    if name == WATCH {
+        let feeds = watch_feeds(sub)?;
+        let Some((_, first)) = feeds.first() else {
+            return Err(Failure::usage("no operation given; see hss watch --help"));
+        };
+        let client = client(&globals, first.operation(), sub, &lookup)?;
+        let watch = crate::watch::Watch {
+            feeds,
+            state: sub
+                .get_one::<PathBuf>("state")
+                .cloned()
+                .ok_or_else(|| Failure::usage("hss watch needs --state FILE"))?,
+            output: sub.get_one::<PathBuf>("output").cloned(),
+            interval: std::time::Duration::from_secs(
+                sub.get_one::<u64>("interval").copied().unwrap_or(60),
+            ),
+            once: sub.get_flag("once"),
+            metrics: sub.get_one::<std::net::SocketAddr>("metrics").copied(),
+        };
+        return crate::watch::run(&client, &watch).await;
+    }
     if name == EXPORT {
         let Some((name, sub)) = sub.subcommand() else {
             return Err(Failure::usage("no operation given; see hss export --help"));

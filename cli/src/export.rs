@@ -38,7 +38,7 @@ impl Output {
 const PAGES_AHEAD: usize = 2;
 
 /// Stops a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -110,7 +110,7 @@ impl Summary {
 }
 
 /// An output opened at a byte position.
-fn open_at(path: &Path, bytes: u64, what: &str) -> Result<File, Failure> {
+pub(crate) fn open_at(path: &Path, bytes: u64, what: &str) -> Result<File, Failure> {
     let fail =
         |e: io::Error| Failure::local(format!("cannot open the {what} {}: {e}", path.display()));
     let mut file = OpenOptions::new()

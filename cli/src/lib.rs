@@ -5,7 +5,8 @@
 //! generator's output (one clap command per operation, one flag per
 //! parameter), and [`app`] puts them under the names of the operations
 //! (the kebab-case operationId) twice: once to call the operation and
-//! print one page, once under `export`. Every call goes through
+//! print one page, once under `export`; and `watch` follows them
+//! ([`watch`]). Every call goes through
 //! `hss-client`, so requests are validated, signed and retried as the
 //! client does it.
 //!
@@ -22,8 +23,11 @@ pub mod config;
 pub mod exit;
 pub mod export;
 pub mod format;
+pub mod metrics;
 pub mod progress;
+pub mod signals;
 pub mod visit;
+pub mod watch;
 
 /// The generated client's types, at the path the generated commands name
 /// them by (`crate::types`).

@@ -1,0 +1,512 @@
+//! `hss watch`: a continuous, restart-safe feed of new and changed
+//! records, one NDJSON line each, for a SIEM to keep current.
+//!
+//! The feeds (an operation with one set of filters each) run their cycles
+//! with `hss_client::watch`: every `--interval`, each reads only what is
+//! new or changed, inside its operation's request budget. Every record
+//! version is one line:
+//!
+//! ```json
+//! {"operation":"ListClusterEvents","id":"<32 hex digits>","record":{...}}
+//! ```
+//!
+//! `id` is the same each time the same version of the same record is
+//! written, so a sink that keys documents by it writes idempotently.
+//! After each page's lines are written and synced, `--state` is written
+//! atomically: every feed's state (its cursor, and the keys with versions
+//! still needed to skip what was delivered) and the output's length. After
+//! a crash, even `kill -9`, rerunning the same command cuts the output
+//! back to what the state covers and goes on, so every record version is
+//! written exactly once across the runs. Beside the state, `FILE.requests`
+//! gets a line for every request as it takes its place in the budget,
+//! before it is sent, and another when it is answered: a restarted process
+//! counts every request the one before may have sent, from its answer (or,
+//! unanswered, from the restart), and stays inside the budget.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use futures::StreamExt;
+use hss_client::budget::{Observation, RequestEvent};
+use hss_client::watch::{CycleSummary, Delivery, Feed, FeedState, Step};
+use hss_client::{Error, HssClient, Operation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::exit::{Failure, Status};
+use crate::metrics::Metrics;
+
+/// The version of the state file's layout.
+const VERSION: u32 = 1;
+
+/// What to watch, and how.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Watch {
+    /// The feeds, each with a name that identifies it (its operation and
+    /// filters).
+    pub feeds: Vec<(String, Feed)>,
+    /// The state file.
+    pub state: PathBuf,
+    /// The output file (appended to); stdout when `None`.
+    pub output: Option<PathBuf>,
+    /// Time from the start of one cycle to the start of the next.
+    pub interval: Duration,
+    /// Run one cycle of each feed and stop.
+    pub once: bool,
+    /// Where to serve Prometheus metrics.
+    pub metrics: Option<SocketAddr>,
+}
+
+/// The state file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct State {
+    version: u32,
+    /// What the state is of: the feeds and the output.
+    fingerprint: String,
+    /// The feeds, for people reading the file.
+    watch: Vec<String>,
+    /// The output's length once the last page was written.
+    output_bytes: u64,
+    /// Each feed's state, by name.
+    feeds: BTreeMap<String, FeedState>,
+}
+
+fn fingerprint(watch: &Watch) -> String {
+    let output = watch
+        .output
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    let mut names: Vec<&str> = watch.feeds.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    let text = serde_json::to_string(&(names, output)).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl State {
+    fn load(path: &Path, watch: &Watch) -> Result<Option<State>, Failure> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Failure::usage(format!(
+                    "cannot read the state {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let state: State = serde_json::from_str(&text).map_err(|e| {
+            Failure::usage(format!(
+                "{} is not a watch state of this tool: {e}",
+                path.display()
+            ))
+        })?;
+        if state.version != VERSION {
+            return Err(Failure::usage(format!(
+                "{} has state version {}, this tool writes {VERSION}",
+                path.display(),
+                state.version
+            )));
+        }
+        if state.fingerprint != fingerprint(watch) {
+            return Err(Failure::usage(format!(
+                "the state {} belongs to another watch ({}), not to this one ({}); \
+                 rerun that one, or give this one a state file of its own",
+                path.display(),
+                state.watch.join("; "),
+                names(watch).join("; ")
+            )));
+        }
+        Ok(Some(state))
+    }
+
+    /// Writes the state atomically.
+    fn save(&self, path: &Path) -> Result<(), Failure> {
+        let fail = |e: io::Error| {
+            Failure::local(format!("cannot write the state {}: {e}", path.display()))
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+        let text = serde_json::to_vec(self).map_err(|e| fail(io::Error::other(e)))?;
+        temp.write_all(&text).map_err(fail)?;
+        temp.as_file().sync_data().map_err(fail)?;
+        temp.persist(path).map_err(|e| fail(e.error))?;
+        Ok(())
+    }
+}
+
+fn names(watch: &Watch) -> Vec<String> {
+    watch.feeds.iter().map(|(name, _)| name.clone()).collect()
+}
+
+/// One NDJSON line: the operation, the version's id and the record.
+fn line(delivery: &Delivery) -> String {
+    format!(
+        "{{\"operation\":{},\"id\":\"{}\",\"record\":{}}}\n",
+        serde_json::Value::from(delivery.operation.operation_id()),
+        delivery.id,
+        delivery.json
+    )
+}
+
+/// What a feed's task tells the writer.
+enum Message {
+    Step(usize, Result<Step, Error>),
+}
+
+/// The output: a file (and a handle to sync it), or stdout.
+enum Output {
+    File { out: BufWriter<File>, sync: File },
+    Stdout(io::Stdout),
+}
+
+impl Output {
+    fn open(path: Option<&Path>, bytes: u64) -> Result<Self, Failure> {
+        let Some(path) = path else {
+            return Ok(Output::Stdout(io::stdout()));
+        };
+        let file = crate::export::open_at(path, bytes, "output")?;
+        let sync = file.try_clone().map_err(|e| {
+            Failure::local(format!("cannot open the output {}: {e}", path.display()))
+        })?;
+        Ok(Output::File {
+            out: BufWriter::new(file),
+            sync,
+        })
+    }
+
+    fn write(&mut self, text: &str) -> io::Result<()> {
+        match self {
+            Output::File { out, .. } => out.write_all(text.as_bytes()),
+            Output::Stdout(out) => out.lock().write_all(text.as_bytes()),
+        }
+    }
+
+    /// Flushes, and syncs a file to disk.
+    fn commit(&mut self) -> io::Result<()> {
+        match self {
+            Output::File { out, sync } => {
+                out.flush()?;
+                sync.sync_data()
+            }
+            Output::Stdout(out) => out.lock().flush(),
+        }
+    }
+}
+
+/// `STATE.requests`: a line `OperationId sent REQUEST MS` for every request
+/// as it takes its place in the budget, before it is sent, and a line
+/// `OperationId answered REQUEST MS` when it is answered.
+struct RequestLog {
+    path: PathBuf,
+    file: std::sync::Mutex<File>,
+}
+
+fn ms_of(at: SystemTime) -> i64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl RequestLog {
+    /// Reads the log beside `state` into the client's budget, then keeps
+    /// only what still counts.
+    fn open(state: &Path, client: &HssClient) -> Result<std::sync::Arc<Self>, Failure> {
+        let mut path = state.as_os_str().to_owned();
+        path.push(".requests");
+        let path = PathBuf::from(path);
+        let shown = path.display().to_string();
+        let fail =
+            |e: io::Error| Failure::local(format!("cannot use the request log {shown}: {e}"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(fail(e)),
+        };
+        // Per operation and request: answered once an answer was written,
+        // else only sent.
+        let mut requests: BTreeMap<(&str, u64), Observation> = BTreeMap::new();
+        for line in text.lines() {
+            // A line cut short by a crash is left out, as is a foreign one.
+            let Some(observation) = RequestLog::parse(line) else {
+                continue;
+            };
+            let (name, observation) = observation;
+            let known = requests
+                .entry((name, observation.request))
+                .or_insert(observation);
+            if observation.event == RequestEvent::Answered {
+                *known = observation;
+            }
+        }
+        for &operation in Operation::ALL {
+            let made: Vec<Observation> = requests
+                .values()
+                .filter(|o| o.operation == operation)
+                .copied()
+                .collect();
+            client.remember_requests(operation, &made);
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(fail)?;
+        let log = std::sync::Arc::new(RequestLog {
+            path,
+            file: std::sync::Mutex::new(file),
+        });
+        log.compact(client).map_err(fail)?;
+        let writer = log.clone();
+        client.observe_requests(std::sync::Arc::new(move |observation| {
+            writer.append(&observation);
+        }));
+        Ok(log)
+    }
+
+    /// One line of the log: `OPERATION sent|answered REQUEST MILLISECONDS`.
+    fn line(observation: &Observation) -> String {
+        format!(
+            "{} {} {} {}\n",
+            observation.operation.operation_id(),
+            observation.event.name(),
+            observation.request,
+            ms_of(observation.at)
+        )
+    }
+
+    fn parse(line: &str) -> Option<(&str, Observation)> {
+        let mut words = line.split(' ');
+        let name = words.next()?;
+        let operation = Operation::from_operation_id(name)?;
+        let event = RequestEvent::from_name(words.next()?)?;
+        let request = words.next()?.parse::<u64>().ok()?;
+        let ms = words.next()?.parse::<u64>().ok()?;
+        if words.next().is_some() {
+            return None;
+        }
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        Some((name, Observation::new(operation, request, event, at)))
+    }
+
+    fn append(&self, observation: &Observation) {
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A process killed after this write still left it in the file.
+        let _ = file.write_all(RequestLog::line(observation).as_bytes());
+    }
+
+    /// Rewrites the log with only the requests that still count: into a
+    /// file beside it, then renamed over it, so a crash leaves one whole.
+    fn compact(&self, client: &HssClient) -> io::Result<()> {
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut text = String::new();
+        for &operation in Operation::ALL {
+            for observation in client.recent_requests(operation) {
+                text.push_str(&RequestLog::line(&observation));
+            }
+        }
+        let mut next = self.path.as_os_str().to_owned();
+        next.push(".next");
+        let next = PathBuf::from(next);
+        {
+            let mut fresh = File::create(&next)?;
+            fresh.write_all(text.as_bytes())?;
+            fresh.sync_all()?;
+        }
+        std::fs::rename(&next, &self.path)?;
+        *file = std::fs::OpenOptions::new().append(true).open(&self.path)?;
+        Ok(())
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Runs the watch until SIGINT or SIGTERM (or, with `--once`, one cycle of
+/// each feed).
+pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
+    let loaded = State::load(&watch.state, watch)?;
+    let mut state = loaded.unwrap_or_else(|| State {
+        version: VERSION,
+        fingerprint: fingerprint(watch),
+        watch: names(watch),
+        ..State::default()
+    });
+    // The budget of each operation holds across a restart.
+    let requests = RequestLog::open(&watch.state, client)?;
+    let mut output = Output::open(watch.output.as_deref(), state.output_bytes)?;
+    let metrics = Metrics::new(client.clone());
+    for (_, feed) in &watch.feeds {
+        metrics.watching(feed.operation());
+    }
+    if let Some(addr) = watch.metrics {
+        metrics.serve(addr).await?;
+    }
+
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Message>(4);
+    let mut tasks = Vec::new();
+    for (index, (name, feed)) in watch.feeds.iter().enumerate() {
+        let feed_state = state.feeds.get(name).cloned().unwrap_or_default();
+        let sender = sender.clone();
+        let client = client.clone();
+        let feed = feed.clone();
+        let interval = watch.interval;
+        let once = watch.once;
+        tasks.push(crate::export::AbortOnDrop(tokio::spawn(async move {
+            let mut feed_state = feed_state;
+            loop {
+                let began = tokio::time::Instant::now();
+                let mut steps = feed.cycle(client.clone(), feed_state.clone());
+                while let Some(step) = steps.next().await {
+                    if let Ok(Step::Page { state, .. } | Step::Done { state, .. }) = &step {
+                        feed_state = state.clone();
+                    }
+                    let failed = step.is_err();
+                    if sender.send(Message::Step(index, step)).await.is_err() || failed {
+                        return;
+                    }
+                }
+                if once {
+                    return;
+                }
+                tokio::time::sleep_until(began + interval).await;
+            }
+        })));
+    }
+    drop(sender);
+
+    let mut done = 0usize;
+    let mut waited_before: Vec<Duration> = watch
+        .feeds
+        .iter()
+        .map(|(_, feed)| client.budget_waited(feed.operation()))
+        .collect();
+    let mut lag: Vec<Option<f64>> = vec![None; watch.feeds.len()];
+    // Lag counts the records that arrived or changed since the feed's
+    // cycle before this one began (a backfill's old records say nothing of
+    // it): the start of that cycle, and of this one, in ms since the epoch.
+    let mut starts: Vec<(Option<i64>, Option<i64>)> = vec![(None, None); watch.feeds.len()];
+    let stop = crate::signals::stop();
+    tokio::pin!(stop);
+    loop {
+        let message = tokio::select! {
+            message = receiver.recv() => message,
+            () = &mut stop => {
+                // A page is written whole or not at all: the state on disk
+                // already agrees with the output.
+                return Ok(Status::Done);
+            }
+        };
+        let Some(Message::Step(index, step)) = message else {
+            break;
+        };
+        let (name, feed) = &watch.feeds[index];
+        let operation = feed.operation();
+        match step {
+            Err(error) => {
+                let failure = Failure::from(error);
+                return Err(Failure {
+                    status: failure.status,
+                    message: format!("{name}: {}", failure.message),
+                });
+            }
+            Ok(Step::Page {
+                deliveries,
+                state: feed_state,
+            }) => {
+                let now = SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0);
+                if let Some(pass) = &feed_state.pass
+                    && starts[index].1 != Some(pass.started)
+                {
+                    starts[index] = (starts[index].1, Some(pass.started));
+                }
+                for delivery in &deliveries {
+                    output
+                        .write(&line(delivery))
+                        .map_err(|e| Failure::local(format!("cannot write the output: {e}")))?;
+                    if let (Some(time), Some(from)) = (delivery.time, starts[index].0)
+                        && time >= from
+                    {
+                        let seconds = (now - time) as f64 / 1000.0;
+                        lag[index] = Some(lag[index].map_or(seconds, |l: f64| l.max(seconds)));
+                    }
+                }
+                output
+                    .commit()
+                    .map_err(|e| Failure::local(format!("cannot write the output: {e}")))?;
+                if let Output::File { sync, .. } = &output {
+                    state.output_bytes = sync
+                        .metadata()
+                        .map(|m| m.len())
+                        .map_err(|e| Failure::local(format!("cannot read the output: {e}")))?;
+                }
+                metrics.delivered(operation, deliveries.len() as u64);
+                state.feeds.insert(name.clone(), feed_state);
+                state.save(&watch.state)?;
+            }
+            Ok(Step::Done {
+                summary,
+                state: feed_state,
+            }) => {
+                state.feeds.insert(name.clone(), feed_state);
+                state.save(&watch.state)?;
+                requests.compact(client).map_err(|e| {
+                    Failure::local(format!(
+                        "cannot write the request log {}: {e}",
+                        requests.path().display()
+                    ))
+                })?;
+                let waited = client.budget_waited(operation);
+                let budget_wait = waited.saturating_sub(waited_before[index]);
+                waited_before[index] = waited;
+                log_cycle(name, &summary, budget_wait, lag[index]);
+                metrics.cycle(operation, lag[index]);
+                lag[index] = None;
+                done += 1;
+                if watch.once && done == watch.feeds.len() {
+                    break;
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    drop(tasks);
+    Ok(Status::Done)
+}
+
+/// One line a cycle on stderr.
+fn log_cycle(name: &str, summary: &CycleSummary, budget_wait: Duration, lag: Option<f64>) {
+    let lag = lag.map_or("-".to_string(), |l| format!("{l:.1} s"));
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let took = (now - summary.started).max(0) as f64 / 1000.0;
+    eprintln!(
+        "hss watch: {name}: cycle {} ({}): {} records, {} requests, {:.1} s waiting for the budget, lag {lag}, {:.1} s in all; next: {}",
+        summary.cycle,
+        summary.mode,
+        summary.records,
+        summary.requests,
+        budget_wait.as_secs_f64(),
+        took,
+        summary.next
+    );
+}
