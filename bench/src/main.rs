@@ -95,6 +95,150 @@ enum Contender {
         #[arg(long, default_value = "off")]
         rate_limit: String,
     },
+    /// `hss watch` for `--seconds`, then SIGTERM: the output is read as it
+    /// grows, and each record that arrived while it ran is timed from its
+    /// arrival (its version field, which a new record's arrival sets) to
+    /// the moment its line appeared. Prints, besides the usual, `lag_p50_s`
+    /// and `lag_p99_s`, `arrived` (records timed) and `duplicates`.
+    Watch {
+        /// The `hss` binary.
+        #[arg(long)]
+        hss: std::path::PathBuf,
+        /// The file the watch appends to.
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// The watch's state file.
+        #[arg(long)]
+        state: std::path::PathBuf,
+        /// `hss --rate-limit`.
+        #[arg(long, default_value = "off")]
+        rate_limit: String,
+        /// `hss watch --interval`.
+        #[arg(long, default_value_t = 2)]
+        interval: u64,
+        /// How long to run it.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+}
+
+/// Lag of each record that arrived during a watch, in seconds, and
+/// duplicates.
+struct Watched {
+    lines: u64,
+    lags: Vec<f64>,
+    duplicates: u64,
+    wall_s: f64,
+}
+
+/// Runs `hss watch` of [`OPERATION`] and times every record that arrives
+/// while it runs.
+async fn watch(args: &Args, ak: &str, sk: &str, contender: &Contender) -> Result<Watched> {
+    let Contender::Watch {
+        hss,
+        output,
+        state,
+        rate_limit,
+        interval,
+        seconds,
+    } = contender
+    else {
+        bail!("not a watch");
+    };
+    let version = OPERATION
+        .pagination()
+        .and_then(|p| p.record_version)
+        .context("the operation's records have no version")?;
+    let command = OPERATION.method_name().replace('_', "-");
+    let started_ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let start = Instant::now();
+    let mut child = tokio::process::Command::new(hss)
+        .env_clear()
+        .env("HUAWEICLOUD_SDK_AK", ak)
+        .env("HUAWEICLOUD_SDK_SK", sk)
+        .args(["--endpoint", &args.url, "--project-id", &args.project_id])
+        .args(["--rate-limit", rate_limit.as_str()])
+        .args([
+            "watch",
+            &command,
+            "--interval",
+            &interval.to_string(),
+            "--state",
+        ])
+        .arg(state)
+        .arg("--output")
+        .arg(output)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {}", hss.display()))?;
+    let mut seen_bytes = 0usize;
+    let mut lags = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut lines = 0u64;
+    let mut duplicates = 0u64;
+    let deadline = start + std::time::Duration::from_secs(*seconds);
+    while Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let now_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let text = std::fs::read(output).unwrap_or_default();
+        let Some(fresh) = text.get(seen_bytes..) else {
+            continue;
+        };
+        let Some(end) = fresh.iter().rposition(|b| *b == b'\n') else {
+            continue;
+        };
+        for line in fresh[..end].split(|b| *b == b'\n') {
+            if line.is_empty() {
+                continue;
+            }
+            let value: serde_json::Value = serde_json::from_slice(line)
+                .with_context(|| format!("{} holds a line that is not JSON", output.display()))?;
+            lines += 1;
+            let id = value["id"].as_str().unwrap_or_default().to_string();
+            if !ids.insert(id) {
+                duplicates += 1;
+            }
+            if let Some(arrived) = value["record"][version].as_i64()
+                && arrived >= started_ms
+            {
+                lags.push((now_ms - arrived) as f64 / 1000.0);
+            }
+        }
+        seen_bytes += end + 1;
+    }
+    if let Some(pid) = child.id() {
+        // SAFETY: kill with a valid signal number on our own child.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGTERM);
+        }
+    }
+    let status = child.wait().await.context("cannot wait for hss watch")?;
+    if !status.success() {
+        bail!("hss watch ended with {status} after SIGTERM");
+    }
+    Ok(Watched {
+        lines,
+        lags,
+        duplicates,
+        wall_s: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The `p`-th percentile (0 to 1) of `values`.
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let at = ((values.len() - 1) as f64 * p).round() as usize;
+    values[at.min(values.len() - 1)]
 }
 
 /// How `hss export` is run.
@@ -302,7 +446,16 @@ async fn run(args: Args) -> Result<()> {
     let mut peak = peak_rss_bytes();
     let mut child = None;
     let mut moving = None;
+    let mut watched = None;
     let items = match &args.contender {
+        Contender::Watch { .. } => {
+            let result = watch(&args, &ak, &sk, &args.contender).await?;
+            peak = children_peak_rss_bytes();
+            child = Some(result.wall_s);
+            let lines = result.lines;
+            watched = Some(result);
+            lines
+        }
         Contender::Stream {
             prefetch,
             rate_limit,
@@ -374,11 +527,17 @@ async fn run(args: Args) -> Result<()> {
         "items": items,
         "wall_s": wall_s,
         "peak_rss_bytes": match args.contender {
-            Contender::Export { .. } | Contender::Live { .. } => peak,
+            Contender::Export { .. } | Contender::Live { .. } | Contender::Watch { .. } => peak,
             _ => peak_rss_bytes(),
         },
         "cpu_s": cpu_s,
     });
+    if let Some(mut watched) = watched {
+        line["arrived"] = watched.lags.len().into();
+        line["duplicates"] = watched.duplicates.into();
+        line["lag_p50_s"] = percentile(&mut watched.lags, 0.5).into();
+        line["lag_p99_s"] = percentile(&mut watched.lags, 0.99).into();
+    }
     if let Some((duplicates, missing, at_start, at_end)) = moving {
         line["duplicates"] = duplicates.into();
         line["missing"] = missing.into();
