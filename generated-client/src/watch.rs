@@ -25,7 +25,8 @@
 //! Which of the last two holds is told from the data: the first cycle is
 //! a full pass, and after each full pass the list is taken to be newest
 //! first when its records' versions (`x-record-version`) never rise from
-//! one record to the next. A head cycle that finds the total grew by more
+//! one record to the next (records without versions are always read in
+//! full passes: nothing tells their order). A head cycle that finds the total grew by more
 //! than the new records it found goes back to full passes. Each cycle's
 //! [`CycleSummary`] says which was used.
 //!
@@ -116,6 +117,10 @@ pub struct Pass {
     /// Whether the versions read so far never rose from one record to the
     /// next.
     pub falling: bool,
+    /// How many times two records' versions were compared: without one,
+    /// the order is unknown.
+    #[serde(default)]
+    pub compared: u64,
     /// The version of the last record read.
     pub last_version: Option<String>,
     /// Records delivered in this pass.
@@ -289,6 +294,7 @@ impl Feed {
             window,
             cursor: Cursor::moving_from(0),
             falling: true,
+            compared: 0,
             last_version: None,
             delivered: 0,
             new: 0,
@@ -416,10 +422,11 @@ impl Run {
                 .get(field)?
                 .as_i64()
         });
-        if let (Some(before), Some(version)) = (&self.pass.last_version, &record.version)
-            && !not_rising(before, version)
-        {
-            self.pass.falling = false;
+        if let (Some(before), Some(version)) = (&self.pass.last_version, &record.version) {
+            self.pass.compared += 1;
+            if !not_rising(before, version) {
+                self.pass.falling = false;
+            }
         }
         if record.version.is_some() {
             self.pass.last_version = record.version.clone();
@@ -476,7 +483,13 @@ impl Run {
             Mode::Full => {
                 // What the pass did not meet has left the list.
                 self.state.delivered.retain(|_, d| d.seen == cycle);
-                if pass.falling { Mode::Head } else { Mode::Full }
+                // Newest first only on evidence: records without versions
+                // (no `x-record-version`) say nothing of the order.
+                if pass.falling && pass.compared > 0 {
+                    Mode::Head
+                } else {
+                    Mode::Full
+                }
             }
             Mode::Head => {
                 trim(&mut self.state.delivered);
