@@ -56,6 +56,9 @@ impl HssClient {
     /// `HUAWEICLOUD_SDK_REGION_HSS_<REGION>`), and the request budget from
     /// `HSS_RATE_LIMIT` when it is set ([`Budget`]'s text: `5/60s`, `off`,
     /// `spec`). A missing or empty variable is an error that names it.
+    /// For credentials from a profile file, the ECS metadata service or
+    /// OIDC federation as well, kept current while the client runs, see
+    /// [`HssClient::from_default_chain`].
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -75,6 +78,53 @@ impl HssClient {
             .credentials(credentials)
             .budget(budget_from(&lookup)?)
             .build()
+    }
+
+    /// A client configured from the environment as [`HssClient::from_env`]
+    /// does, but with credentials from the default chain
+    /// ([`crate::provider::DefaultChain`]: the environment, then the
+    /// profile file, then the ECS metadata service), kept current while
+    /// it runs. The project id is `HUAWEICLOUD_SDK_PROJECT_ID`, else the
+    /// one the source names, else the one project of the region at IAM
+    /// (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, else the source's, else
+    /// [`crate::provider::DEFAULT_IAM_ENDPOINT`]). As `aws_config::load_from_env`
+    /// does, it fetches the first key before it returns.
+    pub async fn from_default_chain() -> Result<Self, Error> {
+        Self::from_default_chain_with(|name| std::env::var(name).ok()).await
+    }
+
+    /// Like [`HssClient::from_default_chain`], reading variables through
+    /// `lookup`.
+    pub async fn from_default_chain_with(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Error> {
+        let lookup = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let region_id = required(&lookup, ENV_REGION)?;
+        let region: Region = region_id
+            .parse()
+            .map_err(|e| Error::Config(format!("environment variable {ENV_REGION}: {e}")))?;
+        let mut builder = Self::builder()
+            .region(region)
+            .endpoint(region.endpoint_with(lookup)?)
+            .credentials_provider(crate::provider::DefaultChain::from_lookup(lookup)?)
+            .budget(budget_from(lookup)?);
+        if let Some(project_id) = lookup(ENV_PROJECT_ID) {
+            builder = builder.project_id(project_id);
+        }
+        if let Some(iam) = lookup(crate::provider::ENV_IAM_ENDPOINT) {
+            builder = builder.iam_endpoint(iam);
+        }
+        builder.load().await
+    }
+
+    /// The source of its credentials, for logs: never a secret.
+    pub fn credentials_source(&self) -> Option<String> {
+        self.client.inner().config().keys.describe()
+    }
+
+    /// How many times its credentials' source was asked for keys.
+    pub fn credentials_fetches(&self) -> u64 {
+        self.client.inner().config().keys.fetches()
     }
 
     /// The generated client underneath.
@@ -158,6 +208,9 @@ impl HssClient {
     }
 }
 
+/// How the configuration error of a missing project id starts.
+pub const NO_PROJECT_ID: &str = "no project id";
+
 /// The budget `HSS_RATE_LIMIT` sets, else the spec's.
 pub fn budget_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Budget, Error> {
     match lookup(ENV_RATE_LIMIT).filter(|v| !v.trim().is_empty()) {
@@ -177,6 +230,8 @@ pub struct HssClientBuilder {
     endpoint: Option<Endpoint>,
     project_id: Option<String>,
     credentials: Option<Credentials>,
+    provider: Option<ProviderDebug>,
+    iam_endpoint: Option<String>,
     connect_timeout: Duration,
     read_timeout: Duration,
     retry: RetryPolicy,
@@ -186,6 +241,12 @@ pub struct HssClientBuilder {
 
 #[derive(Clone)]
 struct ClockDebug(Clock);
+
+#[derive(Clone, Debug)]
+struct ProviderDebug {
+    provider: std::sync::Arc<dyn crate::provider::ProvideCredentials>,
+    first: Option<crate::provider::Provided>,
+}
 
 impl std::fmt::Debug for ClockDebug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -200,6 +261,8 @@ impl Default for HssClientBuilder {
             endpoint: None,
             project_id: None,
             credentials: None,
+            provider: None,
+            iam_endpoint: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             retry: RetryPolicy::default(),
@@ -231,10 +294,74 @@ impl HssClientBuilder {
         self
     }
 
-    /// The credentials.
+    /// Credentials given in code; they win over
+    /// [`HssClientBuilder::credentials_provider`].
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
+    }
+
+    /// Credentials from `provider`, fetched again before they expire
+    /// ([`crate::provider`]). [`HssClientBuilder::load`] fetches the first
+    /// key (and the project id when it is not set); `build` leaves that
+    /// to the first request.
+    pub fn credentials_provider(
+        mut self,
+        provider: impl crate::provider::ProvideCredentials + 'static,
+    ) -> Self {
+        self.provider = Some(ProviderDebug {
+            provider: std::sync::Arc::new(provider),
+            first: None,
+        });
+        self
+    }
+
+    /// The IAM endpoint the project id is looked up at, when the
+    /// credentials' source names none (default
+    /// [`crate::provider::DEFAULT_IAM_ENDPOINT`]).
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into());
+        self
+    }
+
+    /// Fetches the first key from the credentials provider, looks the
+    /// project id up at IAM when neither it nor the source has one (the
+    /// region's one project, see [`HssClient::from_default_chain`]), and
+    /// builds the client.
+    pub async fn load(mut self) -> Result<HssClient, Error> {
+        if self.credentials.is_none()
+            && let Some(source) = self.provider.as_mut()
+            && source.first.is_none()
+        {
+            let first = source.provider.provide().await?;
+            tracing::debug!(source = %source.provider.describe(), "credentials found");
+            if self.project_id.is_none() {
+                self.project_id = first.project_id.clone();
+            }
+            if self.project_id.is_none() {
+                let region = self.region.ok_or_else(|| {
+                    Error::Config(format!(
+                        "{NO_PROJECT_ID}: set one, have the credentials' source name one, or set a region to look it up in"
+                    ))
+                })?;
+                let iam = first
+                    .iam_endpoint
+                    .clone()
+                    .or_else(|| self.iam_endpoint.clone())
+                    .unwrap_or_else(|| crate::provider::DEFAULT_IAM_ENDPOINT.to_string());
+                let keys = crate::provider::refresh::Keys::from_provider(
+                    source.provider.clone(),
+                    Some(first.clone()),
+                );
+                if let Some(signing) = keys.current().await? {
+                    let id = crate::provider::project::look_up(&iam, region.id(), &signing).await?;
+                    tracing::debug!(region = region.id(), iam = %iam, "project id looked up");
+                    self.project_id = Some(id);
+                }
+            }
+            source.first = Some(first);
+        }
+        self.build()
     }
 
     /// Connect timeout (default 10 s).
@@ -281,7 +408,7 @@ impl HssClientBuilder {
         };
         let project_id = self
             .project_id
-            .ok_or_else(|| Error::Config("no project id: set project_id".into()))?;
+            .ok_or_else(|| Error::Config(format!("{NO_PROJECT_ID}: set project_id")))?;
         if let Some(parameter) = crate::spec::project_id_parameter() {
             crate::validate::check_value(parameter, &project_id).map_err(|allowed| {
                 Error::Config(format!(
@@ -291,17 +418,25 @@ impl HssClientBuilder {
             })?;
         }
         crate::credentials::header_safe(&project_id, "the project id")?;
-        let credentials = self
-            .credentials
-            .ok_or_else(|| Error::Config("no credentials: set AK/SK or an IAM token".into()))?;
+        let keys = match (self.credentials, self.provider) {
+            (Some(credentials), _) => crate::provider::refresh::Keys::fixed(credentials),
+            (None, Some(ProviderDebug { provider, first })) => {
+                crate::provider::refresh::Keys::from_provider(provider, first)
+            }
+            (None, None) => {
+                return Err(Error::Config(
+                    "no credentials: set AK/SK, an IAM token or a credentials provider".into(),
+                ));
+            }
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
             .user_agent(USER_AGENT)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        let hooks = Hooks::with(
-            Some(credentials),
+        let hooks = Hooks::with_keys(
+            keys,
             Some(project_id.clone()),
             self.retry,
             self.clock.map(|ClockDebug(clock)| clock),

@@ -1,6 +1,7 @@
 //! Credentials: AK/SK, AK/SK with a security token, or an IAM token; from
-//! code or from the environment. Secrets are held in [`Secret`], which never
-//! prints its value.
+//! code or from the environment ([`crate::provider`] has every other
+//! source, and the default chain of them). Secrets are held in [`Secret`],
+//! which never prints its value.
 
 use std::fmt;
 

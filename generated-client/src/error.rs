@@ -107,6 +107,18 @@ pub enum Error {
         raw: String,
     },
 
+    /// No credentials could be had from a source ([`crate::provider`]):
+    /// none in the default chain, or a fetch of temporary keys failed with
+    /// no valid key left to sign with. Nothing was sent.
+    #[error("credentials from {source_name}: {message}")]
+    Credentials {
+        /// The source, as [`crate::provider::ProvideCredentials::describe`]
+        /// names it.
+        source_name: String,
+        /// What went wrong (never a secret).
+        message: String,
+    },
+
     /// An event's `event_content` is not the JSON document it should be.
     #[error("event {event_id}: event_content is not valid JSON: {source}")]
     EventContent {
@@ -148,7 +160,7 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Pagination { operation, .. }
             | Error::Record { operation, .. } => Some(operation),
-            Error::Config(_) | Error::EventContent { .. } => None,
+            Error::Config(_) | Error::Credentials { .. } | Error::EventContent { .. } => None,
         }
     }
 

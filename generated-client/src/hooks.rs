@@ -19,8 +19,8 @@ use crate::budget::{Budget, Limiters};
 use crate::credentials::Credentials;
 use crate::generated::Client;
 use crate::operations::Operation;
+use crate::provider::refresh::Keys;
 use crate::retry::RetryPolicy;
-use crate::signer::Signer;
 use crate::validate::validate_url;
 
 /// The `User-Agent` sent with every request.
@@ -40,8 +40,8 @@ pub struct Hooks {
 }
 
 pub(crate) struct Config {
-    pub(crate) credentials: Option<Credentials>,
-    pub(crate) signer: Option<Signer>,
+    /// The key each attempt is signed with.
+    pub(crate) keys: Keys,
     pub(crate) project_id: Option<String>,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Option<Clock>,
@@ -59,7 +59,7 @@ impl Default for Hooks {
 impl fmt::Debug for Hooks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hooks")
-            .field("credentials", &self.config.credentials)
+            .field("keys", &self.config.keys)
             .field("project_id", &self.config.project_id)
             .field("retry", &self.config.retry)
             .field("budget", &self.config.limiters.budget())
@@ -86,14 +86,23 @@ impl Hooks {
         clock: Option<Clock>,
         budget: Budget,
     ) -> Self {
-        let signer = match &credentials {
-            Some(Credentials::AkSk { ak, sk, .. }) => Some(Signer::new(ak.clone(), sk.clone())),
-            _ => None,
+        let keys = match credentials {
+            Some(credentials) => Keys::fixed(credentials),
+            None => Keys::none(),
         };
+        Self::with_keys(keys, project_id, retry, clock, budget)
+    }
+
+    pub(crate) fn with_keys(
+        keys: Keys,
+        project_id: Option<String>,
+        retry: RetryPolicy,
+        clock: Option<Clock>,
+        budget: Budget,
+    ) -> Self {
         Self {
             config: Arc::new(Config {
-                credentials,
-                signer,
+                keys,
                 project_id,
                 retry,
                 clock,
@@ -153,10 +162,17 @@ impl ClientHooks<Hooks> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let Some(operation) = Operation::from_method_name(info.operation_id) else {
-            return Ok(());
-        };
-        validate_url(operation, request.url())
+        if let Some(operation) = Operation::from_method_name(info.operation_id) {
+            validate_url(operation, request.url())
+                .map_err(|error| progenitor_client::Error::Custom(error.to_string()))?;
+        }
+        // A key that cannot be had fails here, with its reason.
+        self.inner()
+            .config()
+            .keys
+            .current()
+            .await
+            .map(drop)
             .map_err(|error| progenitor_client::Error::Custom(error.to_string()))
     }
 
@@ -177,6 +193,30 @@ impl ClientHooks<Hooks> for Client {
             &crate::pipeline::decode_as::<serde::de::IgnoredAny>,
         )
         .await;
-        outcome.result.map(crate::pipeline::Answer::into_response)
+        match outcome {
+            Ok(outcome) => outcome.result.map(crate::pipeline::Answer::into_response),
+            // The key was had in `pre`; it can only be lost between two
+            // attempts. progenitor's transport error cannot carry the
+            // reason, so the answer is a local 401 that names it.
+            Err(error) => Ok(unsigned_answer(&error)),
+        }
+    }
+}
+
+/// The answer of an attempt that could not be signed: a local `401` whose
+/// body names the reason, in the service's error shape.
+fn unsigned_answer(error: &crate::Error) -> reqwest::Response {
+    let body = serde_json::json!({
+        "error_code": "HSS-CLIENT.CREDENTIALS",
+        "error_msg": error.to_string(),
+    })
+    .to_string();
+    let answer = http::Response::builder()
+        .status(http::StatusCode::UNAUTHORIZED)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body.clone());
+    match answer {
+        Ok(answer) => reqwest::Response::from(answer),
+        Err(_) => reqwest::Response::from(http::Response::new(body)),
     }
 }

@@ -18,7 +18,11 @@
 //!   a [`Cursor`] to save and resume; [`query`]: calls and owned streams of
 //!   an operation picked at run time; [`record`]: record identity;
 //!   [`watch`]: a continuous feed of new and changed records;
-//! - [`credentials`], [`region`], [`signer`] (SDK-HMAC-SHA256, public, with
+//! - [`credentials`]; [`provider`]: where credentials come from (the
+//!   environment, a profile file, the ECS metadata service, OIDC
+//!   federation, and the default chain of them) and keeping temporary keys
+//!   current;
+//! - [`region`], [`signer`] (SDK-HMAC-SHA256, public, with
 //!   the time as an input), [`retry`], [`validate`], [`error`];
 //! - [`prelude`]: `.call()`, `.stream()` and `.stream_with()` on the
 //!   generated builders, plus time and `event_content` conveniences.
@@ -40,6 +44,7 @@ pub mod credentials;
 pub mod error;
 pub mod hooks;
 pub mod line_num;
+pub mod provider;
 #[allow(clippy::all, clippy::pedantic)]
 #[rustfmt::skip]
 pub mod operations;

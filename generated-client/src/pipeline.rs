@@ -38,6 +38,7 @@ use crate::credentials::Credentials;
 use crate::error::{ApiError, Error, is_retryable_status};
 use crate::hooks::{Config, Hooks, USER_AGENT};
 use crate::operations::Operation;
+use crate::provider::refresh::Signing;
 use crate::retry::RetryPolicy;
 use crate::signer::{SdkDate, SignableRequest, canonical_query, decode_query};
 
@@ -165,7 +166,7 @@ pub(crate) async fn call<T: serde::de::DeserializeOwned>(
         result,
         decoded,
         report,
-    } = attempts(hooks, http, request, Some(operation), name, &decode_as::<T>).await;
+    } = attempts(hooks, http, request, Some(operation), name, &decode_as::<T>).await?;
     let attempt = report.attempts;
     match (result, decoded) {
         (Ok(answer), Some(decoded)) if answer.status.is_success() => Ok(Success {
@@ -209,7 +210,7 @@ pub(crate) async fn attempts<T>(
     operation: Option<Operation>,
     name: &str,
     decode: &(dyn Fn(&Answer) -> Decoded<T> + Sync),
-) -> Outcome<T> {
+) -> Result<Outcome<T>, Error> {
     let config = hooks.config();
     let policy = &config.retry;
     let limiter = operation.and_then(|op| config.limiters.of(op));
@@ -225,11 +226,21 @@ pub(crate) async fn attempts<T>(
             Some(limiter) => Some(budget(limiter, name, attempt, &mut clock, &mut report).await),
             None => None,
         };
+        // credentials: the key to sign with, fetched again when due. A
+        // request that cannot be signed is not sent; its place in the
+        // budget is given back as if it had been.
+        let signing = match config.keys.current().await {
+            Ok(signing) => signing,
+            Err(error) => {
+                drop(permit);
+                return Err(error);
+            }
+        };
         // sign
         let Some(mut request) = template.try_clone() else {
             // A streaming body cannot be sent twice; the HSS operations
             // have none, but be safe: send it once, unretried.
-            sign(config, &mut template);
+            sign(config, signing.as_deref(), &mut template);
             let result = http.execute(template).await;
             let result = match result {
                 Ok(response) => read(response).await,
@@ -239,13 +250,13 @@ pub(crate) async fn attempts<T>(
                 permit.answered(result.is_ok());
             }
             let decoded = decode_success(&result, decode);
-            return Outcome {
+            return Ok(Outcome {
                 result,
                 decoded,
                 report,
-            };
+            });
         };
-        sign(config, &mut request);
+        sign(config, signing.as_deref(), &mut request);
         if let Some(left) = clock.left() {
             let limit = request.timeout().map_or(left, |t| (*t).min(left));
             *request.timeout_mut() = Some(limit);
@@ -316,19 +327,19 @@ pub(crate) async fn attempts<T>(
                 } else {
                     tracing::warn!(parent: &span, status = answer.status.as_u16(), request_id = answer.request_id(), latency_ms, "request failed");
                 }
-                return Outcome {
+                return Ok(Outcome {
                     result,
                     decoded,
                     report,
-                };
+                });
             }
             (Err(error), Next::Return) => {
                 tracing::warn!(parent: &span, latency_ms, error = %error, "request failed");
-                return Outcome {
+                return Ok(Outcome {
                     result,
                     decoded,
                     report,
-                };
+                });
             }
             (_, Next::Retry { wait, asked }) => {
                 let wait_ms = millis(wait);
@@ -542,7 +553,18 @@ fn is_retryable_error(error: &reqwest::Error) -> bool {
 /// `X-Security-Token` and `Authorization` (AK/SK) or `X-Auth-Token` (IAM
 /// token). The URL's query is already the canonical query string, so the
 /// URL sent is exactly the one signed.
-pub(crate) fn sign(config: &Config, request: &mut reqwest::Request) {
+pub(crate) fn sign(config: &Config, signing: Option<&Signing>, request: &mut reqwest::Request) {
+    sign_with(signing, config.project_id.as_deref(), config.now(), request);
+}
+
+/// The sign phase for any request: `X-Project-Id` when `project_id` is
+/// given, and the key's headers and signature dated `now`.
+pub(crate) fn sign_with(
+    signing: Option<&Signing>,
+    project_id: Option<&str>,
+    now: std::time::SystemTime,
+    request: &mut reqwest::Request,
+) {
     let host = request
         .url()
         .host_str()
@@ -563,27 +585,25 @@ pub(crate) fn sign(config: &Config, request: &mut reqwest::Request) {
         reqwest::header::USER_AGENT,
         HeaderValue::from_static(USER_AGENT),
     );
-    if let Some(value) = config
-        .project_id
-        .as_deref()
-        .and_then(|p| HeaderValue::from_str(p).ok())
-    {
+    if let Some(value) = project_id.and_then(|p| HeaderValue::from_str(p).ok()) {
         headers.insert(HeaderName::from_static("x-project-id"), value);
     }
-    match &config.credentials {
-        None => {}
-        Some(Credentials::IamToken(token)) => {
+    let Some(signing) = signing else {
+        return;
+    };
+    match &signing.credentials {
+        Credentials::IamToken(token) => {
             insert_secret(headers, "x-auth-token", token.expose());
         }
-        Some(Credentials::AkSk { security_token, .. }) => {
-            let date = SdkDate::from_system_time(config.now());
+        Credentials::AkSk { security_token, .. } => {
+            let date = SdkDate::from_system_time(now);
             if let Ok(value) = HeaderValue::from_str(date.as_str()) {
                 headers.insert(HeaderName::from_static("x-sdk-date"), value);
             }
             if let Some(token) = security_token {
                 insert_secret(headers, "x-security-token", token.expose());
             }
-            if let Some(signer) = &config.signer {
+            if let Some(signer) = &signing.signer {
                 let header_list: Vec<(String, String)> = request
                     .headers()
                     .iter()
