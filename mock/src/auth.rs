@@ -17,6 +17,8 @@ use super::error::ApiError;
 pub struct Credentials {
     pairs: HashMap<String, String>,
     tokens: Vec<String>,
+    /// The temporary keys the identity services hand out.
+    identity: Option<std::sync::Arc<super::identity::Identity>>,
 }
 
 impl fmt::Debug for Credentials {
@@ -49,8 +51,31 @@ impl Credentials {
         self
     }
 
-    fn secret_key(&self, ak: &str) -> Option<&str> {
-        self.pairs.get(ak).map(String::as_str)
+    /// Accepts the temporary keys `identity` hands out, each until it
+    /// expires and with its security token.
+    pub fn with_identity(mut self, identity: std::sync::Arc<super::identity::Identity>) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The secret key of `ak`, or why it is refused.
+    fn secret_key(
+        &self,
+        ak: &str,
+        security_token: Option<&str>,
+        now: SystemTime,
+    ) -> Result<String, String> {
+        if let Some(sk) = self.pairs.get(ak) {
+            return Ok(sk.clone());
+        }
+        match self
+            .identity
+            .as_ref()
+            .and_then(|identity| identity.secret_key(ak, security_token, now))
+        {
+            Some(answer) => answer,
+            None => Err(format!("the access key {ak} is unknown")),
+        }
     }
 }
 
@@ -161,12 +186,13 @@ pub fn check(
         .to_str()
         .map_err(|_| ApiError::unauthorized("the Authorization header is not visible ASCII"))?;
     let auth = parse_authorization(authorization).map_err(ApiError::unauthorized)?;
-    let Some(sk) = credentials.secret_key(auth.access) else {
-        return Err(ApiError::unauthorized(format!(
-            "the access key {} is unknown",
-            auth.access
-        )));
-    };
+    let security_token = headers
+        .get("x-security-token")
+        .and_then(|v| v.to_str().ok());
+    let sk = credentials
+        .secret_key(auth.access, security_token, now)
+        .map_err(ApiError::unauthorized)?;
+    let sk = sk.as_str();
 
     let date = headers
         .get("x-sdk-date")

@@ -42,6 +42,7 @@ pub mod error;
 pub mod faults;
 pub mod gateway;
 pub mod handlers;
+pub mod identity;
 pub mod limit;
 pub mod live;
 pub mod records;
@@ -102,6 +103,9 @@ pub struct MockConfig {
     pub gateway_limits: Option<f64>,
     /// How the lists move while they are paged (still by default).
     pub live: LiveConfig,
+    /// The metadata service, federation and project lookup, and their
+    /// temporary keys ([`identity`]).
+    pub identity: identity::IdentityConfig,
 }
 
 impl Default for MockConfig {
@@ -121,6 +125,7 @@ impl Default for MockConfig {
             },
             gateway_limits: None,
             live: LiveConfig::default(),
+            identity: identity::IdentityConfig::default(),
         }
     }
 }
@@ -149,6 +154,9 @@ pub struct Shared {
     sources: Vec<(Operation, Box<dyn records::Records>)>,
     credentials: Credentials,
     max_clock_skew: Duration,
+    /// The identity services and their temporary keys.
+    pub identity: Arc<identity::Identity>,
+    project_id: String,
     faults: faults::FaultPlan,
     request_counter: std::sync::atomic::AtomicU64,
     instance: u64,
@@ -219,6 +227,7 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         )));
     }
     config.live.validate().map_err(MockError::Config)?;
+    config.identity.validate().map_err(MockError::Config)?;
     if let Some(scale) = config.gateway_limits
         && !(scale.is_finite() && scale > 0.0)
     {
@@ -258,11 +267,14 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
     } else {
         Vec::new()
     };
+    let identity = Arc::new(identity::Identity::new(config.identity.clone(), instance));
     let shared = Arc::new(Shared {
         sources,
         dataset,
-        credentials: config.credentials.clone(),
+        credentials: config.credentials.clone().with_identity(identity.clone()),
         max_clock_skew: config.max_clock_skew,
+        identity,
+        project_id: config.project_id.clone(),
         faults: faults::FaultPlan::new(config.faults.clone()),
         request_counter: std::sync::atomic::AtomicU64::new(0),
         instance,
@@ -293,6 +305,10 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             axum::routing::get(stats).fallback(control_method_not_allowed),
         )
         .route(
+            IDENTITY_PATH,
+            axum::routing::get(identity_stats).fallback(control_method_not_allowed),
+        )
+        .route(
             &format!("{TRUTH_PATH}/{{operation}}"),
             axum::routing::get(truth).fallback(control_method_not_allowed),
         )
@@ -300,7 +316,8 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
             &format!("{CONTROL_PREFIX}{{*rest}}"),
             axum::routing::any(control_not_found),
         )
-        .with_state(shared.clone());
+        .with_state(shared.clone())
+        .merge(identity::router(shared.clone()));
     Ok((control.merge(api), shared))
 }
 
@@ -310,6 +327,11 @@ pub const CONTROL_PREFIX: &str = "/_mock/";
 
 /// The path of the answer counts ([`Shared::stats`]).
 pub const STATS_PATH: &str = "/_mock/stats";
+
+/// The path of what the identity services were asked: `{"session_tokens":
+/// n, "security_keys": n, "id_token_exchanges": n,
+/// "security_token_exchanges": n, "project_lookups": n}` ([`identity`]).
+pub const IDENTITY_PATH: &str = "/_mock/identity";
 
 /// The path under which `/{operationId}` gives the records present now,
 /// or at `?at=` milliseconds since the epoch ([`Shared::truth`]):
@@ -333,6 +355,10 @@ impl Shared {
         let total: u64 = answers.values().sum();
         serde_json::json!({"answers": answers, "total": total})
     }
+}
+
+async fn identity_stats(State(shared): State<Arc<Shared>>) -> Response {
+    axum::Json(shared.identity.stats()).into_response()
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {

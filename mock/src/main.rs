@@ -13,12 +13,19 @@
 //! credentials and gives the answers so far by status:
 //! `{"answers": {"200": 1234, "429": 17}, "total": 1251}`;
 //! `GET /_mock/truth/{operationId}[?at=MS]` the records present.
+//!
+//! It also serves the other side of the credential chain: an ECS metadata
+//! service (`PUT /meta-data/latest/api/token`, `GET
+//! /openstack/latest/securitykey`), IAM's OIDC federation and project list,
+//! with temporary keys that rotate (`--temporary-key-lifetime`); `GET
+//! /_mock/identity` counts what they were asked.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use hss_mock::identity::IdentityConfig;
 use hss_mock::{Arrive, Credentials, FaultConfig, LiveConfig, MockConfig, start};
 
 /// Access key accepted when no --key-pair or --token is given.
@@ -131,6 +138,23 @@ struct Args {
     /// Records a second that change (a new version, a new listed value).
     #[arg(long, default_value_t = 0.0, value_name = "R")]
     changes_per_sec: f64,
+    /// Seconds a temporary key of the metadata service and of federation
+    /// lives; a new one is issued every half of it.
+    #[arg(long, default_value_t = 21_600.0, value_name = "SECONDS")]
+    temporary_key_lifetime: f64,
+    /// The metadata service gives no session tokens (it answers their PUT
+    /// 404, and keys without one).
+    #[arg(long)]
+    metadata_without_session_tokens: bool,
+    /// The identity provider OIDC federation accepts.
+    #[arg(long, default_value = "mock-idp")]
+    idp_id: String,
+    /// The OIDC id token federation accepts.
+    #[arg(long, default_value = "mock-id-token")]
+    id_token: String,
+    /// The region whose one project GET /v3/projects?name= finds.
+    #[arg(long, default_value = "cn-north-4")]
+    project_region: String,
 }
 
 fn credentials(args: &Args) -> Result<Credentials> {
@@ -212,6 +236,20 @@ async fn run(args: Args) -> Result<()> {
             },
             removals_per_sec: args.removals_per_sec,
             changes_per_sec: args.changes_per_sec,
+        },
+        identity: IdentityConfig {
+            key_lifetime: Duration::try_from_secs_f64(args.temporary_key_lifetime).map_err(
+                |_| {
+                    anyhow::anyhow!(
+                        "--temporary-key-lifetime must be a number of seconds, got {}",
+                        args.temporary_key_lifetime
+                    )
+                },
+            )?,
+            session_tokens: !args.metadata_without_session_tokens,
+            idp_id: args.idp_id.clone(),
+            id_token: args.id_token.clone(),
+            region: args.project_region.clone(),
         },
     };
     let mock = start(config).await.context("hss-mock cannot start")?;
