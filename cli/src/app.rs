@@ -142,10 +142,16 @@ pub fn command() -> Command {
         .about("The HSS operations of the spec on the command line, and an exporter of their records")
         .long_about(
             "The HSS operations of the spec on the command line, and an exporter of their records.\n\n\
-             Credentials come from the environment, as the official SDKs read them: \
-             HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for \
-             temporary ones). The project id and region come from --project-id and --region, \
-             else HUAWEICLOUD_SDK_PROJECT_ID and HUAWEICLOUD_SDK_REGION.\n\n\
+             Credentials come from the official SDKs' default chain, the first that has them: \
+             the environment (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, plus \
+             HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary ones; or HUAWEICLOUD_SDK_IDP_ID and \
+             HUAWEICLOUD_SDK_ID_TOKEN_FILE for OIDC federation), then the profile file \
+             (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials, section [basic]), \
+             then the ECS metadata service (the instance's agency). Temporary keys are fetched \
+             again before they expire; -v tells which source was used. The project id and region \
+             come from --project-id and --region, else HUAWEICLOUD_SDK_PROJECT_ID and \
+             HUAWEICLOUD_SDK_REGION; without a project id, the region's one project is looked up \
+             at IAM.\n\n\
              Every operation keeps to the rate limit the spec documents for it: requests wait \
              for their turn rather than be refused. --rate-limit (or HSS_RATE_LIMIT) sets \
              another budget, or none.\n\n\
@@ -178,6 +184,14 @@ pub fn command() -> Command {
                     "Requests of each operation the client sends per window, such as 5/60s, \
                      or off [default: HSS_RATE_LIMIT, else the spec's documented limit]",
                 ),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::Count)
+                .help("Log to stderr: -v the credentials' source and each request, -vv more"),
         )
         .arg(
             Arg::new("project-id-global")
@@ -546,6 +560,7 @@ pub async fn run(
             );
         }
     };
+    crate::logging::init(matches.get_count("verbose"));
     let globals = Globals {
         region: matches.get_one::<String>("region").cloned(),
         endpoint: matches.get_one::<String>("endpoint").cloned(),
@@ -560,7 +575,7 @@ pub async fn run(
         let Some((_, first)) = feeds.first() else {
             return Err(Failure::usage("no operation given; see hss watch --help"));
         };
-        let client = client(&globals, first.operation(), sub, &lookup)?;
+        let client = client(&globals, first.operation(), sub, &lookup).await?;
         let watch = crate::watch::Watch {
             feeds,
             state: sub
@@ -586,7 +601,7 @@ pub async fn run(
         let skip: Vec<&str> = pagination
             .map(|p| vec![p.offset, p.limit])
             .unwrap_or_default();
-        let client = client(&globals, operation, sub, &lookup)?;
+        let client = client(&globals, operation, sub, &lookup).await?;
         let mut export = Export::new(operation);
         export.arguments = arguments(operation, sub, &skip);
         export.format = sub
@@ -612,7 +627,7 @@ pub async fn run(
     }
     let operation =
         operation_named(name).ok_or_else(|| Failure::usage(format!("unknown command {name}")))?;
-    let client = client(&globals, operation, sub, &lookup)?;
+    let client = client(&globals, operation, sub, &lookup).await?;
     let body = call(&client, operation, arguments(operation, sub, &[])).await?;
     let text = serde_json::to_string_pretty(&body)
         .map_err(|e| Failure::local(format!("cannot print the answer: {e}")))?;
@@ -621,7 +636,7 @@ pub async fn run(
 }
 
 /// The client, with the project id from the command's own flag when given.
-fn client(
+async fn client(
     globals: &Globals,
     operation: Operation,
     sub: &ArgMatches,
@@ -634,7 +649,7 @@ fn client(
     {
         globals.project_id = Some(value.to_string_lossy().into_owned());
     }
-    globals.client(lookup)
+    globals.client(lookup).await
 }
 
 /// The process entry point.

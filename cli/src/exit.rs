@@ -40,6 +40,7 @@ impl Status {
             | Error::Decode { .. }
             | Error::Pagination { .. }
             | Error::Record { .. }
+            | Error::Credentials { .. }
             | Error::EventContent { .. } => Status::Service,
             _ => Status::Service,
         }

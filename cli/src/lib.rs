@@ -23,6 +23,7 @@ pub mod config;
 pub mod exit;
 pub mod export;
 pub mod format;
+pub mod logging;
 pub mod metrics;
 pub mod progress;
 pub mod signals;

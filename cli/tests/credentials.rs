@@ -1,0 +1,200 @@
+//! `hss` with the default credential chain against hss-mock's identity
+//! services: an export across several rotations of the metadata service's
+//! temporary keys, with no AK/SK in the environment; a profile file that
+//! works as the environment does; `-v` names the source, never a secret.
+
+use std::collections::HashSet;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use hss_client::Operation;
+use hss_client::provider::{ENV_CREDENTIALS_FILE, ENV_METADATA_ENDPOINT};
+use hss_mock::identity::IdentityConfig;
+use hss_mock::{Credentials, MockConfig, RunningMock};
+use hss_tests::requests::selecting_query;
+use tokio::process::Command;
+
+mod common;
+use common::{BIN, text};
+
+const AK: &str = "CLICHAINACCESSKEY001";
+const SK: &str = "cli-chain-secret-key-do-not-print";
+
+async fn mock(events: u64, lifetime: Duration, latency: Duration) -> RunningMock {
+    let mut config = MockConfig {
+        events,
+        credentials: Credentials::new().with_key_pair(AK, SK),
+        identity: IdentityConfig {
+            key_lifetime: lifetime,
+            ..IdentityConfig::default()
+        },
+        ..MockConfig::default()
+    };
+    config.faults.latency = latency;
+    hss_mock::start(config).await.expect("the mock starts")
+}
+
+/// `hss` with nothing in its environment but the project id, pointed at
+/// `mock`, without a budget (the mock has no gateway limit).
+fn hss(mock: &RunningMock) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", hss_mock::DEFAULT_PROJECT_ID)
+        .env("HSS_RATE_LIMIT", "off")
+        .arg("--endpoint")
+        .arg(mock.base_url())
+        .stdin(Stdio::null());
+    command
+}
+
+/// The export command of the first paginated operation, with the filters
+/// that select every record.
+fn export(mock: &RunningMock) -> (Operation, Vec<String>) {
+    let operation = *Operation::ALL
+        .iter()
+        .find(|op| op.pagination().is_some() && mock.records(**op).is_some())
+        .expect("an operation pages");
+    let paging = operation.pagination().expect("pages");
+    let mut args = vec!["export".to_string(), hss_cli::app::command_name(operation)];
+    for (name, value) in selecting_query(mock, operation) {
+        if name == paging.offset || name == paging.limit {
+            continue;
+        }
+        if let Some(parameter) = operation.parameter(&name) {
+            args.push(format!("--{}", parameter.rust_name.replace('_', "-")));
+            args.push(value);
+        }
+    }
+    args.push("--quiet".into());
+    (operation, args)
+}
+
+fn distinct_lines(output: &Output) -> (usize, usize) {
+    let stdout = text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let distinct: HashSet<&str> = lines.iter().copied().collect();
+    (lines.len(), distinct.len())
+}
+
+async fn identity(mock: &RunningMock) -> serde_json::Value {
+    reqwest::get(format!("{}{}", mock.base_url(), hss_mock::IDENTITY_PATH))
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_signed_by_rotating_metadata_keys_completes_exactly() {
+    // Keys live 1.2 s and rotate every 0.6 s; the export's pages take a
+    // quarter of a second each.
+    let mock = mock(
+        3_000,
+        Duration::from_millis(1_200),
+        Duration::from_millis(250),
+    )
+    .await;
+    let (operation, args) = export(&mock);
+    let output = hss(&mock)
+        .env(ENV_METADATA_ENDPOINT, mock.base_url())
+        .args(&args)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expected = usize::try_from(mock.records(operation).expect("records").len()).expect("fits");
+    assert_eq!(distinct_lines(&output), (expected, expected));
+    let stats = mock.stats();
+    assert_eq!(
+        stats["answers"].as_object().map(|a| a.len()),
+        Some(1),
+        "{stats}"
+    );
+    let asked = identity(&mock).await["security_keys"]
+        .as_u64()
+        .expect("counted");
+    assert!(asked >= 2, "one key signed the whole export: {asked}");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_file_works_as_the_environment_does_and_v_names_it() {
+    let mock = mock(300, Duration::from_secs(3600), Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let profile = dir.path().join("credentials");
+    std::fs::write(
+        &profile,
+        format!(
+            "[basic]\nak = {AK}\nsk = {SK}\nproject_id = {}\n",
+            hss_mock::DEFAULT_PROJECT_ID
+        ),
+    )
+    .expect("profile written");
+    let (_, args) = export(&mock);
+    let from_env = hss(&mock)
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .args(&args)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(
+        from_env.status.code(),
+        Some(0),
+        "{}",
+        text(&from_env.stderr)
+    );
+    let from_profile = hss(&mock)
+        .env_remove("HUAWEICLOUD_SDK_PROJECT_ID")
+        .env(ENV_CREDENTIALS_FILE, &profile)
+        .env(ENV_METADATA_ENDPOINT, "http://127.0.0.1:9")
+        .arg("-v")
+        .args(&args)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(
+        from_profile.status.code(),
+        Some(0),
+        "{}",
+        text(&from_profile.stderr)
+    );
+    assert_eq!(from_profile.stdout, from_env.stdout);
+    let log = text(&from_profile.stderr);
+    assert!(
+        log.contains(&format!("the profile file {}", profile.display())),
+        "{log}"
+    );
+    assert!(!log.contains(SK), "the secret key was logged");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_credentials_the_error_names_every_source() {
+    let mock = mock(10, Duration::from_secs(3600), Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let broken = dir.path().join("credentials");
+    std::fs::write(&broken, "[basic]\nak = A\n").expect("profile written");
+    let (_, args) = export(&mock);
+    let output = hss(&mock)
+        .env(ENV_CREDENTIALS_FILE, &broken)
+        .env(ENV_METADATA_ENDPOINT, "http://127.0.0.1:9")
+        .args(&args)
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("HUAWEICLOUD_SDK_AK is not set"), "{stderr}");
+    assert!(
+        stderr.contains("line 1: section [basic] has ak but no sk"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the ECS metadata service at http://127.0.0.1:9"),
+        "{stderr}"
+    );
+    mock.shutdown().await;
+}
