@@ -278,14 +278,46 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
     let out = run().output().await.expect("runs");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let after = mock.stats()["total"].as_u64().unwrap_or(0);
+    let log = text(&out.stderr);
+    // Each feed's line: what it cost. A time window or a list known to be
+    // newest first costs one request when idle; a list whose order its
+    // records cannot tell (no version, nothing new yet) a full pass.
+    let mut logged = 0;
+    for &operation in &operations {
+        let line = log
+            .lines()
+            .find(|line| line.starts_with(&format!("hss watch: {operation}")))
+            .unwrap_or_else(|| panic!("{operation}: no cycle line in {log}"));
+        assert!(line.contains(": 0 records, "), "{line}");
+        let requests: u64 = line
+            .split(" records, ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no request count in {line}"));
+        let orderable = operation.time_window().is_some()
+            || operation
+                .pagination()
+                .is_some_and(|p| p.record_version.is_some());
+        if orderable {
+            assert!(!line.contains("(full pass)"), "{line}");
+            assert_eq!(requests, 1, "{line}");
+        }
+        logged += requests;
+    }
     assert_eq!(
         after - before,
-        operations.len() as u64,
-        "one request per feed: {}",
-        text(&out.stderr)
+        logged,
+        "the lines tell every request: {log}"
     );
-    let log = text(&out.stderr);
-    assert!(log.contains("0 records, 1 requests"), "{log}");
+    if operations.iter().any(|op| {
+        op.time_window().is_none() && op.pagination().is_some_and(|p| p.record_version.is_some())
+    }) {
+        assert!(
+            log.contains("(from the head)"),
+            "no list read from its head: {log}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -25,8 +25,9 @@
 //! Which of the last two holds is told from the data: the first cycle is
 //! a full pass, and after each full pass the list is taken to be newest
 //! first when its records' versions (`x-record-version`) never rise from
-//! one record to the next (records without versions are always read in
-//! full passes: nothing tells their order). A head cycle that finds the total grew by more
+//! one record to the next; for records without versions, when the new
+//! records a full pass met all came before every record of an earlier
+//! cycle (until new records arrive, such a list is read in full passes). A head cycle that finds the total grew by more
 //! than the new records it found goes back to full passes. Each cycle's
 //! [`CycleSummary`] says which was used.
 //!
@@ -121,6 +122,13 @@ pub struct Pass {
     /// the order is unknown.
     #[serde(default)]
     pub compared: u64,
+    /// Whether a record delivered in an earlier cycle was met.
+    #[serde(default)]
+    pub met_earlier: bool,
+    /// Whether a record new to the state came after one delivered in an
+    /// earlier cycle: new records did not all arrive at the head.
+    #[serde(default)]
+    pub new_after_earlier: bool,
     /// The version of the last record read.
     pub last_version: Option<String>,
     /// Records delivered in this pass.
@@ -295,6 +303,8 @@ impl Feed {
             cursor: Cursor::moving_from(0),
             falling: true,
             compared: 0,
+            met_earlier: false,
+            new_after_earlier: false,
             last_version: None,
             delivered: 0,
             new: 0,
@@ -433,6 +443,11 @@ impl Run {
         }
         let cycle = self.pass.cycle;
         let known = self.state.delivered.get(&record.key).cloned();
+        if known.as_ref().is_some_and(|d| d.seen < cycle) {
+            self.pass.met_earlier = true;
+        } else if known.is_none() && self.pass.met_earlier {
+            self.pass.new_after_earlier = true;
+        }
         let fresh = known.as_ref().is_none_or(|d| d.version != record.version);
         self.state.delivered.insert(
             record.key,
@@ -483,9 +498,16 @@ impl Run {
             Mode::Full => {
                 // What the pass did not meet has left the list.
                 self.state.delivered.retain(|_, d| d.seen == cycle);
-                // Newest first only on evidence: records without versions
-                // (no `x-record-version`) say nothing of the order.
-                if pass.falling && pass.compared > 0 {
+                // Newest first only on evidence: versions that never rose
+                // along the list; or, for records without versions (no
+                // `x-record-version`), new records met only before every
+                // record of an earlier cycle.
+                let by_versions = pass.compared > 0 && pass.falling;
+                let by_arrivals = pass.compared == 0
+                    && pass.new > 0
+                    && pass.met_earlier
+                    && !pass.new_after_earlier;
+                if by_versions || by_arrivals {
                     Mode::Head
                 } else {
                     Mode::Full
