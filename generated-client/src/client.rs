@@ -349,15 +349,13 @@ impl HssClientBuilder {
                     .clone()
                     .or_else(|| self.iam_endpoint.clone())
                     .unwrap_or_else(|| crate::provider::DEFAULT_IAM_ENDPOINT.to_string());
-                let keys = crate::provider::refresh::Keys::from_provider(
-                    source.provider.clone(),
-                    Some(first.clone()),
+                let signing = crate::provider::refresh::Signing::new(
+                    first.clone(),
+                    std::time::SystemTime::now(),
                 );
-                if let Some(signing) = keys.current().await? {
-                    let id = crate::provider::project::look_up(&iam, region.id(), &signing).await?;
-                    tracing::debug!(region = region.id(), iam = %iam, "project id looked up");
-                    self.project_id = Some(id);
-                }
+                let id = crate::provider::project::look_up(&iam, region.id(), &signing).await?;
+                tracing::debug!(region = region.id(), iam = %iam, "project id looked up");
+                self.project_id = Some(id);
             }
             source.first = Some(first);
         }

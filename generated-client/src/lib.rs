@@ -12,8 +12,9 @@
 //! - [`HssClient`] (in [`client`]): endpoint, project id, credentials,
 //!   timeouts and retry policy, configured once;
 //! - [`pipeline`]: the phases every request goes through (validate,
-//!   budget, sign, send, read, classify, retry); [`budget`]: the request
-//!   budget of each operation, from the spec's rate limit;
+//!   budget, credentials, sign, send, read, classify, retry);
+//!   [`budget`]: the request budget of each operation, from the spec's
+//!   rate limit;
 //! - [`pager`]: how streams walk a list that moves while it is paged, with
 //!   a [`Cursor`] to save and resume; [`query`]: calls and owned streams of
 //!   an operation picked at run time; [`record`]: record identity;

@@ -7,16 +7,20 @@
 //!    budget ([`crate::budget`]). The wait is not a retry: it spends
 //!    neither attempts nor the retry deadline, and a `tracing` event says
 //!    how long it was.
-//! 3. **sign**: the attempt is dated and signed afresh (`sign`).
-//! 4. **send** and 5. **read**: it is sent, the whole body read, so that
+//! 3. **credentials**: the key to sign with, fetched again first when a
+//!    temporary one is close to its expiry ([`crate::provider`]); without
+//!    a valid key the attempt is not sent, and the call fails with
+//!    [`Error::Credentials`].
+//! 4. **sign**: the attempt is dated and signed afresh (`sign`).
+//! 5. **send** and 6. **read**: it is sent, the whole body read, so that
 //!    a body cut short is retried like any other transport failure, and a
 //!    success body decoded into its type, once.
-//! 6. **classify**: the answer, its status and its parsed error body, is
+//! 7. **classify**: the answer, its status and its parsed error body, is
 //!    sorted into what it means (`Class`): a success, a garbled success,
 //!    throttling with a known quota (the API gateway's `APIG.0308`, whose
 //!    message names the limit and its window), throttling without one, a
 //!    transient failure, or a final one.
-//! 7. **retry**: what to do next (`Next`): return the answer, or try
+//! 8. **retry**: what to do next (`Next`): return the answer, or try
 //!    again after a wait.
 //!
 //! The deadline of a call ([`RetryPolicy::deadline`]) bounds the time spent

@@ -206,6 +206,15 @@ impl Identity {
         })
     }
 
+    /// Forgets every session token given so far, as a metadata service
+    /// does when they expire: the next request with one is answered 401.
+    pub fn forget_sessions(&self) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Counts a key served by the metadata service.
     pub fn served_key(&self) {
         self.asked.security_keys.fetch_add(1, Ordering::Relaxed);

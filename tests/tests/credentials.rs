@@ -16,7 +16,7 @@ use hss_client::{Budget, Query};
 use hss_mock::identity::IdentityConfig;
 use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
 use hss_tests::requests::selecting_query;
-use hss_tests::service::mock_config;
+use hss_tests::service::{WINDOW, budget, mock_config, scale};
 
 const AK: &str = "AKCHAINTEST000000001";
 const SK: &str = "sk-chain-test-000000000000000000000001";
@@ -146,6 +146,49 @@ async fn metadata_keys_rotate_under_eight_streams_and_are_fetched_once_per_rotat
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn rotating_keys_under_the_documented_limit_give_neither_a_401_nor_a_429() {
+    let operation = paged();
+    // The documented limit, its window scaled to 400 ms; keys that live
+    // 0.8 s, so that the budget's waits span several rotations.
+    let mut config = mock_config(
+        1_000,
+        Some(scale(operation, WINDOW)),
+        LiveConfig::default(),
+        Duration::ZERO,
+    );
+    config.identity = rotating(Duration::from_millis(800));
+    let mock = start(config).await.expect("mock starts");
+    let client = client_with(
+        &mock,
+        MetadataProvider::at(mock.base_url()).expect("provider"),
+    )
+    .project_id(hss_mock::DEFAULT_PROJECT_ID)
+    .budget(budget(operation, WINDOW, 1))
+    .load()
+    .await
+    .expect("client loads");
+    let expected = usize::try_from(mock.records(operation).expect("records").len()).expect("fits");
+    let tasks: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(read_all(client.clone(), query(&mock, operation), 100)))
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("stream runs"), expected);
+    }
+    let stats = mock.stats();
+    assert_eq!(
+        stats["answers"].as_object().map(|a| a.len()),
+        Some(1),
+        "{stats}"
+    );
+    assert!(stats["answers"]["200"].as_u64().is_some(), "{stats}");
+    let asked = identity_stats(&mock).await["security_keys"]
+        .as_u64()
+        .expect("counted");
+    assert!(asked >= 2, "one key signed every request: {asked}");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_metadata_service_without_session_tokens_serves_keys_all_the_same() {
     let mock = mock(
         50,
@@ -162,6 +205,20 @@ async fn a_metadata_service_without_session_tokens_serves_keys_all_the_same() {
     let identity = identity_stats(&mock).await;
     assert_eq!(identity["session_tokens"], 0, "{identity}");
     assert_eq!(identity["security_keys"], 1, "{identity}");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_token_the_service_forgot_is_asked_for_again_once() {
+    let mock = mock(10, IdentityConfig::default(), Duration::ZERO).await;
+    let provider = MetadataProvider::at(mock.base_url()).expect("provider");
+    let first = provider.provide().await.expect("a key");
+    mock.shared().identity.forget_sessions();
+    let second = provider.provide().await.expect("a key after a 401");
+    assert_eq!(first.credentials, second.credentials);
+    let identity = identity_stats(&mock).await;
+    assert_eq!(identity["session_tokens"], 2, "{identity}");
+    assert_eq!(identity["security_keys"], 2, "{identity}");
     mock.shutdown().await;
 }
 

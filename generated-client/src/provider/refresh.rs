@@ -48,7 +48,8 @@ impl std::fmt::Debug for Signing {
 }
 
 impl Signing {
-    fn new(provided: Provided, now: SystemTime) -> Self {
+    /// The key `provided` gives, fetched at `now`.
+    pub(crate) fn new(provided: Provided, now: SystemTime) -> Self {
         let signer = match &provided.credentials {
             Credentials::AkSk { ak, sk, .. } => Some(Signer::new(ak.clone(), sk.clone())),
             Credentials::IamToken(_) => None,
