@@ -253,7 +253,7 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
     let run = || {
         let mut command = common::hss(&mock, AK, SK);
         command
-            .args(["--rate-limit", "off", "watch"])
+            .args(["--rate-limit", &budget(operations[0]), "watch"])
             .args(
                 operations
                     .iter()

@@ -320,7 +320,7 @@ pub(crate) async fn attempts<T>(
         let next = if last {
             Next::Return
         } else {
-            retry(policy, &class, attempt, &clock)
+            retry(policy, &class, attempt, &clock, limiter.is_some())
         };
         match (&result, next) {
             (Ok(answer), Next::Return) => {
@@ -451,7 +451,15 @@ pub(crate) fn classify(
 }
 
 /// The retry phase: whether, and after what wait, to try again.
-pub(crate) fn retry(policy: &RetryPolicy, class: &Class, attempt: u32, clock: &CallClock) -> Next {
+/// `budgeted` when the operation has a budget, whose phase waits out a
+/// quota the service named.
+pub(crate) fn retry(
+    policy: &RetryPolicy,
+    class: &Class,
+    attempt: u32,
+    clock: &CallClock,
+    budgeted: bool,
+) -> Next {
     let backoff = |clock: &CallClock| {
         let wait = policy.backoff(attempt);
         if clock.fits(wait) {
@@ -463,10 +471,21 @@ pub(crate) fn retry(policy: &RetryPolicy, class: &Class, attempt: u32, clock: &C
     match class {
         Class::Success | Class::Final => Next::Return,
         // The budget phase waits out the quota's window.
-        Class::ThrottledWithQuota(_) => Next::Retry {
+        Class::ThrottledWithQuota(_) if budgeted => Next::Retry {
             wait: Duration::ZERO,
             asked: true,
         },
+        // Without a budget, the wait is the window the service named.
+        Class::ThrottledWithQuota(quota) => {
+            if quota.window <= policy.max_retry_after {
+                Next::Retry {
+                    wait: quota.window,
+                    asked: true,
+                }
+            } else {
+                backoff(clock)
+            }
+        }
         Class::Throttled(Some(wait)) | Class::Transient(Some(wait)) => {
             if *wait <= policy.max_retry_after {
                 Next::Retry {
@@ -710,7 +729,7 @@ mod tests {
         assert_eq!(policy.max_retry_after, sixty);
         assert_eq!(policy.deadline, Some(sixty));
         assert_eq!(
-            retry(&policy, &Class::Throttled(Some(sixty)), 1, &clock),
+            retry(&policy, &Class::Throttled(Some(sixty)), 1, &clock, true),
             Next::Retry {
                 wait: sixty,
                 asked: true
@@ -721,11 +740,34 @@ mod tests {
                 &policy,
                 &Class::Throttled(Some(sixty + Duration::from_secs(1))),
                 1,
-                &clock
+                &clock,
+                true
             ),
             Next::Return
         );
-        assert_eq!(retry(&policy, &Class::Final, 1, &clock), Next::Return);
+        assert_eq!(retry(&policy, &Class::Final, 1, &clock, true), Next::Return);
+    }
+
+    #[test]
+    fn a_named_quota_is_waited_out_by_the_budget_or_without_one_here() {
+        let policy = RetryPolicy::default();
+        let clock = CallClock::start(&policy);
+        let quota = crate::budget::Quota::new(5, Duration::from_secs(60));
+        let class = Class::ThrottledWithQuota(quota);
+        assert_eq!(
+            retry(&policy, &class, 1, &clock, true),
+            Next::Retry {
+                wait: Duration::ZERO,
+                asked: true
+            }
+        );
+        assert_eq!(
+            retry(&policy, &class, 1, &clock, false),
+            Next::Retry {
+                wait: Duration::from_secs(60),
+                asked: true
+            }
+        );
     }
 
     #[tokio::test(start_paused = true)]
