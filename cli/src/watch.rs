@@ -7,7 +7,7 @@
 //! version is one line:
 //!
 //! ```json
-//! {"operation":"ListClusterEvents","id":"<32 hex digits>","record":{...}}
+//! {"operation":"<operationId>","id":"<32 hex digits>","record":{...}}
 //! ```
 //!
 //! `id` is the same each time the same version of the same record is

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::{ProvideCredentials, Provided, Source, answered, failed, http_client, temporary};
+use super::{ProvideCredentials, Provided, Source, answered, http_client, named, temporary};
 use crate::error::Error;
 
 /// Path of the exchange of an id token for an IAM token.
@@ -106,11 +106,7 @@ impl FederationProvider {
 
 impl ProvideCredentials for FederationProvider {
     fn provide(&self) -> BoxFuture<'_, Result<Provided, Error>> {
-        Box::pin(async move {
-            self.fetch()
-                .await
-                .map_err(|message| failed(&self.describe(), message))
-        })
+        named(self, self.fetch())
     }
 
     fn describe(&self) -> String {

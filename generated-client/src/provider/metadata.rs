@@ -18,7 +18,7 @@ use futures::future::BoxFuture;
 use reqwest::StatusCode;
 
 use super::{
-    ENV_METADATA_ENDPOINT, ProvideCredentials, Provided, Source, answered, failed, http_client,
+    ENV_METADATA_ENDPOINT, ProvideCredentials, Provided, Source, answered, http_client, named,
     temporary,
 };
 use crate::credentials::Secret;
@@ -156,11 +156,7 @@ impl MetadataProvider {
 
 impl ProvideCredentials for MetadataProvider {
     fn provide(&self) -> BoxFuture<'_, Result<Provided, Error>> {
-        Box::pin(async move {
-            self.fetch()
-                .await
-                .map_err(|message| failed(&self.describe(), message))
-        })
+        named(self, self.fetch())
     }
 
     fn describe(&self) -> String {

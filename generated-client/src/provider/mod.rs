@@ -135,6 +135,18 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     fn source(&self) -> Source;
 }
 
+/// `fetch`'s credentials, or its message as the error of `source`.
+pub(crate) fn named<'a>(
+    source: &'a dyn ProvideCredentials,
+    fetch: impl Future<Output = Result<Provided, String>> + Send + 'a,
+) -> BoxFuture<'a, Result<Provided, Error>> {
+    Box::pin(async move {
+        fetch
+            .await
+            .map_err(|message| failed(&source.describe(), message))
+    })
+}
+
 /// The error of a source.
 pub(crate) fn failed(source: &str, message: impl Into<String>) -> Error {
     Error::Credentials {

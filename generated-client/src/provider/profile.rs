@@ -21,7 +21,7 @@ use futures::future::BoxFuture;
 
 use super::{
     DEFAULT_IAM_ENDPOINT, ENV_CREDENTIALS_FILE, ENV_IAM_ENDPOINT, FederationProvider,
-    ProvideCredentials, Provided, Source, failed,
+    ProvideCredentials, Provided, Source, named,
 };
 use crate::credentials::{Credentials, Secret};
 use crate::error::Error;
@@ -153,11 +153,7 @@ fn with_project(mut provided: Provided, project_id: Option<&str>) -> Provided {
 
 impl ProvideCredentials for ProfileProvider {
     fn provide(&self) -> BoxFuture<'_, Result<Provided, Error>> {
-        Box::pin(async move {
-            self.read()
-                .await
-                .map_err(|message| failed(&self.describe(), message))
-        })
+        named(self, self.read())
     }
 
     fn describe(&self) -> String {
