@@ -91,22 +91,11 @@ impl Checkpoint {
     /// The checkpoint at `path`, if there is one; an error when it cannot
     /// be read or belongs to another export.
     pub fn load(path: &Path, identity: &Identity<'_>) -> Result<Option<Self>, Failure> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Failure::usage(format!(
-                    "cannot read the checkpoint {}: {e}",
-                    path.display()
-                )));
-            }
+        let Some(checkpoint) =
+            crate::state_file::read::<Checkpoint>(path, "checkpoint", "checkpoint")?
+        else {
+            return Ok(None);
         };
-        let checkpoint: Checkpoint = serde_json::from_str(&text).map_err(|e| {
-            Failure::usage(format!(
-                "{} is not a checkpoint of this tool: {e}",
-                path.display()
-            ))
-        })?;
         if checkpoint.version != VERSION {
             return Err(Failure::usage(format!(
                 "{} has checkpoint version {}, this tool writes {VERSION}",
@@ -129,22 +118,6 @@ impl Checkpoint {
     /// Writes the checkpoint to `path` atomically: a reader (or a rerun
     /// after a crash) sees the old one or the new one, never a part.
     pub fn save(&self, path: &Path) -> Result<(), Failure> {
-        let fail = |e: std::io::Error| {
-            Failure::local(format!(
-                "cannot write the checkpoint {}: {e}",
-                path.display()
-            ))
-        };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-        let text =
-            serde_json::to_string_pretty(self).map_err(|e| fail(std::io::Error::other(e)))?;
-        std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(fail)?;
-        temp.as_file().sync_data().map_err(fail)?;
-        temp.persist(path).map_err(|e| fail(e.error))?;
-        Ok(())
+        crate::state_file::write(path, "checkpoint", self, true)
     }
 }

@@ -27,6 +27,7 @@ pub mod logging;
 pub mod metrics;
 pub mod progress;
 pub mod signals;
+pub mod state_file;
 pub mod visit;
 pub mod watch;
 

@@ -89,22 +89,9 @@ fn fingerprint(watch: &Watch) -> String {
 
 impl State {
     fn load(path: &Path, watch: &Watch) -> Result<Option<State>, Failure> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Failure::usage(format!(
-                    "cannot read the state {}: {e}",
-                    path.display()
-                )));
-            }
+        let Some(state) = crate::state_file::read::<State>(path, "state", "watch state")? else {
+            return Ok(None);
         };
-        let state: State = serde_json::from_str(&text).map_err(|e| {
-            Failure::usage(format!(
-                "{} is not a watch state of this tool: {e}",
-                path.display()
-            ))
-        })?;
         if state.version != VERSION {
             return Err(Failure::usage(format!(
                 "{} has state version {}, this tool writes {VERSION}",
@@ -126,19 +113,7 @@ impl State {
 
     /// Writes the state atomically.
     fn save(&self, path: &Path) -> Result<(), Failure> {
-        let fail = |e: io::Error| {
-            Failure::local(format!("cannot write the state {}: {e}", path.display()))
-        };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-        let text = serde_json::to_vec(self).map_err(|e| fail(io::Error::other(e)))?;
-        temp.write_all(&text).map_err(fail)?;
-        temp.as_file().sync_data().map_err(fail)?;
-        temp.persist(path).map_err(|e| fail(e.error))?;
-        Ok(())
+        crate::state_file::write(path, "state", self, false)
     }
 }
 
