@@ -14,7 +14,7 @@ use hss_mock::{Credentials, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
 use tokio::process::Command;
 
-mod common;
+use crate::common;
 use common::{BIN, text};
 
 const AK: &str = "CLICHAINACCESSKEY001";

@@ -14,7 +14,7 @@ use hss_tests::requests::selecting_query;
 use hss_tests::service::{WINDOW, keys, limited, mock_config, scale};
 use tokio::process::Command;
 
-mod common;
+use crate::common;
 use common::text;
 const AK: &str = "CLISERVICEACCESSKEY";
 const SK: &str = "cli-service-secret-key-do-not-print";

@@ -14,7 +14,7 @@ use hss_mock::{Arrive, Credentials, LiveConfig, MockConfig, RunningMock};
 use hss_tests::service::{WINDOW, limited, mock_config, scale};
 use tokio::process::Command;
 
-mod common;
+use crate::common;
 use common::text;
 
 const AK: &str = "CLIWATCHACCESSKEY001";

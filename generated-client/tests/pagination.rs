@@ -3,7 +3,7 @@
 //! paging parameters and fields come from the spec (the generated
 //! operations table), so a spec change needs no edit here.
 
-mod common;
+use crate::common;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

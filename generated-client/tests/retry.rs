@@ -1,6 +1,6 @@
 //! Retries, timeouts and typed errors against a local server.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! secret nor the Authorization value in any output; tracing carries one
 //! span per attempt with operation, attempt, status, request id, latency.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The signer reproduces the official SDK's signatures, and the client
 //! sends exactly what it signed.
 
-mod common;
+use crate::common;
 
 use hss_client::prelude::*;
 use hss_client::signer::{SdkDate, SignableRequest, Signer, decode_query};

@@ -2,7 +2,7 @@
 //! server is checked for every bound of the spec by `hss-tests`'
 //! spec_bounds test.
 
-mod common;
+use crate::common;
 
 use hss_client::prelude::*;
 

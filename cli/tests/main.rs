@@ -1,0 +1,8 @@
+//! The integration tests of `hss-cli`, built as one binary: the dependency
+//! tree is linked once rather than once a file.
+
+mod common;
+mod credentials;
+mod export;
+mod service;
+mod watch;

@@ -1,0 +1,13 @@
+//! The integration tests of `hss-tests`, built as one binary: the dependency
+//! tree is linked once rather than once a file.
+
+mod credentials;
+mod examples;
+mod fixtures;
+mod generated_is_fresh;
+mod mock_client;
+mod mock_generated_is_fresh;
+mod mock_helpers;
+mod service;
+mod spec_bounds;
+mod watch;
