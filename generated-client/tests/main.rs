@@ -1,9 +1,9 @@
 //! The integration tests of `hss-client`, built as one binary: the dependency
-//! tree is linked once rather than once a file.
+//! tree is linked once rather than once a file. `secrets.rs`, which reads
+//! what tracing logged, has a process of its own.
 
 mod common;
 mod pagination;
 mod retry;
-mod secrets;
 mod signing;
 mod validation;

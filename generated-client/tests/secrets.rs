@@ -2,7 +2,7 @@
 //! secret nor the Authorization value in any output; tracing carries one
 //! span per attempt with operation, attempt, status, request id, latency.
 
-use crate::common;
+mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
