@@ -243,8 +243,8 @@ fn round_trip(copy: &Path, target: &Path, pages: &Path) -> Result<bool> {
                 "-p",
                 "hss-tests",
                 "--test",
-                "integration",
-                "examples::every_response_example_round_trips_losslessly",
+                "examples",
+                "every_response_example_round_trips_losslessly",
             ]
             .map(String::from)
             .to_vec(),
