@@ -10,4 +10,5 @@ mod mock_generated_is_fresh;
 mod mock_helpers;
 mod service;
 mod spec_bounds;
+mod test_files;
 mod watch;
