@@ -12,6 +12,7 @@ use hss_client::provider::{ENV_CREDENTIALS_FILE, ENV_METADATA_ENDPOINT};
 use hss_mock::identity::IdentityConfig;
 use hss_mock::{Credentials, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
+use hss_tests::service::identity_stats;
 use tokio::process::Command;
 
 use crate::common;
@@ -77,15 +78,6 @@ fn distinct_lines(output: &Output) -> (usize, usize) {
     (lines.len(), distinct.len())
 }
 
-async fn identity(mock: &RunningMock) -> serde_json::Value {
-    reqwest::get(format!("{}{}", mock.base_url(), hss_mock::IDENTITY_PATH))
-        .await
-        .expect("answers")
-        .json()
-        .await
-        .expect("JSON")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_signed_by_rotating_metadata_keys_completes_exactly() {
     // Keys live 1.2 s and rotate every 0.6 s; the export's pages take a
@@ -112,7 +104,7 @@ async fn an_export_signed_by_rotating_metadata_keys_completes_exactly() {
         Some(1),
         "{stats}"
     );
-    let asked = identity(&mock).await["security_keys"]
+    let asked = identity_stats(&mock).await.expect("identity stats")["security_keys"]
         .as_u64()
         .expect("counted");
     assert!(asked >= 2, "one key signed the whole export: {asked}");

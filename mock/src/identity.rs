@@ -260,7 +260,8 @@ impl Identity {
         self.asked.project_lookups.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// What the services were asked, for `/_mock/stats`.
+    /// What the services were asked, for `/_mock/identity`
+    /// ([`crate::IDENTITY_PATH`]).
     pub fn stats(&self) -> serde_json::Value {
         let n = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         serde_json::json!({

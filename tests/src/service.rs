@@ -9,7 +9,7 @@ use std::time::Duration;
 use hss_client::Operation;
 use hss_client::budget::Budget;
 use hss_client::record::RecordKey;
-use hss_mock::{LiveConfig, MockConfig};
+use hss_mock::{LiveConfig, MockConfig, RunningMock};
 
 /// A mock of `events` records in one cluster (so that a query that needs a
 /// cluster selects every record), with the documented throttling at time
@@ -72,4 +72,15 @@ pub fn keys(operation: Operation, records: &[serde_json::Value]) -> BTreeSet<Rec
         .iter()
         .map(|record| RecordKey::from_json(operation, record))
         .collect()
+}
+
+/// What `mock`'s identity services (metadata, federation, IAM projects)
+/// have been asked so far, read over HTTP from [`hss_mock::IDENTITY_PATH`]
+/// as a monitoring script would read it.
+pub async fn identity_stats(mock: &RunningMock) -> Result<serde_json::Value, reqwest::Error> {
+    reqwest::get(format!("{}{}", mock.base_url(), hss_mock::IDENTITY_PATH))
+        .await?
+        .error_for_status()?
+        .json()
+        .await
 }

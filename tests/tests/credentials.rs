@@ -16,7 +16,7 @@ use hss_client::{Budget, Query};
 use hss_mock::identity::IdentityConfig;
 use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
 use hss_tests::requests::selecting_query;
-use hss_tests::service::{WINDOW, budget, mock_config, scale};
+use hss_tests::service::{WINDOW, budget, identity_stats, mock_config, scale};
 
 const AK: &str = "AKCHAINTEST000000001";
 const SK: &str = "sk-chain-test-000000000000000000000001";
@@ -36,15 +36,6 @@ fn rotating(lifetime: Duration) -> IdentityConfig {
         key_lifetime: lifetime,
         ..IdentityConfig::default()
     }
-}
-
-async fn identity_stats(mock: &RunningMock) -> serde_json::Value {
-    reqwest::get(format!("{}{}", mock.base_url(), hss_mock::IDENTITY_PATH))
-        .await
-        .expect("stats answer")
-        .json()
-        .await
-        .expect("stats are JSON")
 }
 
 fn client_with(
@@ -122,7 +113,7 @@ async fn metadata_keys_rotate_under_eight_streams_and_are_fetched_once_per_rotat
         "{stats}"
     );
     let requests = stats["answers"]["200"].as_u64().expect("answered");
-    let identity = identity_stats(&mock).await;
+    let identity = identity_stats(&mock).await.expect("identity stats");
     let asked = identity["security_keys"].as_u64().expect("counted");
     let rotations = (elapsed.as_secs_f64() / (lifetime.as_secs_f64() / 2.0)).ceil() as u64;
     eprintln!("{requests} requests over {rotations} rotations: {asked} keys fetched");
@@ -181,7 +172,7 @@ async fn rotating_keys_under_the_documented_limit_give_neither_a_401_nor_a_429()
         "{stats}"
     );
     assert!(stats["answers"]["200"].as_u64().is_some(), "{stats}");
-    let asked = identity_stats(&mock).await["security_keys"]
+    let asked = identity_stats(&mock).await.expect("identity stats")["security_keys"]
         .as_u64()
         .expect("counted");
     assert!(asked >= 2, "one key signed every request: {asked}");
@@ -202,7 +193,7 @@ async fn a_metadata_service_without_session_tokens_serves_keys_all_the_same() {
     let client = metadata_client(&mock).await;
     let operation = paged();
     assert_eq!(read_all(client, query(&mock, operation), 20).await, 50);
-    let identity = identity_stats(&mock).await;
+    let identity = identity_stats(&mock).await.expect("identity stats");
     assert_eq!(identity["session_tokens"], 0, "{identity}");
     assert_eq!(identity["security_keys"], 1, "{identity}");
     mock.shutdown().await;
@@ -216,7 +207,7 @@ async fn a_session_token_the_service_forgot_is_asked_for_again_once() {
     mock.shared().identity.forget_sessions();
     let second = provider.provide().await.expect("a key after a 401");
     assert_eq!(first.credentials, second.credentials);
-    let identity = identity_stats(&mock).await;
+    let identity = identity_stats(&mock).await.expect("identity stats");
     assert_eq!(identity["session_tokens"], 2, "{identity}");
     assert_eq!(identity["security_keys"], 2, "{identity}");
     mock.shutdown().await;
@@ -256,7 +247,7 @@ async fn federation_exchanges_the_id_token_and_reads_the_file_on_every_fetch() {
     assert!(text.contains("OIDC federation"), "{text}");
     assert!(text.contains("id-token/tokens"), "{text}");
     assert!(!text.contains("a-token-the-mock-refuses"), "{text}");
-    let identity = identity_stats(&mock).await;
+    let identity = identity_stats(&mock).await.expect("identity stats");
     assert_eq!(identity["id_token_exchanges"], 2, "{identity}");
     mock.shutdown().await;
 }
@@ -378,7 +369,10 @@ async fn the_project_id_is_looked_up_for_the_region_once_per_key() {
     assert_eq!(client.project_id(), hss_mock::DEFAULT_PROJECT_ID);
     let again = build().load().await.expect("client loads");
     assert_eq!(again.project_id(), hss_mock::DEFAULT_PROJECT_ID);
-    assert_eq!(identity_stats(&mock).await["project_lookups"], 1);
+    assert_eq!(
+        identity_stats(&mock).await.expect("identity stats")["project_lookups"],
+        1
+    );
 
     let elsewhere: Region = "ap-southeast-1".parse().expect("region");
     let error = build()
