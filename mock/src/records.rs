@@ -110,7 +110,7 @@ pub fn sources(dataset: &Arc<Dataset>, seed: u64) -> Vec<(Operation, Box<dyn Rec
                 .find(|slot| slot.as_deref().is_some_and(|source| fits(source, op)))
                 .and_then(Option::take);
             let source =
-                chosen.unwrap_or_else(|| Box::new(Synthetic::new(op, seed, dataset.len())));
+                chosen.unwrap_or_else(|| Box::new(Synthetic::new(op, seed, Arc::clone(dataset))));
             (op, source)
         })
         .collect()

@@ -6,6 +6,11 @@
 //! - another string is made from the field's example, or its name, and a
 //!   number: unique per record for an id (`id` or `..._id`), one of a few
 //!   otherwise, so that filtering on it finds several records;
+//! - a field named like a cluster's id, name or type (`cluster_id`,
+//!   `clusterName`, ...) takes the value of the dataset's cluster that
+//!   record `i` belongs to ([`Dataset::cluster_of`]), as the hand-tuned
+//!   records do: every operation speaks of the same clusters, as the
+//!   service's do, so a cluster filter selects records in each of them;
 //! - an integer lies within its bounds; the time-window field, and any
 //!   int64 field whose name ends in `time`, is an epoch-millisecond time,
 //!   one [`STEP_MS`] after the record before, from [`BASE_TIME_MS`];
@@ -15,12 +20,13 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use hss_client::operations::Operation;
 use hss_client::spec::{IntegerSchema, Schema, StringSchema};
 use serde_json::{Map, Value};
 
-use crate::data::{BASE_TIME_MS, mix};
+use crate::data::{BASE_TIME_MS, Cluster, Dataset, mix};
 use crate::records::Records;
 
 /// Milliseconds between the times of two consecutive records.
@@ -33,13 +39,15 @@ const POOL: u64 = 8;
 pub struct Synthetic {
     seed: u64,
     len: u64,
+    dataset: Arc<Dataset>,
     item: &'static Schema,
     window_field: Option<&'static str>,
 }
 
 impl Synthetic {
-    /// `len` records of `operation` for `seed`.
-    pub fn new(operation: Operation, seed: u64, len: u64) -> Self {
+    /// As many records of `operation` for `seed` as `dataset` has, over
+    /// its clusters.
+    pub fn new(operation: Operation, seed: u64, dataset: Arc<Dataset>) -> Self {
         let item = operation
             .item_schema()
             .or(operation.response())
@@ -47,10 +55,11 @@ impl Synthetic {
         Self {
             seed,
             len: if operation.pagination().is_some() {
-                len
+                dataset.len()
             } else {
                 1
             },
+            dataset,
             item,
             window_field: operation.time_window().and_then(|w| w.field),
         }
@@ -89,6 +98,9 @@ impl Synthetic {
     }
 
     fn string(&self, string: &StringSchema, name: &str, index: u64) -> String {
+        if let Some(value) = cluster_value(self.dataset.cluster_of(index), name, string) {
+            return fit(value.to_string(), string);
+        }
         if !string.values.is_empty() {
             let n = (index + hash(name)) % string.values.len() as u64;
             return string.values[n as usize].to_string();
@@ -97,20 +109,12 @@ impl Synthetic {
             .example
             .unwrap_or(if name.is_empty() { "value" } else { name });
         let unique = name == "id" || name.ends_with("_id");
-        let mut text = if unique {
+        let text = if unique {
             format!("{base}-{:x}-{index}", self.seed)
         } else {
             format!("{base}-{}", index % POOL)
         };
-        if let Some(max) = string.max_length {
-            text = text.chars().take(max as usize).collect();
-        }
-        if let Some(min) = string.min_length {
-            while (text.chars().count() as u64) < min {
-                text.push('x');
-            }
-        }
-        text
+        fit(text, string)
     }
 
     fn integer(&self, integer: &IntegerSchema, name: &str, index: u64, h: u64) -> i64 {
@@ -126,6 +130,40 @@ impl Synthetic {
             .max(low);
         let span = (high - low) as u64 + 1;
         low + (h % span.max(1)) as i64
+    }
+}
+
+/// `text` cut or padded to the lengths `string` allows.
+fn fit(mut text: String, string: &StringSchema) -> String {
+    if let Some(max) = string.max_length {
+        text = text.chars().take(max as usize).collect();
+    }
+    if let Some(min) = string.min_length {
+        while (text.chars().count() as u64) < min {
+            text.push('x');
+        }
+    }
+    text
+}
+
+/// The value of `cluster` for a field named like a cluster's id, name or
+/// type (case and underscores aside); a type only when the field lists it
+/// or lists nothing.
+fn cluster_value<'a>(cluster: &'a Cluster, name: &str, string: &StringSchema) -> Option<&'a str> {
+    let plain: String = name
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match plain.as_str() {
+        "clusterid" => Some(&cluster.id),
+        "clustername" => Some(&cluster.name),
+        "clustertype"
+            if string.values.is_empty() || string.values.contains(&cluster.cluster_type) =>
+        {
+            Some(cluster.cluster_type)
+        }
+        _ => None,
     }
 }
 

@@ -176,8 +176,9 @@ enum Command {
     /// Prove that a spec edit plus `generate` is the whole change.
     ///
     /// Copies the tracked files to a scratch directory, edits the copy's
-    /// spec (a larger page, a new bounded parameter on every operation, a
-    /// third paginated operation), then runs validate, generate,
+    /// spec (a larger page, a new bounded parameter on every operation,
+    /// new paginated operations, one of them cluster-level records that
+    /// comes first), then runs validate, generate,
     /// generate --check and `cargo test --workspace` there with no other
     /// edit. Fails when any step fails or a file other than the spec and
     /// the generated ones had to change.

@@ -13,10 +13,15 @@
 //!    (a string id that is its record key, a listed value, an
 //!    epoch-millisecond time and a bounded count), so hss-mock must serve
 //!    it from synthetic records;
-//! 4. the documented rate limit changes (fewer calls a user may make, in
+//! 4. a fourth paginated operation lists cluster-level records that carry
+//!    a `cluster_id` ([`NEW_CLUSTER_OPERATION`]), with no time window and
+//!    no record version, at a path that sorts before every other: hss-mock
+//!    must give its records the clusters the other operations' records
+//!    speak of, and no test may take the first operation for granted;
+//! 5. the documented rate limit changes (fewer calls a user may make, in
 //!    a shorter window), which the budget, hss-mock's gateway and the
 //!    tests read from the spec;
-//! 5. a fourth operation comes from an API reference page written for the
+//! 6. a fifth operation comes from an API reference page written for the
 //!    tests ([`NEW_PAGE`]), through `cargo xtask docs-sync`: nested
 //!    objects, a list of strings, a number, listed values, shared
 //!    parameters.
@@ -54,6 +59,14 @@ use crate::generate;
 const NEW_OPERATION: &str = "ListSpecChangeProbes";
 /// The path segment the new operation's path adds to the first one's.
 const NEW_SEGMENT: &str = "spec-change-probes";
+/// The operationId of the operation of cluster-level records the check
+/// adds.
+const NEW_CLUSTER_OPERATION: &str = "ListSpecChangeClusterNodes";
+/// The last path segment of that operation, after the first operation's
+/// path up to its last path parameter: the generated table orders
+/// operations by path, and this one sorts before today's (`cluster-protect`,
+/// `container`), so that the new operation comes first.
+const NEW_CLUSTER_SEGMENT: &str = "cluster-nodes";
 /// The query parameter the check adds to every operation.
 const NEW_PARAMETER: &str = "spec_change_probe";
 /// The page `docs-sync` adds the fourth operation from.
@@ -445,7 +458,10 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
         .ok_or_else(|| anyhow!("the spec has no components.schemas"))?;
-    schemas.insert(format!("{NEW_OPERATION}Response"), new_response(pagination));
+    schemas.insert(
+        format!("{NEW_OPERATION}Response"),
+        page_schema(pagination, "SpecChangeProbe", "probes"),
+    );
     schemas.insert("SpecChangeProbe".into(), new_record());
     let new_path = format!("{}/{NEW_SEGMENT}", first.path);
     let paths = spec
@@ -460,7 +476,28 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
         first.http_method
     ));
 
-    // 3. Every operation gains a bounded optional parameter.
+    // 3. A fourth operation: cluster-level records.
+    let (cluster_path, cluster_item) = cluster_operation(&spec, first, pagination)?;
+    let schemas = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("the spec has no components.schemas"))?;
+    schemas.insert(
+        format!("{NEW_CLUSTER_OPERATION}Response"),
+        page_schema(pagination, "SpecChangeClusterNode", "cluster nodes"),
+    );
+    schemas.insert("SpecChangeClusterNode".into(), cluster_record());
+    let paths = spec
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("the spec has no paths"))?;
+    paths.insert(cluster_path.clone(), cluster_item);
+    summary.push(format!(
+        "added {NEW_CLUSTER_OPERATION}: {} {cluster_path}",
+        first.http_method
+    ));
+
+    // 4. Every operation gains a bounded optional parameter.
     let mut count = 0;
     for item in paths.values_mut() {
         let Some(item) = item.as_object_mut() else {
@@ -487,7 +524,7 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
         "added {NEW_PARAMETER} (1 to 5) to {count} operations"
     ));
 
-    // 4. The documented rate limit changes.
+    // 5. The documented rate limit changes.
     if let Some(limit) = spec.get_mut("x-rate-limit").and_then(Value::as_object_mut) {
         for (key, change) in [("per-user", -2), ("per-ip", -2), ("window-seconds", -30)] {
             if let Some(value) = limit.get_mut(key)
@@ -502,26 +539,132 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
     Ok((spec, summary))
 }
 
-/// The response of the new operation, paging as the first one does.
-fn new_response(pagination: &hss_codegen::operations::PaginationModel) -> Value {
+/// The response of a new operation whose records are `record`s, paging as
+/// the first one does.
+fn page_schema(
+    pagination: &hss_codegen::operations::PaginationModel,
+    record: &str,
+    what: &str,
+) -> Value {
     let mut properties = Map::new();
     properties.insert(
         pagination.total.clone(),
-        json!({"type": "integer", "format": "int32", "description": "Total number of probes."}),
+        json!({"type": "integer", "format": "int32", "description": format!("Total number of {what}.")}),
     );
     properties.insert(
         pagination.items.clone(),
         json!({
             "type": "array",
-            "description": "The probes of this page.",
-            "items": {"$ref": "#/components/schemas/SpecChangeProbe"},
+            "description": format!("The {what} of this page."),
+            "items": {"$ref": format!("#/components/schemas/{record}")},
         }),
     );
     json!({
         "type": "object",
-        "description": "One page of probes.",
+        "description": format!("One page of {what}."),
         "additionalProperties": {},
         "properties": properties,
+    })
+}
+
+/// The path and path item of the operation of cluster-level records: the
+/// first paginated operation's method, security and error responses, its
+/// path parameters and paging parameters, and an optional `cluster_id`
+/// filter; no time window.
+fn cluster_operation(
+    spec: &Value,
+    first: &hss_codegen::operations::OperationModel,
+    pagination: &hss_codegen::operations::PaginationModel,
+) -> Result<(String, Value)> {
+    let method = first.http_method.to_ascii_lowercase();
+    let mut operation = spec
+        .pointer(&format!("/paths/{}/{method}", escape(&first.path)))
+        .cloned()
+        .ok_or_else(|| anyhow!("{} is not in the spec", first.path))?;
+    let resolve = |parameter: &Value| -> Value {
+        parameter
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|local| spec.pointer(local))
+            .unwrap_or(parameter)
+            .clone()
+    };
+    let kept: Vec<Value> = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|parameter| {
+            let resolved = resolve(parameter);
+            let name = resolved.get("name").and_then(Value::as_str);
+            resolved.get("in").and_then(Value::as_str) == Some("path")
+                || name == Some(pagination.offset.as_str())
+                || name == Some(pagination.limit.as_str())
+        })
+        .cloned()
+        .chain([json!({
+            "name": "cluster_id",
+            "in": "query",
+            "required": false,
+            "description": "Only the nodes of this cluster.",
+            "schema": {"type": "string"},
+        })])
+        .collect();
+    let object = operation
+        .as_object_mut()
+        .ok_or_else(|| anyhow!("an operation that is not an object"))?;
+    object.remove("x-time-window");
+    object.insert("operationId".into(), json!(NEW_CLUSTER_OPERATION));
+    object.insert("summary".into(), json!("List spec-change cluster nodes"));
+    object.insert(
+        "description".into(),
+        json!("Cluster-level records added by `cargo xtask spec-change`."),
+    );
+    object.insert("parameters".into(), Value::Array(kept));
+    let ok = object
+        .get_mut("responses")
+        .and_then(|r| r.get_mut("200"))
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("{} has no 200 response", first.operation_id))?;
+    ok.insert(
+        "content".into(),
+        json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{NEW_CLUSTER_OPERATION}Response")}}}),
+    );
+    ok.insert(
+        "description".into(),
+        json!("The requested page of cluster nodes."),
+    );
+    // The first operation's path up to its last path parameter.
+    let segments: Vec<&str> = first.path.split('/').collect();
+    let prefix = segments
+        .iter()
+        .rposition(|segment| segment.starts_with('{'))
+        .map_or(&segments[..0], |at| &segments[..=at]);
+    let path = format!("{}/{NEW_CLUSTER_SEGMENT}", prefix.join("/"));
+    let mut item = Map::new();
+    item.insert(method, operation);
+    Ok((path, Value::Object(item)))
+}
+
+/// The record schema of the operation of cluster-level records: a node of
+/// a cluster, with no version and no time.
+fn cluster_record() -> Value {
+    json!({
+        "type": "object",
+        "description": "One node of a cluster.",
+        "additionalProperties": {},
+        "x-record-key": ["node_id"],
+        "properties": {
+            "node_id": {"type": "string", "description": "Node id.", "example": "node-1"},
+            "cluster_id": {"type": "string", "description": "Id of the cluster the node is in."},
+            "cluster_name": {"type": "string", "description": "Name of the cluster the node is in."},
+            "node_status": {
+                "type": "string",
+                "description": "Node status.",
+                "x-extensible-enum": ["ready", "not_ready"],
+            },
+        },
     })
 }
 
