@@ -80,11 +80,13 @@ fn distinct_lines(output: &Output) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_signed_by_rotating_metadata_keys_completes_exactly() {
-    // Keys live 1.2 s and rotate every 0.6 s; the export's pages take a
-    // quarter of a second each.
+    // Keys live 2 s and rotate every second; the export's pages take a
+    // quarter of a second each. A request signed just before its key is
+    // due still has half a second or more to reach the mock, which judges
+    // keys as requests arrive.
     let mock = mock(
         3_000,
-        Duration::from_millis(1_200),
+        Duration::from_millis(2_000),
         Duration::from_millis(250),
     )
     .await;

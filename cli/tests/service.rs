@@ -143,7 +143,8 @@ async fn a_bad_rate_limit_is_a_usage_error_naming_the_flag() {
 }
 
 async fn wait_for_lines(path: &Path, lines: usize) {
-    for _ in 0..600 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
         let count = std::fs::read_to_string(path)
             .map(|t| t.lines().count())
             .unwrap_or(0);
@@ -163,7 +164,17 @@ async fn a_moving_list_exported_killed_and_resumed_repeats_nothing_and_misses_no
             removals_per_sec: 50.0,
             ..LiveConfig::default()
         };
-        let mock = mock(3_000, None, live, Duration::from_millis(10)).await;
+        // The list moves on the mock's clock, which steps on 10 ms at each
+        // request: by the same records between two requests however long
+        // the export, its kill and its restart take.
+        let (clock, _) = hss_mock::Clock::stepped(Duration::from_millis(10));
+        let mock = hss_mock::start(MockConfig {
+            credentials: Credentials::new().with_key_pair(AK, SK),
+            clock,
+            ..mock_config(3_000, None, live, Duration::from_millis(10))
+        })
+        .await
+        .expect("the mock starts");
         let paging = operation.pagination().expect("pages");
         let size = paging
             .min_limit

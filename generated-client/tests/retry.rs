@@ -90,7 +90,7 @@ async fn a_retry_after_longer_than_the_deadline_is_waited_out() {
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
+                .insert_header("retry-after", "2")
                 .set_body_json(json!({"error_code": "HSS.0429", "error_msg": "throttled"})),
         )
         .up_to_n_times(1)
@@ -100,13 +100,15 @@ async fn a_retry_after_longer_than_the_deadline_is_waited_out() {
         .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
         .mount(&server)
         .await;
+    // The deadline leaves the two attempts room on a busy machine, and is
+    // still shorter than the wait asked for.
     let client = common::builder(&server.uri())
-        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_millis(300))))
+        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_millis(1_500))))
         .build()
         .unwrap();
     let started = std::time::Instant::now();
     client.list_cluster_events().call().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(started.elapsed() >= Duration::from_secs(2));
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
@@ -309,7 +311,7 @@ async fn slow_responses_time_out_and_are_retried() {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(ok_body())
-                .set_delay(Duration::from_secs(3)),
+                .set_delay(Duration::from_secs(30)),
         )
         .expect(2)
         .mount(&server)
@@ -439,13 +441,15 @@ async fn the_deadline_cuts_a_slow_attempt_short() {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(ok_body())
-                .set_delay(Duration::from_secs(5)),
+                .set_delay(Duration::from_secs(30)),
         )
         .expect(1)
         .mount(&server)
         .await;
+    // The deadline leaves the first attempt time to reach the server on a
+    // busy machine, and is far shorter than its answer takes.
     let client = common::builder(&server.uri())
-        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_millis(300))))
+        .retry_policy(common::fast_retries(5).with_deadline(Some(Duration::from_secs(2))))
         .build()
         .unwrap();
     let error = client.list_cluster_events().call().await.unwrap_err();
@@ -540,13 +544,14 @@ async fn waiting_for_the_budget_spends_neither_attempts_nor_the_deadline() {
         .respond_with(ResponseTemplate::new(200).set_body_json(ok_body()))
         .mount(&server)
         .await;
-    // One call per 300 ms, one attempt, a deadline of 50 ms: each call
-    // after the first waits far longer than the deadline for its place.
+    // One call per 1.5 s, one attempt, a deadline of 0.5 s (room enough
+    // for one attempt on a busy machine): each call after the first waits
+    // three times the deadline for its place.
     let client = common::builder(&server.uri())
-        .retry_policy(common::fast_retries(1).with_deadline(Some(Duration::from_millis(50))))
+        .retry_policy(common::fast_retries(1).with_deadline(Some(Duration::from_millis(500))))
         .budget(Budget::PerWindow {
             calls: 1,
-            window: Duration::from_millis(300),
+            window: Duration::from_millis(1_500),
         })
         .build()
         .unwrap();

@@ -19,7 +19,6 @@ use crate::auth;
 use crate::error::{self, ApiError};
 use crate::live::LiveList;
 use crate::records::{self, Records};
-use crate::synthetic::Synthetic;
 
 /// Largest request body the mock reads (the operations take none).
 const MAX_BODY: usize = 1 << 20;
@@ -94,7 +93,10 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
             body: &body,
             project_id,
         },
-        SystemTime::now(),
+        parts
+            .extensions
+            .get::<crate::Arrival>()
+            .map_or_else(SystemTime::now, |arrival| arrival.0),
         shared.max_clock_skew,
     )?;
     let query = parse_query(parts.uri.query())?;
@@ -113,6 +115,7 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
         shared.live(operation),
         &query,
         bad_every,
+        shared.clock().now(),
     )))
 }
 
@@ -121,17 +124,20 @@ fn whole_path(template: &str, path: &str) -> bool {
     template.trim_matches('/').split('/').count() == path.trim_matches('/').split('/').count()
 }
 
-/// The body of a checked request of `operation`, from its moving list
-/// when it has one.
+/// The body of a checked request of `operation` at `now`, from its moving
+/// list when it has one.
 fn answer(
     operation: Operation,
     records: &dyn Records,
     live: Option<&LiveList>,
     query: &[(String, String)],
     bad_every: u64,
+    now: std::time::SystemTime,
 ) -> Vec<u8> {
     let Some(pagination) = operation.pagination() else {
-        return serde_json::to_vec(&Synthetic::new(operation, 0, 1).record(0)).unwrap_or_default();
+        let mut body = Vec::new();
+        records.write(0, &mut body);
+        return body;
     };
     let number = |name: &str| {
         query
@@ -148,14 +154,7 @@ fn answer(
         .and_then(|window| Some((number(window.start)?, number(window.end)?)));
     let filters = records::filters(operation, query);
     if let Some(live) = live {
-        let (total, page) = live.page(
-            records,
-            bounds,
-            &filters,
-            offset,
-            limit,
-            std::time::SystemTime::now(),
-        );
+        let (total, page) = live.page(records, bounds, &filters, offset, limit, now);
         return records::body_of(
             records.page_fields(),
             pagination.total,

@@ -37,6 +37,7 @@
 //! ```
 
 pub mod auth;
+pub mod clock;
 pub mod data;
 pub mod error;
 pub mod faults;
@@ -68,6 +69,7 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 pub use auth::Credentials;
+pub use clock::{Clock, ManualClock};
 pub use data::Dataset;
 pub use error::ApiError;
 pub use faults::{Fault, FaultConfig};
@@ -106,6 +108,9 @@ pub struct MockConfig {
     /// The metadata service, federation and project lookup, and their
     /// temporary keys ([`identity`]).
     pub identity: identity::IdentityConfig,
+    /// What the gateway's windows, the token bucket and the moving lists
+    /// take as now ([`clock`]): the system's, or a test's manual clock.
+    pub clock: Clock,
 }
 
 impl Default for MockConfig {
@@ -126,6 +131,7 @@ impl Default for MockConfig {
             gateway_limits: None,
             live: LiveConfig::default(),
             identity: identity::IdentityConfig::default(),
+            clock: Clock::System,
         }
     }
 }
@@ -163,6 +169,7 @@ pub struct Shared {
     bucket: Option<limit::TokenBucket>,
     gateway: Option<gateway::Gateway>,
     live: Vec<(Operation, live::LiveList)>,
+    clock: Clock,
     answers: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
@@ -177,6 +184,11 @@ impl Shared {
             .iter()
             .find(|(op, _)| *op == operation)
             .map(|(_, source)| source.as_ref())
+    }
+
+    /// The mock's clock ([`clock`]).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The moving list of `operation`, when the lists move.
@@ -198,7 +210,7 @@ impl Shared {
     ) -> Option<(i64, Vec<serde_json::Value>)> {
         let records = self.records(operation)?;
         if let Some(list) = self.live(operation) {
-            return Some(list.truth(records, at));
+            return Some(list.truth(records, at, self.clock.now()));
         }
         let values = (0..records.len())
             .map(|index| {
@@ -207,7 +219,7 @@ impl Shared {
                 serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null)
             })
             .collect();
-        let at = at.unwrap_or_else(SystemTime::now);
+        let at = at.unwrap_or_else(|| self.clock.now());
         let ms = at
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
@@ -252,7 +264,7 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         config.project_id.clone(),
     ));
     let sources = records::sources(&dataset, config.seed);
-    let started = SystemTime::now();
+    let started = config.clock.now();
     let live = if config.live.is_live() {
         sources
             .iter()
@@ -279,9 +291,10 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         request_counter: std::sync::atomic::AtomicU64::new(0),
         instance,
         bucket: (config.faults.rate_limit > 0.0)
-            .then(|| limit::TokenBucket::new(config.faults.rate_limit, std::time::Instant::now())),
+            .then(|| limit::TokenBucket::new(config.faults.rate_limit, config.clock.instant())),
         gateway: config.gateway_limits.map(gateway::Gateway::new),
         live,
+        clock: config.clock.clone(),
         answers: std::sync::Mutex::new(std::collections::BTreeMap::new()),
     });
     let api = Router::new()
@@ -450,6 +463,11 @@ async fn count_answers(
 #[derive(Debug, Clone)]
 struct RequestId(String);
 
+/// When a request arrived, by the system's clock: its credentials are
+/// checked as of then, not after the injected latency.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival(pub(crate) SystemTime);
+
 /// The address a request came from.
 #[derive(Debug, Clone, Copy)]
 struct Peer(std::net::IpAddr);
@@ -460,6 +478,7 @@ async fn request_id(
     mut request: Request,
     next: Next,
 ) -> Response {
+    shared.clock.request_arrived();
     let n = shared
         .request_counter
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -469,6 +488,7 @@ async fn request_id(
         data::mix(n ^ 0x1d)
     );
     request.extensions_mut().insert(RequestId(id.clone()));
+    request.extensions_mut().insert(Arrival(SystemTime::now()));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
@@ -492,7 +512,7 @@ async fn throttle(State(shared): State<Arc<Shared>>, request: Request, next: Nex
         return next.run(request).await;
     };
     let ip = request.extensions().get::<Peer>().map(|peer| peer.0);
-    match gateway.admit(operation, request.headers(), ip, std::time::Instant::now()) {
+    match gateway.admit(operation, request.headers(), ip, shared.clock.instant()) {
         Ok(()) => next.run(request).await,
         Err((policy, calls, window)) => {
             let id = request
@@ -523,7 +543,7 @@ async fn inject_faults(
     let limited = shared
         .bucket
         .as_ref()
-        .and_then(|bucket| bucket.take_at(std::time::Instant::now()).err());
+        .and_then(|bucket| bucket.take_at(shared.clock.instant()).err());
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }

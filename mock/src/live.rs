@@ -401,10 +401,14 @@ impl LiveList {
         (total, page)
     }
 
-    /// The records present at `at` (now when `None`), in list order, as
+    /// The records present at `at` (`now` when `None`), in list order, as
     /// they were then; and the time they are for, in ms since the epoch.
-    pub fn truth(&self, records: &dyn Records, at: Option<SystemTime>) -> (i64, Vec<Value>) {
-        let now = SystemTime::now();
+    pub fn truth(
+        &self,
+        records: &dyn Records,
+        at: Option<SystemTime>,
+        now: SystemTime,
+    ) -> (i64, Vec<Value>) {
         let at = at.unwrap_or(now).min(now).max(self.started);
         let mut state = self.lock();
         self.advance(&mut state, records, now);
@@ -452,11 +456,11 @@ impl LiveList {
         (epoch_ms(at), values)
     }
 
-    /// The arrival time of every record that arrived, by its position in
-    /// the arrivals, in ms since the epoch.
-    pub fn arrivals(&self, records: &dyn Records) -> Vec<(Value, i64)> {
+    /// The arrival time of every record that arrived by `now`, by its
+    /// position in the arrivals, in ms since the epoch.
+    pub fn arrivals(&self, records: &dyn Records, now: SystemTime) -> Vec<(Value, i64)> {
         let mut state = self.lock();
-        self.advance(&mut state, records, SystemTime::now());
+        self.advance(&mut state, records, now);
         state
             .events
             .iter()

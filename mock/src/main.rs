@@ -251,6 +251,7 @@ async fn run(args: Args) -> Result<()> {
             id_token: args.id_token.clone(),
             region: args.project_region.clone(),
         },
+        clock: hss_mock::Clock::System,
     };
     let mock = start(config).await.context("hss-mock cannot start")?;
     // The first line tells a launcher where to connect; a launcher that

@@ -3,17 +3,23 @@
 //! token bucket is empty); and `GET /_mock/stats`, the answers given by
 //! status, without credentials.
 
-use hss_mock::{Credentials, FaultConfig, MockConfig, RunningMock, STATS_PATH, start};
+use hss_mock::{Clock, Credentials, FaultConfig, MockConfig, RunningMock, STATS_PATH, start};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "fault-test-token";
 
 async fn mock(faults: FaultConfig) -> RunningMock {
+    mock_on(faults, Clock::System).await
+}
+
+/// A mock whose token bucket reads `clock`.
+async fn mock_on(faults: FaultConfig, clock: Clock) -> RunningMock {
     let defaults = MockConfig::default();
     start(MockConfig {
         events: 500,
         credentials: Credentials::new().with_token(TOKEN),
         faults: FaultConfig { seed: 3, ..faults },
+        clock,
         ..defaults
     })
     .await
@@ -203,11 +209,16 @@ async fn stats_count_faults_and_resets() {
 #[tokio::test]
 async fn beyond_the_rate_limit_requests_get_429_with_retry_after() {
     // One token, refilled once a second: of requests sent together, the
-    // first passes and the others wait.
-    let mock = mock(FaultConfig {
-        rate_limit: 1.0,
-        ..faults()
-    })
+    // first passes and the others wait. The bucket's clock stands still,
+    // so "together" holds however slow the machine is.
+    let (clock, _hand) = Clock::manual();
+    let mock = mock_on(
+        FaultConfig {
+            rate_limit: 1.0,
+            ..faults()
+        },
+        clock,
+    )
     .await;
     let response = get(&mock).await.expect("answered");
     assert_eq!(response.status().as_u16(), 200);

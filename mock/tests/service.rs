@@ -5,18 +5,27 @@
 use std::time::{Duration, SystemTime};
 
 use hss_client::Operation;
-use hss_mock::{Arrive, Credentials, LiveConfig, MockConfig, RunningMock, TRUTH_PATH, start};
+use hss_mock::{
+    Arrive, Clock, Credentials, LiveConfig, MockConfig, RunningMock, TRUTH_PATH, start,
+};
 use serde_json::Value;
 
 const TOKEN: &str = "service-test-token";
 const OTHER_TOKEN: &str = "service-test-token-2";
 
-async fn mock(events: u64, gateway_limits: Option<f64>, live: LiveConfig) -> RunningMock {
+/// A mock whose windows and lists read `clock`.
+async fn mock_on(
+    events: u64,
+    gateway_limits: Option<f64>,
+    live: LiveConfig,
+    clock: Clock,
+) -> RunningMock {
     start(MockConfig {
         events,
         credentials: Credentials::new().with_token(TOKEN).with_token(OTHER_TOKEN),
         gateway_limits,
         live,
+        clock,
         ..MockConfig::default()
     })
     .await
@@ -57,9 +66,12 @@ async fn page(
 async fn the_gateway_refuses_calls_beyond_the_documented_limit_with_its_body() {
     let Some(operation) = limited() else { return };
     let limit = operation.rate_limit().expect("limited");
-    // A minute's window in half a second.
+    // A minute's window in half a second, on a clock that moves only when
+    // the test moves it: however slow the machine, every call below comes
+    // at the instant the test says.
     let scale = limit.window().as_secs_f64() / 0.5;
-    let mock = mock(100, Some(scale), LiveConfig::default()).await;
+    let (clock, hand) = Clock::manual();
+    let mock = mock_on(100, Some(scale), LiveConfig::default(), clock).await;
     let calls = limit.calls();
     for n in 0..calls {
         let response = page(&mock, operation, TOKEN, 0).await;
@@ -103,8 +115,14 @@ async fn the_gateway_refuses_calls_beyond_the_documented_limit_with_its_body() {
             "{body}"
         );
     }
-    // A window later, calls go through again.
-    tokio::time::sleep(Duration::from_millis(550)).await;
+    // Just before the window has passed, still refused; once it has,
+    // calls go through again.
+    hand.advance(Duration::from_millis(499));
+    assert_eq!(
+        page(&mock, operation, TOKEN, 0).await.status().as_u16(),
+        429
+    );
+    hand.advance(Duration::from_millis(1));
     assert_eq!(
         page(&mock, operation, TOKEN, 0).await.status().as_u16(),
         200
@@ -136,9 +154,8 @@ async fn truth(mock: &RunningMock, operation: Operation, at: Option<i64>) -> Val
     response.json().await.expect("JSON")
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
+fn ms(at: SystemTime) -> i64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
@@ -152,30 +169,27 @@ async fn records_arrive_at_the_head_and_the_truth_follows() {
     else {
         return;
     };
-    let started = now_ms();
-    let mock = mock(
-        50,
-        None,
-        LiveConfig {
-            arrivals_per_sec: 100.0,
-            ..LiveConfig::default()
-        },
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (clock, hand) = Clock::manual();
+    let started = ms(clock.now());
+    let live = LiveConfig {
+        arrivals_per_sec: 100.0,
+        ..LiveConfig::default()
+    };
+    let mock = mock_on(50, None, live, clock).await;
+    hand.advance(Duration::from_millis(305));
     let body: Value = page(&mock, operation, TOKEN, 0)
         .await
         .json()
         .await
         .expect("JSON");
     let now = total(&body, operation);
-    assert!(now > 50, "records arrived: {now}");
+    assert_eq!(now, 80, "30 records arrived in 0.305 s at 100 a second");
     // The newest is first, and the truth has it first too.
     let truth_now = truth(&mock, operation, None).await;
     let records = truth_now["records"].as_array().expect("records");
-    assert!(records.len() as i64 >= now);
+    assert_eq!(records.len() as i64, now);
     let items = operation.pagination().expect("pages").items;
-    assert_eq!(body[items][0], records[records.len() - now as usize]);
+    assert_eq!(body[items][0], records[0]);
     // At the start there were the first 50.
     let at_start = truth(&mock, operation, Some(started)).await;
     assert_eq!(at_start["total"], 50);
@@ -200,19 +214,20 @@ async fn records_leave_and_change_deterministically() {
         arrive_at: Arrive::Tail,
         ..LiveConfig::default()
     };
-    let one = mock(200, None, live).await;
-    let two = mock(200, None, live).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let at = now_ms();
+    // Two mocks on one clock start at the same instant of it.
+    let (clock, hand) = Clock::manual();
+    let one = mock_on(200, None, live, clock.clone()).await;
+    let two = mock_on(200, None, live, clock.clone()).await;
+    hand.advance(Duration::from_millis(400));
+    let at = ms(clock.now());
     let (a, b) = (
         truth(&one, operation, Some(at - 100)).await,
         truth(&two, operation, Some(at - 100)).await,
     );
     let total_a = a["total"].as_i64().expect("total");
     assert!(total_a < 200, "records left: {total_a}");
-    // The same seed gives the same list at the same moment of its life
-    // (within the few milliseconds between the two starts).
-    assert!((total_a - b["total"].as_i64().expect("total")).abs() <= 1);
+    // The same seed gives the same list at the same moment of its life.
+    assert_eq!(a, b);
     // Some records carry a version from after the start.
     let changed = a["records"]
         .as_array()

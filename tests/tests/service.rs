@@ -10,7 +10,7 @@ use futures::StreamExt;
 use hss_client::prelude::*;
 use hss_client::{Query, RecordKey};
 use hss_mock::{
-    Arrive, Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start,
+    Arrive, Clock, Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start,
 };
 use hss_tests::requests::selecting_query;
 use hss_tests::service::{WINDOW, budget, keys, limited, mock_config, scale};
@@ -143,15 +143,18 @@ async fn eight_concurrent_streams_through_one_client_stay_within_the_budget() {
 async fn a_budget_above_the_service_s_limit_is_lowered_by_its_429_and_the_export_finishes() {
     for operation in limited() {
         let events = 8 * page_size(operation);
+        // A window long enough that the eight requests sent at once reach
+        // the gateway inside one on a busy machine.
+        let window = Duration::from_secs(2);
         let mock = mock(
             events,
-            Some(scale(operation, WINDOW)),
+            Some(scale(operation, window)),
             LiveConfig::default(),
             Duration::ZERO,
         )
         .await;
         // Four times what the service allows.
-        let client = client(&mock, budget(operation, WINDOW, 4));
+        let client = client(&mock, budget(operation, window, 4));
         let (keys, error) = pass(
             &client,
             &query(&mock, operation),
@@ -172,10 +175,19 @@ async fn a_budget_above_the_service_s_limit_is_lowered_by_its_429_and_the_export
 
 /// A pass over a moving list, checked against the mock's truth at its
 /// start and its end: no record twice, and every record present
-/// throughout.
-async fn check_moving(live: LiveConfig, latency: Duration, what: &str) {
+/// throughout. The list moves on the mock's clock, which steps on by
+/// `step` at each request: between two requests it moves by the same
+/// records however long the client took.
+async fn check_moving(live: LiveConfig, step: Duration, what: &str) {
     for &operation in Operation::ALL.iter().filter(|op| op.pagination().is_some()) {
-        let mock = mock(3_000, None, live, latency).await;
+        let (clock, _) = Clock::stepped(step);
+        let mock = start(MockConfig {
+            credentials: MockCredentials::new().with_key_pair(AK, SK),
+            clock,
+            ..mock_config(3_000, None, live, Duration::ZERO)
+        })
+        .await
+        .expect("mock starts");
         let client = client(&mock, Budget::Off);
         let query = query(&mock, operation);
         let paging = operation.pagination().expect("pages");
@@ -211,7 +223,7 @@ async fn arrivals_at_the_head_and_removals_lose_nothing_and_repeat_nothing() {
             removals_per_sec: 100.0,
             ..LiveConfig::default()
         },
-        Duration::ZERO,
+        Duration::from_millis(5),
         "head arrivals and removals",
     )
     .await;
@@ -228,7 +240,7 @@ async fn arrivals_at_the_tail_and_removals_lose_nothing_and_repeat_nothing() {
             arrive_at: Arrive::Tail,
             ..LiveConfig::default()
         },
-        Duration::from_millis(15),
+        Duration::from_millis(20),
         "tail arrivals and removals",
     )
     .await;

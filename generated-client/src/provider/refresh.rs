@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime};
 use super::{ProvideCredentials, Provided};
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::hooks::Clock;
 use crate::signer::Signer;
 
 /// How long before its `expires_at` a temporary key is fetched again.
@@ -99,6 +100,8 @@ pub(crate) struct Keys {
     flight: tokio::sync::Mutex<()>,
     /// Fetches made, for tests and logs.
     fetches: std::sync::atomic::AtomicU64,
+    /// The wall-clock time keys are judged by.
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Keys {
@@ -119,7 +122,19 @@ impl Keys {
             held: Mutex::new(Held::default()),
             flight: tokio::sync::Mutex::new(()),
             fetches: std::sync::atomic::AtomicU64::new(0),
+            clock: Arc::new(SystemTime::now),
         }
+    }
+
+    /// The same keys, judged by `clock` rather than the system's.
+    #[cfg(test)]
+    pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> SystemTime {
+        (self.clock)()
     }
 
     /// Keys given in code, never fetched again.
@@ -174,7 +189,7 @@ impl Keys {
     pub(crate) async fn current(&self) -> Result<Option<Arc<Signing>>, Error> {
         let (current, _) = self.held();
         if let Some(signing) = &current
-            && !signing.due(SystemTime::now())
+            && !signing.due(self.now())
         {
             return Ok(current);
         }
@@ -183,7 +198,7 @@ impl Keys {
         };
         let _turn = self.flight.lock().await;
         // Another request may have fetched it while this one waited.
-        let now = SystemTime::now();
+        let now = self.now();
         let (current, paused_until) = self.held();
         if let Some(signing) = &current {
             let paused = paused_until.is_some_and(|until| now < until);
@@ -195,7 +210,7 @@ impl Keys {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match provider.provide().await {
             Ok(provided) => {
-                let signing = self.store(Signing::new(provided, SystemTime::now()));
+                let signing = self.store(Signing::new(provided, self.now()));
                 tracing::debug!(
                     source = %provider.describe(),
                     access_key = signing.access_key(),
@@ -235,11 +250,31 @@ mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Keys that live `life`, a new one each fetch; fails when `failing`.
-    #[derive(Debug)]
     struct Rotating {
         life: Duration,
         fetched: AtomicU64,
         failing: std::sync::atomic::AtomicBool,
+        /// The wall clock its keys' expiry is counted on.
+        clock: Clock,
+    }
+
+    impl std::fmt::Debug for Rotating {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Rotating")
+                .field("life", &self.life)
+                .finish()
+        }
+    }
+
+    impl Rotating {
+        fn new(life: Duration, clock: Clock) -> Self {
+            Rotating {
+                life,
+                fetched: AtomicU64::new(0),
+                failing: false.into(),
+                clock,
+            }
+        }
     }
 
     impl ProvideCredentials for Rotating {
@@ -251,10 +286,7 @@ mod tests {
                 }
                 let n = self.fetched.fetch_add(1, Ordering::SeqCst);
                 let credentials = Credentials::temporary(format!("AK{n}"), "sk", "token").unwrap();
-                Ok(Provided::temporary(
-                    credentials,
-                    SystemTime::now() + self.life,
-                ))
+                Ok(Provided::temporary(credentials, (self.clock)() + self.life))
             })
         }
         fn describe(&self) -> String {
@@ -265,17 +297,23 @@ mod tests {
         }
     }
 
+    /// A wall clock that stands still until the test moves it on.
+    fn manual_clock() -> (Clock, Arc<Mutex<SystemTime>>) {
+        let now = Arc::new(Mutex::new(SystemTime::now()));
+        let read = now.clone();
+        (Arc::new(move || *read.lock().unwrap()), now)
+    }
+
     fn ak(signing: &Signing) -> String {
         signing.access_key().to_string()
     }
 
     #[tokio::test]
     async fn concurrent_requests_share_one_fetch_and_a_fresh_key_is_not_fetched_again() {
-        let source = Arc::new(Rotating {
-            life: Duration::from_secs(6 * 3600),
-            fetched: AtomicU64::new(0),
-            failing: false.into(),
-        });
+        let source = Arc::new(Rotating::new(
+            Duration::from_secs(6 * 3600),
+            Arc::new(SystemTime::now),
+        ));
         let keys = Arc::new(Keys::from_provider(source.clone(), None));
         let tasks: Vec<_> = (0..8)
             .map(|_| {
@@ -293,22 +331,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_close_to_expiry_is_fetched_again_and_an_expired_one_never_signs() {
-        let source = Arc::new(Rotating {
-            life: Duration::from_millis(400),
-            fetched: AtomicU64::new(0),
-            failing: false.into(),
-        });
-        let keys = Keys::from_provider(source.clone(), None);
+        let (clock, hand) = manual_clock();
+        let advance = |by: Duration| *hand.lock().unwrap() += by;
+        let source = Arc::new(Rotating::new(Duration::from_millis(400), clock.clone()));
+        let keys = Keys::from_provider(source.clone(), None).with_clock(clock);
         assert_eq!(ak(&keys.current().await.unwrap().unwrap()), "AK0");
         // Halfway through its life it is due.
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        advance(Duration::from_millis(250));
         assert_eq!(ak(&keys.current().await.unwrap().unwrap()), "AK1");
         // A failing source: the current key signs while it is valid...
         source.failing.store(true, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        advance(Duration::from_millis(250));
         assert_eq!(ak(&keys.current().await.unwrap().unwrap()), "AK1");
         // ...and not after its expiry.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        advance(Duration::from_millis(300));
         let error = keys.current().await.unwrap_err();
         assert!(error.to_string().contains("a test source"), "{error}");
         source.failing.store(false, Ordering::SeqCst);
