@@ -53,6 +53,10 @@ use tokio::time::Instant;
 use crate::adaptive::Pace;
 use crate::operations::Operation;
 
+/// How many of the latest sends a limiter keeps, to tell the rate
+/// requests go at.
+const RECENT_SENDS: usize = 1024;
+
 /// The environment variable the budget is read from ([`Budget::from_str`]).
 pub const ENV_RATE_LIMIT: &str = "HSS_RATE_LIMIT";
 
@@ -71,8 +75,12 @@ pub enum Budget {
         /// The window.
         window: Duration,
     },
-    /// No budget: requests go out as soon as they are made, and a
-    /// throttled answer paces nothing but its own retry.
+    /// No budget of calls per window: requests go out as soon as they
+    /// are made, until the service throttles them. Its answers still
+    /// pace them, as under any budget: a 429 that names a quota holds
+    /// the operation's requests for its window and keeps them to it from
+    /// then on, and one without a quota engages the adaptive pace
+    /// ([`crate::adaptive`]).
     Off,
 }
 
@@ -613,7 +621,7 @@ impl Limiter {
                                 pace.sent(now);
                             }
                             state.recent_sends.push_back(now);
-                            while state.recent_sends.len() > 64 {
+                            while state.recent_sends.len() > RECENT_SENDS {
                                 state.recent_sends.pop_front();
                             }
                             let waited = now.saturating_duration_since(began);
@@ -704,16 +712,14 @@ pub struct Limiters {
 }
 
 impl Limiters {
-    /// A limiter for every operation of the spec under `budget`; none
-    /// with [`Budget::Off`].
+    /// A limiter for every operation of the spec under `budget`: with
+    /// [`Budget::Off`] it has no window, only what the service's answers
+    /// teach it.
     pub fn new(budget: Budget) -> Self {
-        let limiters = match budget {
-            Budget::Off => Vec::new(),
-            _ => Operation::ALL
-                .iter()
-                .map(|&op| Limiter::new(op, budget.of(op)))
-                .collect(),
-        };
+        let limiters = Operation::ALL
+            .iter()
+            .map(|&op| Limiter::new(op, budget.of(op)))
+            .collect();
         Limiters { budget, limiters }
     }
 
@@ -875,8 +881,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_restarted_budget_counts_answers_from_the_answer_and_the_unanswered_from_now() {
+        // Both on one anchor: the wall-clock time moves on in real time
+        // while tokio's clock stands still, so two anchors read apart
+        // would disagree by however long that took.
         let before = Limiter::new(Operation::ALL[0], Some(quota(2, 60)));
-        let after = Limiter::new(Operation::ALL[0], Some(quota(2, 60)));
+        let mut after = Limiter::new(Operation::ALL[0], Some(quota(2, 60)));
+        after.anchor = before.anchor;
         let start = Instant::now();
         let (answered, _) = before.acquire().await;
         tokio::time::advance(Duration::from_secs(1)).await;

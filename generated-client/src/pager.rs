@@ -676,6 +676,10 @@ impl<'a, T: Send + 'a> Driver<'a, T> {
                 Some(Ok((offset, result))) => {
                     self.handles.remove(&offset);
                     self.ready.insert(offset, result);
+                    // A page ahead came back while this one is still
+                    // awaited (it may be waiting out a `Retry-After`):
+                    // its place goes to the next page on the path.
+                    self.launch();
                 }
                 Some(Err(_aborted)) => {}
                 None => {
@@ -719,9 +723,21 @@ impl<'a, T: Send + 'a> Driver<'a, T> {
             }
         }
         self.ready.retain(|offset, _| path.contains(offset));
-        for &offset in path.iter().take(count) {
+        // A fixed prefetch counts the pages ahead, answered or not; auto
+        // counts the pages in flight, so that pages answered ahead of one
+        // still waiting (out a `Retry-After`, say) free their places.
+        let reach = match self.prefetch {
+            Prefetch::Fixed(_) => count,
+            Prefetch::Auto => path.len(),
+        };
+        let mut in_flight = self.handles.len();
+        for &offset in path.iter().take(reach) {
+            if in_flight >= count {
+                break;
+            }
             if !self.handles.contains_key(&offset) && !self.ready.contains_key(&offset) {
                 self.start(offset);
+                in_flight += 1;
             }
         }
     }
@@ -737,12 +753,15 @@ impl<'a, T: Send + 'a> Driver<'a, T> {
     }
 
     /// [`Prefetch::Auto`]: one more page in flight after as many clean
-    /// pages as are in flight (one more each round trip), half as many
+    /// pages as are in flight (one more each round trip), and a new round
     /// after a throttled one. Growing by rounds keeps the burst small when
-    /// the service's limit is first met.
+    /// the service's limit is first met; the pace of the operation's
+    /// requests ([`crate::adaptive`]), which every throttled answer slows,
+    /// keeps them under the limit after that. (Halving the pages in flight
+    /// as well left every place to pages waiting out a `Retry-After`, and
+    /// no request was sent until they were answered.)
     fn adjust(&mut self, throttled: bool) {
         if throttled {
-            self.allowance = (self.allowance / 2).max(1);
             self.clean = 0;
             return;
         }

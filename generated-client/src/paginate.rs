@@ -56,8 +56,12 @@ pub enum Prefetch {
     /// other; values below 1 count as 1).
     Fixed(usize),
     /// As many as the service keeps up with: one more page in flight each
-    /// round of pages answered without throttling, half as many after one
-    /// that was throttled (up to [`crate::pager::MAX_IN_FLIGHT`]).
+    /// round of pages answered without throttling (up to
+    /// [`crate::pager::MAX_IN_FLIGHT`]), none more after one that was
+    /// throttled, whose answer slows the operation's requests themselves
+    /// ([`crate::adaptive`]). Pages answered ahead of the one awaited do
+    /// not count, so that a page waiting out a `Retry-After` holds back
+    /// only itself.
     Auto,
 }
 

@@ -100,6 +100,8 @@ const MOCK_STATS_PATH: &str = "/_mock/stats";
 /// The client budget of the pacing benchmark: five times the service's
 /// limit, so that the client paces by the answers.
 const PACING_BUDGET: &str = "200/1s";
+/// Records of the pacing benchmark's export with no budget of its own.
+const PACING_EXPORT_EVENTS: u64 = 40_000;
 /// Records of the service benchmark's exports.
 const SERVICE_EVENTS: [u64; 2] = [1_200, 10_000];
 /// Arrivals a second of the moving list in the service benchmark.
@@ -504,6 +506,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         pacing(
             &mock_bin,
             &bench_bin,
+            &hss_bin,
             python.as_deref().map(|p| (p, script.as_path())),
             options.throttle_events,
         )?
@@ -571,18 +574,23 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             |v| v <= 1.2,
         ),
     ];
-    let auto = pacing.iter().find(|row| row["key"] == "auto");
-    if let Some(auto) = auto {
+    for (key, what) in [
+        ("auto", "auto"),
+        ("export-auto-off", "export, auto, no budget"),
+    ] {
+        let Some(row) = pacing.iter().find(|row| row["key"] == key) else {
+            continue;
+        };
         targets.push(goal_row(
-            "auto: pages/s vs the allowed rate",
+            &format!("{what}: pages/s vs the allowed rate"),
             ">= 0.9x",
-            auto["of_allowed"].as_f64(),
+            row["of_allowed"].as_f64(),
             |v| v >= 0.9,
         ));
         targets.push(goal_row(
-            "auto: share of answers that were 429",
+            &format!("{what}: share of answers that were 429"),
             "<= 0.05x",
-            auto["throttled_share"].as_f64(),
+            row["throttled_share"].as_f64(),
             |v| v <= 0.05,
         ));
     }
@@ -688,12 +696,16 @@ fn answers_between(before: &Value, after: &Value, status: Option<&str>) -> f64 {
 
 /// The pacing benchmark: against a mock with [`THROTTLE_LATENCY_MS`] of
 /// latency and at most [`THROTTLE_RATE`] requests a second, the `auto`
-/// stream, fixed prefetch 1 and 8, and the official Python SDK paging one
-/// page after another. For each: pages a second against the allowed rate,
-/// and the share of answers that were 429.
+/// stream, fixed prefetch 1 and 8, the official Python SDK paging one
+/// page after another, and `hss export --prefetch auto` with no budget of
+/// its own ([`PACING_EXPORT_EVENTS`] records, `--rate-limit off`), which
+/// has nothing but the service's answers to go by. Each against a fresh
+/// mock, its bucket full: pages a second against the allowed rate, and the
+/// share of answers that were 429.
 fn pacing(
     mock_bin: &Path,
     bench_bin: &Path,
+    hss_bin: &Path,
     python: Option<(&Path, &Path)>,
     events: u64,
 ) -> Result<Vec<Value>> {
@@ -703,64 +715,100 @@ fn pacing(
         "--rate-limit".to_string(),
         THROTTLE_RATE.to_string(),
     ];
-    let (_mock, url) = start_mock(mock_bin, events, &extra)?;
-    let mut contenders: Vec<(&str, String, Command)> = Vec::new();
+    // Each contender: its key, its name, the records its mock holds, and
+    // its command, given the mock's URL.
+    type MakeCommand<'a> = Box<dyn Fn(&str) -> Command + 'a>;
+    let mut contenders: Vec<(&str, String, u64, MakeCommand<'_>)> = Vec::new();
     for (key, prefetch) in [("auto", "auto"), ("fixed-1", "1"), ("fixed-8", "8")] {
-        let mut c = Command::new(bench_bin);
-        c.args(["--url", &url, "--expect", &events.to_string()]);
-        // A budget well above what the service allows, which says nothing
-        // of its limit: the client learns it from the 429s.
-        c.args([
-            "stream",
-            "--prefetch",
-            prefetch,
-            "--rate-limit",
-            PACING_BUDGET,
-        ]);
-        contenders.push((key, format!("hss-client stream, prefetch {prefetch}"), c));
+        contenders.push((
+            key,
+            format!("hss-client stream, prefetch {prefetch}"),
+            events,
+            Box::new(move |url: &str| {
+                let mut c = Command::new(bench_bin);
+                c.args(["--url", url, "--expect", &events.to_string()]);
+                // A budget well above what the service allows, which says
+                // nothing of its limit: the client learns it from the 429s.
+                c.args([
+                    "stream",
+                    "--prefetch",
+                    prefetch,
+                    "--rate-limit",
+                    PACING_BUDGET,
+                ]);
+                c
+            }),
+        ));
     }
     if let Some((python, script)) = python {
-        let mut c = Command::new(python);
-        c.arg(script)
-            .args(["--url", &url, "--expect", &events.to_string()]);
         contenders.push((
             "python",
             "official Python SDK, one page after another".to_string(),
-            c,
+            events,
+            Box::new(move |url: &str| {
+                let mut c = Command::new(python);
+                c.arg(script)
+                    .args(["--url", url, "--expect", &events.to_string()]);
+                c
+            }),
         ));
     }
+    let export_file =
+        std::env::temp_dir().join(format!("hss-bench-pacing-{}.ndjson", std::process::id()));
+    let file = export_file.clone();
+    contenders.push((
+        "export-auto-off",
+        "hss export, prefetch auto, no budget".to_string(),
+        PACING_EXPORT_EVENTS,
+        Box::new(move |url: &str| {
+            let mut c = Command::new(bench_bin);
+            c.args(["--url", url, "--expect", &PACING_EXPORT_EVENTS.to_string()])
+                .args(["export", "--hss"])
+                .arg(hss_bin)
+                .arg("--output")
+                .arg(&file)
+                .args(["--rate-limit", "off", "--prefetch", "auto"]);
+            c
+        }),
+    ));
     let mut rows = Vec::new();
-    for (key, name, command) in contenders {
-        // A full bucket for each.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let before = mock_stats(&url)?;
-        let sample = run_contender(command, &name)?;
-        let after = mock_stats(&url)?;
-        let pages = answers_between(&before, &after, Some("200"));
-        let all = answers_between(&before, &after, None);
-        let throttled = answers_between(&before, &after, Some("429"));
-        let pages_per_s = pages / sample.wall_s;
-        eprintln!(
-            "    pacing: {name:<48} {:>8} items {:>7.2} s {:>6.1} pages/s ({:>3.0}% of {THROTTLE_RATE}), {throttled} of {all} answers 429",
-            sample.items,
-            sample.wall_s,
-            pages_per_s,
-            pages_per_s / THROTTLE_RATE * 100.0
-        );
-        rows.push(json!({
-            "key": key,
-            "name": name,
-            "items": sample.items,
-            "wall_s": sample.wall_s,
-            "pages": pages,
-            "pages_per_s": pages_per_s,
-            "of_allowed": pages_per_s / THROTTLE_RATE,
-            "answers": all,
-            "throttled": throttled,
-            "throttled_share": if all > 0.0 { throttled / all } else { 0.0 },
-        }));
+    for (key, name, events, command) in contenders {
+        let (_mock, url) = start_mock(mock_bin, events, &extra)?;
+        rows.push(pacing_row(key, &name, command(&url), &url)?);
     }
+    let _ = std::fs::remove_file(&export_file);
     Ok(rows)
+}
+
+/// One row of the pacing benchmark: `command` run against the mock at
+/// `url`, and what the mock answered meanwhile.
+fn pacing_row(key: &str, name: &str, command: Command, url: &str) -> Result<Value> {
+    let before = mock_stats(url)?;
+    let sample = run_contender(command, name)?;
+    let after = mock_stats(url)?;
+    let pages = answers_between(&before, &after, Some("200"));
+    let all = answers_between(&before, &after, None);
+    let throttled = answers_between(&before, &after, Some("429"));
+    let pages_per_s = pages / sample.wall_s;
+    eprintln!(
+        "    pacing: {name:<48} {:>8} items {:>7.2} s {:>6.1} pages/s ({:>3.0}% of {THROTTLE_RATE}), {throttled} of {all} answers 429",
+        sample.items,
+        sample.wall_s,
+        pages_per_s,
+        pages_per_s / THROTTLE_RATE * 100.0
+    );
+    Ok(json!({
+        "key": key,
+        "name": name,
+        "items": sample.items,
+        "wall_s": sample.wall_s,
+        "pages": pages,
+        "pages_per_s": pages_per_s,
+        "of_allowed": pages_per_s / THROTTLE_RATE,
+        "answers": all,
+        "throttled": throttled,
+        "throttled_share": if all > 0.0 { throttled / all } else { 0.0 },
+    }))
 }
 
 /// The spec's documented limit of the operation the contenders page:
