@@ -4,8 +4,8 @@
 //! that moves while it is read (see `hss_client::pager`), and every
 //! request keeps to the operation's budget.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, IsTerminal, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
@@ -26,7 +26,7 @@ struct Output {
 
 impl Output {
     fn open(path: &Path, bytes: u64, what: &str) -> Result<Self, Failure> {
-        let file = open_at(path, bytes, what)?;
+        let file = crate::output::resume(path, bytes, what)?;
         let sync = file.try_clone().map_err(|e| {
             Failure::local(format!("cannot open the {what} {}: {e}", path.display()))
         })?;
@@ -109,30 +109,6 @@ impl Summary {
     }
 }
 
-/// An output opened at a byte position.
-pub(crate) fn open_at(path: &Path, bytes: u64, what: &str) -> Result<File, Failure> {
-    let fail =
-        |e: io::Error| Failure::local(format!("cannot open the {what} {}: {e}", path.display()));
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(path)
-        .map_err(fail)?;
-    let length = file.metadata().map_err(fail)?.len();
-    if length < bytes {
-        return Err(Failure::usage(format!(
-            "the {what} {} holds {length} bytes, fewer than the {bytes} the checkpoint counts; \
-             it was changed since, so the export cannot go on: remove the checkpoint to start afresh",
-            path.display()
-        )));
-    }
-    // What came after the last checkpoint is written again.
-    file.set_len(bytes).map_err(fail)?;
-    file.seek(SeekFrom::Start(bytes)).map_err(fail)?;
-    Ok(file)
-}
-
 /// The width of a table on stdout.
 fn table_width(to_terminal: bool) -> usize {
     if to_terminal && let Some((width, _)) = terminal_size::terminal_size() {
@@ -168,6 +144,12 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
         format: &format_name,
         output: absolute(&export.output),
         rejects: absolute(&export.rejects),
+    };
+    // One process a checkpoint: nothing is read or written before it is
+    // this process's own.
+    let _lock = match &export.checkpoint {
+        Some(path) => Some(crate::lock::hold(path, "export", "checkpoint")?),
+        None => None,
     };
     let resumed = match &export.checkpoint {
         Some(path) => Checkpoint::load(path, &identity)?,

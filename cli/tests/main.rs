@@ -3,6 +3,7 @@
 
 mod common;
 mod credentials;
+mod daemon;
 mod export;
 mod service;
 mod watch;

@@ -17,10 +17,10 @@ use tokio::process::Command;
 use crate::common;
 use common::text;
 
-const AK: &str = "CLIWATCHACCESSKEY001";
-const SK: &str = "cli-watch-secret-key-do-not-print";
+pub(crate) const AK: &str = "CLIWATCHACCESSKEY001";
+pub(crate) const SK: &str = "cli-watch-secret-key-do-not-print";
 
-async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
+pub(crate) async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
     let operation = limited().first().copied().unwrap_or(Operation::ALL[0]);
     hss_mock::start(MockConfig {
         credentials: Credentials::new().with_key_pair(AK, SK),
@@ -32,21 +32,26 @@ async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
 
 /// The documented budget of `operation`, scaled to [`WINDOW`], as
 /// `--rate-limit` takes it.
-fn budget(operation: Operation) -> String {
+pub(crate) fn budget(operation: Operation) -> String {
     let calls = operation.rate_limit().map_or(1_000, |l| l.calls());
     format!("{calls}/{}ms", WINDOW.as_millis())
 }
 
 /// The first operation that pages and has no time window (read from the
 /// head or in full passes), and its command name.
-fn listed() -> Option<Operation> {
+pub(crate) fn listed() -> Option<Operation> {
     Operation::ALL
         .iter()
         .copied()
         .find(|op| op.pagination().is_some() && op.time_window().is_none())
 }
 
-fn hss(mock: &RunningMock, operation: Operation, state: &Path, output: &Path) -> Command {
+pub(crate) fn hss(
+    mock: &RunningMock,
+    operation: Operation,
+    state: &Path,
+    output: &Path,
+) -> Command {
     let mut command = common::hss(mock, AK, SK);
     command
         .args(["--rate-limit", &budget(operation)])
@@ -61,7 +66,10 @@ fn hss(mock: &RunningMock, operation: Operation, state: &Path, output: &Path) ->
 }
 
 /// Every line of the output: (key, version) and the line's id.
-fn lines(operation: Operation, path: &Path) -> Vec<((RecordKey, Option<String>), String)> {
+pub(crate) fn lines(
+    operation: Operation,
+    path: &Path,
+) -> Vec<((RecordKey, Option<String>), String)> {
     let version = operation.pagination().and_then(|p| p.record_version);
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -81,7 +89,7 @@ fn lines(operation: Operation, path: &Path) -> Vec<((RecordKey, Option<String>),
 }
 
 /// The (key, version) of every record the mock holds at `at`.
-fn truth(
+pub(crate) fn truth(
     mock: &RunningMock,
     operation: Operation,
     at: SystemTime,
@@ -101,7 +109,7 @@ fn truth(
 }
 
 /// No version of a record twice, and ids that match versions one to one.
-fn assert_once(written: &[((RecordKey, Option<String>), String)], what: &str) {
+pub(crate) fn assert_once(written: &[((RecordKey, Option<String>), String)], what: &str) {
     let mut seen = BTreeMap::new();
     for (version, id) in written {
         if let Some(before) = seen.insert(version.clone(), id.clone()) {
