@@ -3,9 +3,7 @@
 //! `--region`, `--endpoint`, `--project-id` and `--rate-limit` taking
 //! precedence (the budget's variable is `HSS_RATE_LIMIT`).
 
-use hss_client::client::{ENV_REGION, budget_from};
-use hss_client::credentials::ENV_PROJECT_ID;
-use hss_client::provider::{DefaultChain, ENV_IAM_ENDPOINT};
+use hss_client::env::{ENV_PROJECT_ID, ENV_REGION, Environment};
 use hss_client::{Budget, Endpoint, HssClient, Region};
 
 use crate::exit::Failure;
@@ -34,21 +32,20 @@ impl Globals {
         &self,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<HssClient, Failure> {
-        let lookup = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let project_id = self.project_id.clone().or_else(|| lookup(ENV_PROJECT_ID));
-        let region = match (&self.region, lookup(ENV_REGION)) {
-            (Some(id), _) => Some(parse_region(id, "--region")?),
-            (None, Some(id)) if self.endpoint.is_none() => Some(parse_region(&id, ENV_REGION)?),
+        let env = Environment::new(lookup);
+        let project_id = self.project_id.clone().or_else(|| env.project_id());
+        let region = match &self.region {
+            Some(id) => Some(parse_region(id, "--region")?),
+            None if self.endpoint.is_none() => env.region_if_set().map_err(usage)?,
             // With an endpoint, the region only names the project to look
             // up: an unknown one is no error.
-            (None, Some(id)) => id.parse::<Region>().ok(),
-            (None, None) => None,
+            None => env.region_if_set().ok().flatten(),
         };
         let endpoint = match (&self.endpoint, region) {
             (Some(endpoint), _) => {
                 Endpoint::parse(endpoint).map_err(|e| Failure::usage(format!("--endpoint: {e}")))?
             }
-            (None, Some(region)) => region.endpoint_with(lookup).map_err(usage)?,
+            (None, Some(region)) => env.endpoint(region).map_err(usage)?,
             (None, None) => {
                 return Err(Failure::usage(format!(
                     "no region: pass --region or --endpoint, or set {ENV_REGION}"
@@ -57,11 +54,11 @@ impl Globals {
         };
         let budget = match self.rate_limit {
             Some(budget) => budget,
-            None => budget_from(lookup).map_err(usage)?,
+            None => env.budget().map_err(usage)?,
         };
         let mut builder = HssClient::builder()
             .endpoint(endpoint)
-            .credentials_provider(DefaultChain::from_lookup(lookup).map_err(usage)?)
+            .credentials_provider(env.default_chain().map_err(usage)?)
             .budget(budget);
         if let Some(region) = region {
             builder = builder.region(region);
@@ -69,11 +66,11 @@ impl Globals {
         if let Some(project_id) = project_id {
             builder = builder.project_id(project_id);
         }
-        if let Some(iam) = lookup(ENV_IAM_ENDPOINT) {
+        if let Some(iam) = env.iam_endpoint() {
             builder = builder.iam_endpoint(iam);
         }
         let client = builder.load().await.map_err(|error| match error {
-            hss_client::Error::Config(message) if project_id_missing(&message) => Failure::usage(format!(
+            hss_client::Error::NoProjectId => Failure::usage(format!(
                 "no project id: pass --project-id or set {ENV_PROJECT_ID}, name it in the profile file, or give a region to look it up in"
             )),
             other => usage(other),
@@ -83,11 +80,6 @@ impl Globals {
         }
         Ok(client)
     }
-}
-
-/// Whether the builder's error is the missing project id.
-fn project_id_missing(message: &str) -> bool {
-    message.starts_with(hss_client::client::NO_PROJECT_ID)
 }
 
 fn parse_region(id: &str, from: &str) -> Result<Region, Failure> {

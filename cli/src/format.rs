@@ -80,6 +80,11 @@ impl<W: Write> Counting<W> {
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
+
+    /// The writer it passes bytes on to.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
 }
 
 impl<W: Write> Write for Counting<W> {
@@ -134,6 +139,11 @@ impl<W: Write> Sink<W> {
     /// Bytes in the output so far.
     pub fn bytes(&self) -> u64 {
         self.out.bytes()
+    }
+
+    /// The writer it writes to.
+    pub fn get_mut(&mut self) -> &mut W {
+        self.out.get_mut()
     }
 
     /// Writes what comes before the first record (an array's `[`, a CSV

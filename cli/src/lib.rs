@@ -18,6 +18,7 @@
 pub mod generated;
 
 pub mod app;
+pub mod call;
 pub mod checkpoint;
 pub mod config;
 pub mod exit;
@@ -26,10 +27,13 @@ pub mod format;
 pub mod lock;
 pub mod logging;
 pub mod metrics;
+pub mod names;
+pub mod operations;
 pub mod output;
 pub mod progress;
 pub mod signals;
 pub mod state_file;
+pub mod tasks;
 pub mod visit;
 pub mod watch;
 

@@ -1,10 +1,12 @@
-//! The files `hss export` and `hss watch` write records to.
+//! The files `hss export` and `hss watch` write records to: one synced
+//! writer ([`Synced`]) for both, and for watch the rotation it follows
+//! ([`Followed`]).
 //!
 //! Every write is an append (`O_APPEND`): whatever else shortened the file
 //! meanwhile (logrotate's `copytruncate`), a write lands at its end and
 //! leaves no hole. Before a checkpoint or a state names a file's length,
 //! the file is synced to disk; after a crash, the tail written after the
-//! last save is cut off again ([`resume`], [`Followed::open`]), so that no
+//! last save is cut off again ([`Synced::resume`], [`Followed::open`]), so that no
 //! line is written twice.
 //!
 //! `hss watch` runs for months beside logrotate, so its output follows a
@@ -69,10 +71,71 @@ fn at_path(path: &Path) -> io::Result<Option<Metadata>> {
     }
 }
 
-/// An export's output, opened to go on after a checkpoint that counted
-/// `bytes` of it: the tail after them is cut off, and every write appends.
-/// A file shorter than that was changed since; the export cannot go on.
-pub fn resume(path: &Path, bytes: u64, what: &str) -> Result<File, Failure> {
+/// A file appended to through a buffer, and synced to disk on demand.
+#[derive(Debug)]
+pub struct Synced {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl Synced {
+    /// An export's output, opened to go on after a checkpoint that counted
+    /// `bytes` of it: the tail after them is cut off, and every write
+    /// appends. A file shorter than that was changed since; the export
+    /// cannot go on.
+    pub fn resume(path: &Path, bytes: u64, what: &str) -> Result<Self, Failure> {
+        let file = resume(path, bytes, what)?;
+        Ok(Synced::over(path, file))
+    }
+
+    fn over(path: &Path, file: File) -> Self {
+        Synced {
+            path: path.to_path_buf(),
+            writer: BufWriter::with_capacity(1 << 16, file),
+        }
+    }
+
+    /// Syncs what was flushed to disk: a checkpoint or a state may then
+    /// name its length.
+    pub fn sync(&self) -> io::Result<()> {
+        self.writer.get_ref().sync_data()
+    }
+
+    /// Writes out what is buffered and syncs it; the file's length now.
+    pub fn commit(&mut self) -> io::Result<u64> {
+        self.writer.flush()?;
+        self.sync()?;
+        Ok(self.writer.get_ref().metadata()?.len())
+    }
+
+    /// The file written to.
+    pub fn file(&self) -> &File {
+        self.writer.get_ref()
+    }
+
+    /// The path it writes to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Write for Synced {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// The file at `path` opened to go on after a save that counted `bytes`
+/// of it, as [`Synced::resume`] says.
+fn resume(path: &Path, bytes: u64, what: &str) -> Result<File, Failure> {
     let fail =
         |e: io::Error| Failure::local(format!("cannot open the {what} {}: {e}", path.display()));
     let file = append_to(path).map_err(fail)?;
@@ -126,8 +189,7 @@ impl std::fmt::Display for Rotation {
 /// rotation.
 #[derive(Debug)]
 pub struct Followed {
-    path: PathBuf,
-    writer: BufWriter<File>,
+    out: Synced,
     id: FileId,
 }
 
@@ -169,8 +231,7 @@ impl Followed {
         }
         let id = FileId::of(&file.metadata().map_err(fail)?);
         let output = Followed {
-            path: path.to_path_buf(),
-            writer: BufWriter::with_capacity(1 << 16, file),
+            out: Synced::over(path, file),
             id,
         };
         Ok((output, rotation))
@@ -180,40 +241,37 @@ impl Followed {
     /// committed to it; if so, goes on with the file at the path, which
     /// it creates when there is none. Call it with nothing buffered.
     pub fn follow(&mut self, written: u64) -> io::Result<Option<Rotation>> {
-        let rotation = match at_path(&self.path)? {
+        let rotation = match at_path(self.out.path())? {
             None => Some(Rotation::Gone),
             Some(metadata) if FileId::of(&metadata) != self.id => Some(Rotation::Replaced),
             Some(_) => {
-                let length = self.writer.get_ref().metadata()?.len();
+                let length = self.out.file().metadata()?.len();
                 (length < written).then_some(Rotation::Truncated { length, written })
             }
         };
         if matches!(rotation, Some(Rotation::Gone | Rotation::Replaced)) {
-            self.writer.flush()?;
-            let file = append_to(&self.path)?;
+            self.out.flush()?;
+            let file = append_to(self.out.path())?;
             self.id = FileId::of(&file.metadata()?);
-            self.writer = BufWriter::with_capacity(1 << 16, file);
+            self.out = Synced::over(self.out.path(), file);
         }
         Ok(rotation)
     }
 
     /// Writes `text` (to the buffer; [`Followed::commit`] writes it out).
     pub fn write(&mut self, text: &str) -> io::Result<()> {
-        self.writer.write_all(text.as_bytes())
+        self.out.write_all(text.as_bytes())
     }
 
     /// Writes out what is buffered and syncs the file to disk; the file and
     /// its length now.
     pub fn commit(&mut self) -> io::Result<(FileId, u64)> {
-        self.writer.flush()?;
-        let file = self.writer.get_ref();
-        file.sync_data()?;
-        Ok((self.id, file.metadata()?.len()))
+        Ok((self.id, self.out.commit()?))
     }
 
     /// The path it writes to.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.out.path()
     }
 }
 

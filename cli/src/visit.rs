@@ -46,7 +46,7 @@ pub fn pages(
     futures::stream::once(async move {
         Err(Error::Config(format!(
             "{operation} does not page, so it cannot be exported; call it as `hss {}`",
-            crate::app::command_name(operation)
+            crate::names::command_name(operation)
         )))
     })
     .boxed()

@@ -36,9 +36,12 @@ pub struct Generated {
     pub client: String,
     /// The httpmock helpers (`mock.rs`).
     pub mock: String,
-    /// The operations module (`operations.rs`): the spec's facts as data,
-    /// `.call()`/`.stream()` for every builder, the `HssClient` presets.
+    /// The operations table (`spec/operations.rs`): every operation with
+    /// the spec's facts about it, as data.
     pub operations: String,
+    /// The presets module (`presets.rs`): `.call()`/`.stream()` for every
+    /// request builder and the `HssClient` preset of every operation.
+    pub presets: String,
     /// The README's section on the operations (between its markers).
     pub readme_section: String,
     /// The command-line module of `hss-cli` (`generated.rs`): progenitor's
@@ -59,11 +62,13 @@ pub fn generate(source: &SpecSource, spec_label: &str) -> Result<Generated, Erro
     let extensions = prepare(source)?;
     let models = operations::collect(source).map_err(Error::Invalid)?;
     let file = client_file(source, &extensions)?;
-    let operations = operations_module(source, &models, &file, spec_label)?;
+    let operations = facts_module(source, &models, spec_label)?;
+    let presets = presets_module(source, &models, &file, spec_label)?;
     Ok(Generated {
         client: format!("{}{}", header(spec_label), prettyplease::unparse(&file)),
         mock: httpmock::generate_prepared(source, &extensions, spec_label)?,
         operations,
+        presets,
         readme_section: operations::readme::section(&models),
         cli: cli_module(source, &extensions, spec_label)?,
     })
@@ -102,14 +107,6 @@ pub fn generate_client(source: &SpecSource, spec_label: &str) -> Result<String, 
         header(spec_label),
         prettyplease::unparse(&file)
     ))
-}
-
-/// Generates the operations module from `source` (see [`generate`]).
-pub fn generate_operations(source: &SpecSource, spec_label: &str) -> Result<String, Error> {
-    let extensions = prepare(source)?;
-    let models = operations::collect(source).map_err(Error::Invalid)?;
-    let file = client_file(source, &extensions)?;
-    operations_module(source, &models, &file, spec_label)
 }
 
 /// progenitor's client for `source`, with the extensions and patches
@@ -154,8 +151,19 @@ pub(crate) fn progenitor_file(
     })
 }
 
-/// The operations module's source.
-fn operations_module(
+/// The operations table's source: the facts of every operation.
+fn facts_module(
+    source: &SpecSource,
+    models: &[operations::OperationModel],
+    spec_label: &str,
+) -> Result<String, Error> {
+    let tokens = operations::emit::facts(models);
+    formatted(source, tokens, spec_label, FACTS_DOCS)
+}
+
+/// The presets module's source: the builder extensions' impls and the
+/// client's presets.
+fn presets_module(
     source: &SpecSource,
     models: &[operations::OperationModel],
     client: &syn::File,
@@ -163,12 +171,22 @@ fn operations_module(
 ) -> Result<String, Error> {
     let builders = operations::emit::builder_fields(client);
     let types = operations::emit::type_fields(client);
-    let tokens = operations::emit::module(models, &builders, &types).map_err(|message| {
+    let tokens = operations::emit::presets(models, &builders, &types).map_err(|message| {
         Error::Generator {
             file: source.file.clone(),
             message,
         }
     })?;
+    formatted(source, tokens, spec_label, PRESETS_DOCS)
+}
+
+/// `tokens` as a formatted file under the generated header and `docs`.
+fn formatted(
+    source: &SpecSource,
+    tokens: proc_macro2::TokenStream,
+    spec_label: &str,
+    docs: &str,
+) -> Result<String, Error> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format {
         file: source.file.clone(),
         message: e.to_string(),
@@ -176,17 +194,22 @@ fn operations_module(
     Ok(format!(
         "{}{}{}",
         header(spec_label),
-        OPERATIONS_DOCS,
+        docs,
         prettyplease::unparse(&file)
     ))
 }
 
-/// The module documentation at the top of the operations module.
-const OPERATIONS_DOCS: &str = "//! The operations of the spec: [`Operation`] with every fact the spec\n\
+/// The module documentation at the top of the operations table.
+const FACTS_DOCS: &str = "//! The operations of the spec: [`Operation`] with every fact the spec\n\
 //! states about each (method, path, parameters with their bounds and\n\
-//! defaults, pagination, time window, response shape), the impls that give\n\
-//! each request builder `.call()`, `.stream()` and `.stream_with()`, and the\n\
-//! `HssClient` presets, one per operation.\n\n";
+//! defaults, pagination, time window, rate limit, response shape), as\n\
+//! data in the types of `crate::spec`. It imports nothing else.\n\n";
+
+/// The module documentation at the top of the presets module.
+const PRESETS_DOCS: &str = "//! The typed request builders of the operations: the impls that give\n\
+//! each builder `.call()`, `.stream()` and `.stream_with()`\n\
+//! (`crate::ext`), and the `HssClient` presets, one per operation, with\n\
+//! `HssClient::visit` for code that picks an operation at run time.\n\n";
 
 /// Runs the whole validator ([`validate::validate`]) and reads the
 /// extensions. A spec with any finding is refused, so a broken spec never

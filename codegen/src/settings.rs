@@ -20,7 +20,7 @@ pub const LINE_NUM_TYPE: &str = "crate::line_num::LineNum";
 ///   optional parameter in the spec is a new method and breaks no caller.
 /// - Merged tags: all operations are methods of one `Client`. (Positional
 ///   methods with separate tags are not implemented by progenitor.)
-/// - Inner type `crate::hooks::Hooks`, hooks expected: the hand-written
+/// - Inner type `crate::runtime::state::ClientState`, hooks expected: the hand-written
 ///   `hooks` module of `hss-client` holds credentials and the retry policy
 ///   and must implement `ClientHooks`; a missing implementation is one clear
 ///   compile error.
@@ -45,7 +45,7 @@ pub fn progenitor_settings(source: &SpecSource, extensions: &Extensions) -> Gene
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_inner_type(quote!(crate::hooks::Hooks))
+        .with_inner_type(quote!(crate::runtime::state::ClientState))
         .with_hooks(HooksMode::Expected)
         .with_derive("PartialEq")
         .with_derive("schemars::JsonSchema");

@@ -3,17 +3,9 @@
 
 use std::fmt;
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
-
 /// Longest body excerpt kept in an error, in bytes (cut at a character
 /// boundary, with `...` appended when cut).
 pub const BODY_EXCERPT_LIMIT: usize = 2048;
-
-/// Statuses retried by default: 408, 429, 500, 502, 503 and 504.
-pub fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
-}
 
 /// A failed call.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +76,13 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
+    /// No project id was given, the credentials' source names none, and
+    /// no region was set to look it up in at IAM.
+    #[error(
+        "configuration error: no project id: set one, have the credentials' source name one, or set a region to look it up in"
+    )]
+    NoProjectId,
+
     /// A paginated stream cannot go on without losing items.
     #[error("{operation}: pagination stopped: {message}")]
     Pagination {
@@ -131,16 +130,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying the same call again could succeed: API errors with
-    /// status 408, 429, 500, 502, 503 or 504, transport errors and timeouts.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api(api) => is_retryable_status(api.status),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
-            _ => false,
-        }
-    }
-
     /// The HTTP status, for errors that come from a response.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -160,7 +149,10 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Pagination { operation, .. }
             | Error::Record { operation, .. } => Some(operation),
-            Error::Config(_) | Error::Credentials { .. } | Error::EventContent { .. } => None,
+            Error::Config(_)
+            | Error::NoProjectId
+            | Error::Credentials { .. }
+            | Error::EventContent { .. } => None,
         }
     }
 
@@ -243,55 +235,6 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl ApiError {
-    /// Reads an error response: the error code and message from
-    /// `error_code`/`error_msg`, else `errorCode`/`errorMsg`, else
-    /// `code`/`message`; the request id from `X-Request-Id`.
-    pub fn from_response(
-        operation: &str,
-        attempt: u32,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Self {
-        let json = serde_json::from_slice::<serde_json::Value>(body).ok();
-        let field = |names: &[&str]| -> Option<String> {
-            let object = json.as_ref()?.as_object()?;
-            names.iter().find_map(|name| match object.get(*name)? {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            })
-        };
-        let pair = [
-            ("error_code", "error_msg"),
-            ("errorCode", "errorMsg"),
-            ("code", "message"),
-        ]
-        .into_iter()
-        .find(|(code, msg)| field(&[code]).is_some() || field(&[msg]).is_some());
-        let (error_code, error_msg) = match pair {
-            Some((code, msg)) => (field(&[code]), field(&[msg])),
-            None => (None, None),
-        };
-        ApiError {
-            operation: operation.to_string(),
-            attempt,
-            status: status.as_u16(),
-            error_code,
-            error_msg,
-            request_id: headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            encoded_authorization_message: field(&["encoded_authorization_message"]),
-            body: excerpt(body),
-            body_is_json: json.is_some(),
-            retry_after: crate::retry::retry_after(headers, std::time::SystemTime::now()),
-        }
-    }
-}
-
 /// The start of a body as text, at most [`BODY_EXCERPT_LIMIT`] bytes.
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -309,75 +252,11 @@ pub fn excerpt(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn parse(body: &str) -> ApiError {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-request-id", "req-1".parse().unwrap());
-        headers.insert("retry-after", "12".parse().unwrap());
-        ApiError::from_response(
-            "SomeOperation",
-            2,
-            StatusCode::FORBIDDEN,
-            &headers,
-            body.as_bytes(),
-        )
-    }
-
-    #[test]
-    fn reads_each_spelling() {
-        let a = parse(
-            r#"{"error_code":"HSS.1","error_msg":"m1","encoded_authorization_message":"enc"}"#,
-        );
-        assert_eq!(
-            (a.error_code.as_deref(), a.error_msg.as_deref()),
-            (Some("HSS.1"), Some("m1"))
-        );
-        assert_eq!(a.encoded_authorization_message.as_deref(), Some("enc"));
-        assert_eq!(a.request_id.as_deref(), Some("req-1"));
-        assert_eq!(a.retry_after, Some(std::time::Duration::from_secs(12)));
-        let b = parse(r#"{"errorCode":"HSS.2","errorMsg":"m2"}"#);
-        assert_eq!(
-            (b.error_code.as_deref(), b.error_msg.as_deref()),
-            (Some("HSS.2"), Some("m2"))
-        );
-        let c = parse(r#"{"code":"APIGW.0301","message":"m3"}"#);
-        assert_eq!(
-            (c.error_code.as_deref(), c.error_msg.as_deref()),
-            (Some("APIGW.0301"), Some("m3"))
-        );
-        let text = c.to_string();
-        assert!(
-            text.contains("SomeOperation") && text.contains("attempt 2"),
-            "{text}"
-        );
-        assert!(text.contains("403") && text.contains("req-1"), "{text}");
-    }
-
-    #[test]
-    fn non_json_body_is_kept_and_bounded() {
-        let long = "<html>".repeat(1000);
-        let e = parse(&long);
-        assert!(!e.body_is_json);
-        assert!(e.body.len() <= BODY_EXCERPT_LIMIT + 3);
-        assert!(e.body.starts_with("<html><html>"));
-        let short = parse("gateway says no");
-        assert!(short.to_string().contains("gateway says no"));
-    }
-
     #[test]
     fn excerpt_cuts_at_character_boundary() {
         let text = "é".repeat(BODY_EXCERPT_LIMIT);
         let cut = excerpt(text.as_bytes());
         assert!(cut.ends_with("..."));
         assert!(cut.len() <= BODY_EXCERPT_LIMIT + 3);
-    }
-
-    #[test]
-    fn retryable_statuses() {
-        for s in [408, 429, 500, 502, 503, 504] {
-            assert!(is_retryable_status(s));
-        }
-        for s in [400, 401, 403, 404, 501] {
-            assert!(!is_retryable_status(s));
-        }
     }
 }

@@ -1989,7 +1989,7 @@ Version: v5*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Hooks,
+    pub(crate) inner: crate::runtime::state::ClientState,
 }
 impl Client {
     /// Create a new client.
@@ -1997,7 +1997,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::hooks::Hooks) -> Self {
+    pub fn new(baseurl: &str, inner: crate::runtime::state::ClientState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2016,7 +2016,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::hooks::Hooks,
+        inner: crate::runtime::state::ClientState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -2025,7 +2025,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::hooks::Hooks> for Client {
+impl ClientInfo<crate::runtime::state::ClientState> for Client {
     fn api_version() -> &'static str {
         "v5"
     }
@@ -2035,7 +2035,7 @@ impl ClientInfo<crate::hooks::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Hooks {
+    fn inner(&self) -> &crate::runtime::state::ClientState {
         &self.inner
     }
 }
@@ -2043,7 +2043,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::hooks::Hooks>,
+        Client: ClientHooks<crate::runtime::state::ClientState>,
     {}
 };
 impl Client {

@@ -5,7 +5,7 @@
 //! [`HssClient`] (cheap to clone: clones share the connection pool and the
 //! request budget) make streams that own everything they need
 //! (`'static`), so they can run in a task of their own and be resumed from
-//! a saved [`Cursor`](crate::pager::Cursor). Records come with their key
+//! a saved [`Cursor`](crate::Cursor). Records come with their key
 //! and version, decoded into their type, and are written as JSON when
 //! asked ([`JsonRecord::to_json`]), so that a consumer in another task
 //! encodes them while the next page is on its way.
@@ -15,10 +15,12 @@ use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::client::HssClient;
 use crate::error::Error;
-use crate::operations::Operation;
-use crate::pager::{Entry, FetchPage, Fetched};
-use crate::paginate::{OperationExt, OperationVisitor, Page, PageOptions, PaginatedExt};
+use crate::ext::{OperationExt, OperationVisitor, PaginatedExt};
+use crate::paging::driver::FetchPage;
+use crate::paging::options::PageOptions;
+use crate::paging::pager::{Entry, Fetched, Page};
 use crate::record::RecordKey;
+use crate::spec::Operation;
 
 /// An operation and its parameters, by wire name, as text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,10 +121,6 @@ impl Query {
             })
             .boxed();
         }
-        let pager = match crate::paginate::pager_for(operation, &options) {
-            Ok(pager) => pager,
-            Err(error) => return stream::once(async move { Err(error) }).boxed(),
-        };
         let query = self.clone();
         let versions = options.versions;
         let fetch: FetchPage<'static, JsonRecord> = Box::new(move |offset, limit| {
@@ -142,7 +140,7 @@ impl Query {
                     .await
             })
         });
-        crate::pager::drive(pager, fetch, options.prefetch)
+        crate::paging::pages(operation, &options, fetch)
     }
 }
 
@@ -199,7 +197,7 @@ impl<'a> OperationVisitor<'a> for FetchJson<'a> {
         Box::pin(async move {
             let builder =
                 with_arguments(builder, self.arguments)?.with_page(self.offset, self.limit);
-            let fetched = crate::paginate::fetch_page(builder, self.offset, self.versions).await?;
+            let fetched = crate::ext::fetch_page(builder, self.offset, self.versions).await?;
             Ok(Fetched {
                 total: fetched.total,
                 throttled: fetched.throttled,

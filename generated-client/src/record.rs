@@ -15,8 +15,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use crate::operations::Operation;
-use crate::spec::Field;
+use crate::spec::{Field, Operation};
 
 /// The identity of one record: a 128-bit digest of its key fields.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,7 +26,7 @@ pub struct RecordKey(u128);
 
 impl RecordKey {
     /// The key of a record whose key fields, in the spec's order, are
-    /// `parts` (each the JSON text of a field's value, see [`key_part`]).
+    /// `parts` (each the JSON text of a field's value, see `key_part`).
     pub fn of(parts: &[String]) -> Self {
         let mut hash = Sha256::new();
         for part in parts {

@@ -78,32 +78,6 @@ impl Region {
             _ => format!("https://hss.{}.myhuaweicloud.com", self.id()),
         }
     }
-
-    /// Name of the environment variable that overrides this region's
-    /// endpoint: `HUAWEICLOUD_SDK_REGION_HSS_` and the id in upper case
-    /// with `_` for `-` (for example `HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4`).
-    pub fn env_override_name(self) -> String {
-        format!(
-            "HUAWEICLOUD_SDK_REGION_HSS_{}",
-            self.id().to_ascii_uppercase().replace('-', "_")
-        )
-    }
-
-    /// The endpoint to use: the override variable's value when it is set
-    /// and not empty, else [`Region::endpoint_url`].
-    pub fn endpoint(self) -> Result<Endpoint, Error> {
-        self.endpoint_with(|name| std::env::var(name).ok())
-    }
-
-    /// Like [`Region::endpoint`], reading the override through `lookup`.
-    pub fn endpoint_with(self, lookup: impl Fn(&str) -> Option<String>) -> Result<Endpoint, Error> {
-        let name = self.env_override_name();
-        match lookup(&name) {
-            Some(value) if !value.trim().is_empty() => Endpoint::parse(value.trim())
-                .map_err(|e| Error::Config(format!("environment variable {name}: {e}"))),
-            _ => Endpoint::parse(&self.endpoint_url()),
-        }
-    }
 }
 
 impl fmt::Display for Region {
@@ -243,34 +217,6 @@ mod tests {
         for region in Region::ALL {
             assert!(e.contains(region.id()), "{e} lacks {region}");
         }
-    }
-
-    #[test]
-    fn env_override() {
-        assert_eq!(
-            Region::CnNorth4.env_override_name(),
-            "HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4"
-        );
-        let endpoint = Region::CnNorth4
-            .endpoint_with(|name| {
-                (name == "HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4")
-                    .then(|| "http://127.0.0.1:9000/prefix/".to_string())
-            })
-            .unwrap();
-        assert_eq!(endpoint.base_url(), "http://127.0.0.1:9000/prefix");
-        let default = Region::CnNorth4.endpoint_with(|_| None).unwrap();
-        assert_eq!(
-            default.base_url(),
-            "https://hss.cn-north-4.myhuaweicloud.com"
-        );
-        let bad = Region::CnNorth4
-            .endpoint_with(|_| Some("not a url".into()))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            bad.contains("HUAWEICLOUD_SDK_REGION_HSS_CN_NORTH_4"),
-            "{bad}"
-        );
     }
 
     #[test]

@@ -45,11 +45,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::HssClient;
 use crate::error::Error;
-use crate::operations::Operation;
-use crate::pager::Cursor;
-use crate::paginate::PageOptions;
+use crate::paging::options::PageOptions;
+use crate::paging::pager::{Cursor, Page};
 use crate::query::{JsonRecord, Query};
 use crate::record::RecordKey;
+use crate::spec::Operation;
 
 /// Most keys a feed that reads from the head keeps: beyond it, the ones
 /// read longest ago are dropped.
@@ -368,7 +368,7 @@ struct Run {
     feed: Feed,
     state: FeedState,
     pass: Pass,
-    pages: BoxStream<'static, Result<crate::paginate::Page<JsonRecord>, Error>>,
+    pages: BoxStream<'static, Result<Page<JsonRecord>, Error>>,
     finished: bool,
 }
 

@@ -444,7 +444,7 @@ async fn event_logs_stream_with_their_filters() {
     assert_eq!(names, wanted);
     assert_eq!(
         logs[total - 1].time_at(),
-        hss_client::time::from_epoch_millis(1000 + total as i64 - 1)
+        hss_client::from_epoch_millis(1000 + total as i64 - 1)
     );
 }
 

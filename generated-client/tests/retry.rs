@@ -467,7 +467,7 @@ async fn the_plain_generated_client_still_works_unsigned() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = hss_client::Client::new(&server.uri(), hss_client::hooks::Hooks::default());
+    let client = hss_client::Client::new(&server.uri(), hss_client::raw::ClientState::default());
     let page = client
         .list_cluster_events()
         .project_id(common::PROJECT_ID)

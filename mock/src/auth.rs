@@ -6,10 +6,23 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use axum::http::{HeaderMap, Method};
+use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 
-use super::error::ApiError;
+use crate::error::ApiError;
+
+/// Temporary keys handed out by a service of the mock, which checks them.
+pub trait TemporaryKeys: Send + Sync + fmt::Debug {
+    /// The secret key of the temporary access key `access`, or why it is
+    /// refused (no security token, expired); `None` when `access` is not
+    /// one of these keys.
+    fn secret_key(
+        &self,
+        access: &str,
+        security_token: Option<&str>,
+        now: SystemTime,
+    ) -> Option<Result<String, String>>;
+}
 
 /// The AK/SK pairs and IAM tokens the mock accepts. `Debug` shows the
 /// access keys only, never a secret key or a token.
@@ -18,7 +31,7 @@ pub struct Credentials {
     pairs: HashMap<String, String>,
     tokens: Vec<String>,
     /// The temporary keys the identity services hand out.
-    identity: Option<std::sync::Arc<super::identity::Identity>>,
+    temporary: Option<std::sync::Arc<dyn TemporaryKeys>>,
 }
 
 impl fmt::Debug for Credentials {
@@ -51,10 +64,11 @@ impl Credentials {
         self
     }
 
-    /// Accepts the temporary keys `identity` hands out, each until it
-    /// expires and with its security token.
-    pub fn with_identity(mut self, identity: std::sync::Arc<super::identity::Identity>) -> Self {
-        self.identity = Some(identity);
+    /// Accepts the temporary keys `keys` hands out (the identity
+    /// services', [`crate::identity`]), each until it expires and with its
+    /// security token.
+    pub fn with_temporary_keys(mut self, keys: std::sync::Arc<dyn TemporaryKeys>) -> Self {
+        self.temporary = Some(keys);
         self
     }
 
@@ -69,9 +83,9 @@ impl Credentials {
             return Ok(sk.clone());
         }
         match self
-            .identity
+            .temporary
             .as_ref()
-            .and_then(|identity| identity.secret_key(ak, security_token, now))
+            .and_then(|keys| keys.secret_key(ak, security_token, now))
         {
             Some(answer) => answer,
             None => Err(format!("the access key {ak} is unknown")),
@@ -79,22 +93,7 @@ impl Credentials {
     }
 }
 
-/// The parts of a request the checks read.
-#[derive(Debug)]
-pub struct RequestParts<'a> {
-    /// Request method.
-    pub method: &'a Method,
-    /// The path as received (percent-encoded).
-    pub path: &'a str,
-    /// The query string as received, without `?`.
-    pub query: Option<&'a str>,
-    /// All request headers.
-    pub headers: &'a HeaderMap,
-    /// The request body.
-    pub body: &'a [u8],
-    /// The `project_id` path parameter, when the path has one.
-    pub project_id: Option<&'a str>,
-}
+pub use crate::signing::RequestParts;
 
 /// The parsed `Authorization` header of a signed request.
 #[derive(Debug, PartialEq, Eq)]
@@ -179,12 +178,25 @@ pub fn check(
             ));
         }
     }
-    let Some(authorization) = authorization else {
-        return project_matches(request, headers);
-    };
-    let authorization = authorization
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("the Authorization header is not visible ASCII"))?;
+    if let Some(authorization) = authorization {
+        let authorization = authorization
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("the Authorization header is not visible ASCII"))?;
+        check_signature(credentials, request, authorization, now, max_skew)?;
+    }
+    project_matches(request, headers)
+}
+
+/// Checks the signature of a signed request: its key is one the mock
+/// accepts, its `X-Sdk-Date` is close to `now`, and the signature matches.
+fn check_signature(
+    credentials: &Credentials,
+    request: &RequestParts<'_>,
+    authorization: &str,
+    now: SystemTime,
+    max_skew: Duration,
+) -> Result<(), ApiError> {
+    let headers = request.headers;
     let auth = parse_authorization(authorization).map_err(ApiError::unauthorized)?;
     let security_token = headers
         .get("x-security-token")
@@ -192,8 +204,37 @@ pub fn check(
     let sk = credentials
         .secret_key(auth.access, security_token, now)
         .map_err(ApiError::unauthorized)?;
-    let sk = sk.as_str();
+    let date = signed_date(headers, now, max_skew)?;
+    if !auth.signed_headers.contains(&"x-sdk-date") {
+        return Err(ApiError::unauthorized(
+            "SignedHeaders must include x-sdk-date",
+        ));
+    }
+    let mut signed = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        let value = headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::unauthorized(format!(
+                    "the signed header {name} is missing from the request"
+                ))
+            })?;
+        signed.push((*name, value));
+    }
+    let expected = crate::signing::signature(request, &signed, date, &sk)
+        .map_err(|e| ApiError::unauthorized(format!("the request cannot be verified: {e}")))?;
+    if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+        return Err(ApiError::unauthorized(
+            "the signature does not match the request; check the secret key and the signed headers",
+        ));
+    }
+    Ok(())
+}
 
+/// The request's `X-Sdk-Date`, which must be at most `max_skew` from
+/// `now`.
+fn signed_date(headers: &HeaderMap, now: SystemTime, max_skew: Duration) -> Result<&str, ApiError> {
     let date = headers
         .get("x-sdk-date")
         .and_then(|v| v.to_str().ok())
@@ -213,31 +254,7 @@ pub fn check(
             max_skew.as_secs()
         )));
     }
-    if !auth.signed_headers.contains(&"x-sdk-date") {
-        return Err(ApiError::unauthorized(
-            "SignedHeaders must include x-sdk-date",
-        ));
-    }
-    let mut signed = Vec::with_capacity(auth.signed_headers.len());
-    for name in &auth.signed_headers {
-        let value = headers
-            .get(*name)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::unauthorized(format!(
-                    "the signed header {name} is missing from the request"
-                ))
-            })?;
-        signed.push((*name, value));
-    }
-    let expected = super::signing::signature(request, &signed, date, sk)
-        .map_err(|e| ApiError::unauthorized(format!("the request cannot be verified: {e}")))?;
-    if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
-        return Err(ApiError::unauthorized(
-            "the signature does not match the request; check the secret key and the signed headers",
-        ));
-    }
-    project_matches(request, headers)
+    Ok(date)
 }
 
 /// An `X-Project-Id` header, when sent, must name the project of the path:

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::records::Records;
+use crate::source::Records;
 
 /// First `create_time` / `time` of the dataset, in milliseconds since the
 /// Unix epoch (2026-01-01T00:00:00Z).

@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
-use hss_client::operations::Operation;
+use hss_client::Operation;
 
 use crate::error::{self, ApiError};
 

@@ -1,7 +1,7 @@
 //! Serving a request: find its operation in the spec's operations table,
 //! check its credentials and parameters, and answer with a page of the
 //! operation's records. Nothing here names an operation: routing, checks,
-//! paging and filters all come from [`hss_client::operations`].
+//! paging and filters all come from [`hss_client::spec::operations`].
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -11,8 +11,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use hss_client::operations::Operation;
-use hss_client::validate::{check_parameters, match_path};
+use hss_client::Operation;
+use hss_client::spec::check::{check_parameters, match_path};
 
 use crate::Shared;
 use crate::auth;

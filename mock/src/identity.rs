@@ -137,37 +137,6 @@ impl Identity {
         self.key(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
-    /// The secret key of temporary key `access`, when `security_token` is
-    /// its token and it is valid at `now`; else why not.
-    pub fn secret_key(
-        &self,
-        access: &str,
-        security_token: Option<&str>,
-        now: SystemTime,
-    ) -> Option<Result<String, String>> {
-        let n: u64 = access.strip_prefix(TEMPORARY_AK_PREFIX)?.parse().ok()?;
-        let key = self.key(n);
-        if key.access != access {
-            return None;
-        }
-        Some(if security_token != Some(key.security_token.as_str()) {
-            Err(format!(
-                "the temporary access key {access} needs its X-Security-Token"
-            ))
-        } else if now >= key.expires_at {
-            Err(format!(
-                "the temporary access key {access} expired at {}",
-                rfc3339(key.expires_at)
-            ))
-        } else if now < key.issued {
-            Err(format!(
-                "the temporary access key {access} is not issued yet"
-            ))
-        } else {
-            Ok(key.secret)
-        })
-    }
-
     /// The credential object of the key served at `now`.
     pub fn credential(&self, now: SystemTime) -> serde_json::Value {
         let key = self.current(now);
@@ -297,6 +266,7 @@ pub fn rfc3339(at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::TemporaryKeys;
 
     #[test]
     fn keys_rotate_each_half_life_and_hold_until_they_expire() {
@@ -329,6 +299,39 @@ mod tests {
             rfc3339(SystemTime::UNIX_EPOCH + Duration::from_millis(1500)),
             "1970-01-01T00:00:01.500000Z"
         );
+    }
+}
+
+impl crate::auth::TemporaryKeys for Identity {
+    /// The secret key of temporary key `access`, when `security_token` is
+    /// its token and it is valid at `now`; else why not.
+    fn secret_key(
+        &self,
+        access: &str,
+        security_token: Option<&str>,
+        now: SystemTime,
+    ) -> Option<Result<String, String>> {
+        let n: u64 = access.strip_prefix(TEMPORARY_AK_PREFIX)?.parse().ok()?;
+        let key = self.key(n);
+        if key.access != access {
+            return None;
+        }
+        Some(if security_token != Some(key.security_token.as_str()) {
+            Err(format!(
+                "the temporary access key {access} needs its X-Security-Token"
+            ))
+        } else if now >= key.expires_at {
+            Err(format!(
+                "the temporary access key {access} expired at {}",
+                rfc3339(key.expires_at)
+            ))
+        } else if now < key.issued {
+            Err(format!(
+                "the temporary access key {access} is not issued yet"
+            ))
+        } else {
+            Ok(key.secret)
+        })
     }
 }
 
@@ -438,7 +441,7 @@ mod routes {
         RawQuery(query): RawQuery,
         headers: HeaderMap,
     ) -> Response {
-        let parts = crate::auth::RequestParts {
+        let parts = crate::signing::RequestParts {
             method: &method,
             path: uri.path(),
             query: query.as_deref(),

@@ -2,7 +2,7 @@
 //! runs, driven by the spec.
 //!
 //! It serves every operation of the spec's generated operations table
-//! ([`hss_client::operations`]): routing, parameter checks, paging, the
+//! ([`hss_client::spec::operations`]): routing, parameter checks, paging, the
 //! total, filters and the time window all follow that table
 //! ([`handlers`]), so a spec change reaches the mock through
 //! `cargo xtask generate` alone. Records are computed, never stored: two
@@ -48,6 +48,7 @@ pub mod limit;
 pub mod live;
 pub mod records;
 pub mod signing;
+pub mod source;
 pub mod synthetic;
 
 use std::net::SocketAddr;
@@ -61,7 +62,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use hss_client::operations::Operation;
+use hss_client::Operation;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -283,7 +284,10 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
     let shared = Arc::new(Shared {
         sources,
         dataset,
-        credentials: config.credentials.clone().with_identity(identity.clone()),
+        credentials: config
+            .credentials
+            .clone()
+            .with_temporary_keys(identity.clone()),
         max_clock_skew: config.max_clock_skew,
         identity,
         project_id: config.project_id.clone(),
@@ -506,7 +510,7 @@ async fn throttle(State(shared): State<Arc<Shared>>, request: Request, next: Nex
     let path = request.uri().path();
     let operation = Operation::ALL.iter().copied().find(|op| {
         op.http_method() == request.method().as_str()
-            && hss_client::validate::match_path(op.path(), path).is_some()
+            && hss_client::spec::check::match_path(op.path(), path).is_some()
     });
     let Some(operation) = operation else {
         return next.run(request).await;

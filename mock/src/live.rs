@@ -28,12 +28,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use hss_client::operations::Operation;
+use hss_client::Operation;
 use hss_client::spec::Schema;
 use serde_json::{Map, Value};
 
 use crate::data::mix;
-use crate::records::Records;
+use crate::source::Records;
 
 /// Where new records arrive.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,54 +6,17 @@
 //! item schema ([`crate::synthetic`]). Either way, nothing is stored: record `i` is
 //! computed from the seed and `i` when it is asked for.
 
-use std::borrow::Cow;
-use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use hss_client::operations::Operation;
+use hss_client::Operation;
 use hss_client::spec::ParameterLocation;
 use serde_json::{Map, Value};
 
 use crate::data::{Dataset, EventRecords, LogRecords};
 use crate::synthetic::Synthetic;
 
-/// The records of one operation.
-pub trait Records: Send + Sync + fmt::Debug {
-    /// How many records there are.
-    fn len(&self) -> u64;
-
-    /// Whether there is none.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Appends record `index`, as JSON, to `out`.
-    fn write(&self, index: u64, out: &mut Vec<u8>);
-
-    /// A top-level field of record `index` as text (a string as it is, a
-    /// number in decimal), for filters; `None` when the record has none.
-    fn field(&self, index: u64, name: &str) -> Option<Cow<'_, str>>;
-
-    /// The records whose time-window field lies from `start` to `end`, both
-    /// included: records are in time order, so this is a range of indices.
-    fn window(&self, start: i64, end: i64) -> Range<u64>;
-
-    /// The field [`Records::window`] compares, if it bounds the records at
-    /// all.
-    fn window_field(&self) -> Option<&str> {
-        None
-    }
-
-    /// Where the records come from, in a few words, for the startup
-    /// summary.
-    fn origin(&self) -> &'static str;
-
-    /// Response fields other than the total and the records.
-    fn page_fields(&self) -> Map<String, Value> {
-        Map::new()
-    }
-}
+pub use crate::source::Records;
 
 /// The hand-tuned sources, in order of preference.
 fn tuned_sources(dataset: &Arc<Dataset>) -> Vec<Box<dyn Records>> {

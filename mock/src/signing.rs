@@ -3,7 +3,24 @@
 
 use hss_client::signer::{SdkDate, SignableRequest, Signer, decode_query};
 
-use super::auth::RequestParts;
+use axum::http::{HeaderMap, Method};
+
+/// The parts of a request the checks read.
+#[derive(Debug)]
+pub struct RequestParts<'a> {
+    /// Request method.
+    pub method: &'a Method,
+    /// The path as received (percent-encoded).
+    pub path: &'a str,
+    /// The query string as received, without `?`.
+    pub query: Option<&'a str>,
+    /// All request headers.
+    pub headers: &'a HeaderMap,
+    /// The request body.
+    pub body: &'a [u8],
+    /// The `project_id` path parameter, when the path has one.
+    pub project_id: Option<&'a str>,
+}
 
 /// The hex signature the request should carry when signed with `sk` over
 /// the `signed` headers (lowercase name, value as received) at `date`.

@@ -22,12 +22,12 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
-use hss_client::operations::Operation;
+use hss_client::Operation;
 use hss_client::spec::{IntegerSchema, Schema, StringSchema};
 use serde_json::{Map, Value};
 
 use crate::data::{BASE_TIME_MS, Cluster, Dataset, mix};
-use crate::records::Records;
+use crate::source::Records;
 
 /// Milliseconds between the times of two consecutive records.
 pub const STEP_MS: i64 = 1_000;

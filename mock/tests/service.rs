@@ -96,11 +96,9 @@ async fn the_gateway_refuses_calls_beyond_the_documented_limit_with_its_body() {
         "{message}"
     );
     // The client reads the same quota from it.
-    let quota = hss_client::budget::Quota::from_throttle(
-        body["error_code"].as_str(),
-        body["error_msg"].as_str(),
-    )
-    .expect("a quota");
+    let quota =
+        hss_client::Quota::from_throttle(body["error_code"].as_str(), body["error_msg"].as_str())
+            .expect("a quota");
     assert_eq!(quota.calls as u64, calls);
     assert_eq!(quota.window, Duration::from_millis(500));
     // Another user from the same address is refused too: by the address.

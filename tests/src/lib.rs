@@ -155,9 +155,9 @@ fn operation_answering_with(schema: &str) -> Option<hss_client::Operation> {
 /// Decodes `value` as the typed response of `operation`.
 fn decode_response(operation: hss_client::Operation, value: &Value) -> Result<Decoded, String> {
     struct Decode<'v>(&'v Value);
-    impl<'a> hss_client::paginate::OperationVisitor<'a> for Decode<'_> {
+    impl<'a> hss_client::OperationVisitor<'a> for Decode<'_> {
         type Output = Result<Decoded, String>;
-        fn call<B: hss_client::paginate::OperationExt<'a>>(self, _: B) -> Self::Output {
+        fn call<B: hss_client::OperationExt<'a>>(self, _: B) -> Self::Output {
             run::<B::Response>(self.0)
         }
         fn unsupported(self, operation: hss_client::Operation) -> Self::Output {

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use hss_client::Budget;
 use hss_client::Operation;
-use hss_client::budget::Budget;
-use hss_client::record::RecordKey;
+use hss_client::RecordKey;
 use hss_mock::{LiveConfig, MockConfig, RunningMock};
 
 /// A mock of `events` records in one cluster (so that a query that needs a

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use hss_client::paginate::PageOptions;
+use hss_client::PageOptions;
+use hss_client::env::{
+    ENV_CREDENTIALS_FILE, ENV_IAM_ENDPOINT, ENV_ID_TOKEN_FILE, ENV_IDP_ID, ENV_METADATA_ENDPOINT,
+};
 use hss_client::prelude::*;
 use hss_client::provider::{
-    DefaultChain, ENV_CREDENTIALS_FILE, ENV_IAM_ENDPOINT, ENV_ID_TOKEN_FILE, ENV_IDP_ID,
-    ENV_METADATA_ENDPOINT, FederationProvider, MetadataProvider, ProvideCredentials, Source,
+    DefaultChain, FederationProvider, MetadataProvider, ProvideCredentials, Source,
 };
 use hss_client::{Budget, Query};
 use hss_mock::identity::IdentityConfig;

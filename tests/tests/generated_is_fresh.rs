@@ -19,7 +19,11 @@ fn committed_generated_files_match_the_spec() {
     let spec = load_spec().expect("spec loads");
     let generated = hss_codegen::generate(&spec, "spec/hss.yaml").expect("spec generates");
     assert_fresh("generated-client/src/generated.rs", &generated.client);
-    assert_fresh("generated-client/src/operations.rs", &generated.operations);
+    assert_fresh(
+        "generated-client/src/spec/operations.rs",
+        &generated.operations,
+    );
+    assert_fresh("generated-client/src/presets.rs", &generated.presets);
     assert_fresh("cli/src/generated.rs", &generated.cli);
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
     let spliced = hss_codegen::operations::readme::splice(&readme, &generated.readme_section)

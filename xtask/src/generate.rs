@@ -17,9 +17,12 @@ pub const CLIENT_OUT: &str = "generated-client/src/generated.rs";
 /// File name of the generated httpmock helpers, written in the same
 /// directory as the client module.
 pub const MOCK_FILE: &str = "mock.rs";
-/// File name of the generated operations module, written in the same
-/// directory as the client module.
-pub const OPERATIONS_FILE: &str = "operations.rs";
+/// The generated operations table, relative to the directory of the
+/// client module.
+pub const OPERATIONS_FILE: &str = "spec/operations.rs";
+/// The generated presets module (the builders' `.call()`/`.stream()` and
+/// the client's presets), relative to the directory of the client module.
+pub const PRESETS_FILE: &str = "presets.rs";
 /// The generated command-line module of `hss-cli`, relative to the
 /// workspace root.
 pub const CLI_OUT: &str = "cli/src/generated.rs";
@@ -47,7 +50,8 @@ pub fn run(
     let generated = generate(&source, &label)?;
     let mut outputs = vec![
         (out.to_path_buf(), generated.client),
-        (out.with_file_name(OPERATIONS_FILE), generated.operations),
+        (beside(out, OPERATIONS_FILE), generated.operations),
+        (beside(out, PRESETS_FILE), generated.presets),
         (mock_path(out), generated.mock),
     ];
     if let Some(cli) = cli {
@@ -105,6 +109,12 @@ pub fn run(
     })
 }
 
+/// `name` (a path relative to the client module's directory) for a client
+/// module written to `out`.
+pub fn beside(out: &Path, name: &str) -> PathBuf {
+    out.parent().unwrap_or_else(|| Path::new("")).join(name)
+}
+
 /// Where the httpmock helpers go for a client module written to `out`.
 pub fn mock_path(out: &Path) -> PathBuf {
     out.with_file_name(MOCK_FILE)
@@ -125,7 +135,13 @@ fn relative(root: &Path, path: &Path) -> String {
 /// renames it over `path`, so that readers see either the old file or the
 /// new one.
 pub fn stage(path: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    // A generated file may live in a folder of its own (`spec/`).
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     temp.write_all(contents.as_bytes())

@@ -160,6 +160,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
         PathBuf::from(generate::SPEC),
         PathBuf::from(generate::CLIENT_OUT),
         generated_dir.join(generate::OPERATIONS_FILE),
+        generated_dir.join(generate::PRESETS_FILE),
         generated_dir.join(generate::MOCK_FILE),
         PathBuf::from(generate::README),
         PathBuf::from(generate::CLI_OUT),

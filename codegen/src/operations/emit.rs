@@ -99,16 +99,11 @@ fn generic_argument(ty: &syn::Type, name: &str) -> Option<syn::Type> {
     })
 }
 
-/// The module's tokens.
-pub fn module(
-    models: &[OperationModel],
-    builders: &BuilderFields,
-    types: &TypeFields,
-) -> Result<TokenStream, String> {
-    let variants: Vec<_> = models
-        .iter()
-        .map(|m| format_ident!("{}", m.type_name))
-        .collect();
+/// The tokens of the facts module (`spec/operations.rs`): `Operation`
+/// with every fact the spec states about each operation, as data. It
+/// imports the spec's types only.
+pub fn facts(models: &[OperationModel]) -> TokenStream {
+    let variants = variants(models);
     let variant_docs = models.iter().map(|m| {
         format!(
             "`{}`: {} (`{} {}`).",
@@ -120,93 +115,21 @@ pub fn module(
     let http_methods = models.iter().map(|m| &m.http_method);
     let paths = models.iter().map(|m| &m.path);
     let summaries = models.iter().map(|m| &m.summary);
-    let consts = |suffix: &str| -> Vec<syn::Ident> {
-        models
-            .iter()
-            .map(|m| format_ident!("{}_{suffix}", m.operation_id.to_shouty_snake_case()))
-            .collect()
-    };
-    let parameter_consts = consts("PARAMETERS");
+    let parameter_consts = consts(models, "PARAMETERS");
     let parameter_values = models.iter().map(|m| {
         let list = m.parameters.iter().map(parameter);
         quote!(&[#(#list),*])
     });
-    let pagination_arms = models
-        .iter()
-        .zip(&variants)
-        .map(|(m, v)| match &m.pagination {
-            Some(p) => {
-                let p = pagination(p);
-                quote!(Self::#v => Some(&#p))
-            }
-            None => quote!(Self::#v => None),
-        });
-    let window_arms = models
-        .iter()
-        .zip(&variants)
-        .map(|(m, v)| match &m.time_window {
-            Some(w) => {
-                let (start, end) = (&w.start, &w.end);
-                let field = option_str(w.field.as_deref());
-                quote!(Self::#v => Some(&TimeWindow { start: #start, end: #end, field: #field }))
-            }
-            None => quote!(Self::#v => None),
-        });
-    let rate_limit_arms = models
-        .iter()
-        .zip(&variants)
-        .map(|(m, v)| match &m.rate_limit {
-            Some(limit) => {
-                let limit = rate_limit(limit);
-                quote!(Self::#v => Some(&#limit))
-            }
-            None => quote!(Self::#v => None),
-        });
-    let response_consts = consts("RESPONSE");
-    let response_items: Vec<_> = models
-        .iter()
-        .zip(&response_consts)
-        .filter_map(|(m, name)| {
-            let schema = schema(&m.response.as_ref()?.schema);
-            Some(quote! {
-                const #name: Schema = #schema;
-            })
-        })
-        .collect();
-    let response_arms = models
-        .iter()
-        .zip(&variants)
-        .zip(&response_consts)
-        .map(|((m, v), name)| match &m.response {
-            Some(_) => quote!(Self::#v => Some(&#name)),
-            None => quote!(Self::#v => None),
-        });
-    let mut impls = Vec::new();
-    let mut presets = Vec::new();
-    let mut visits = Vec::new();
-    for (model, variant) in models.iter().zip(&variants) {
-        let Some(fields) = builders.get(&model.type_name) else {
-            return Err(format!(
-                "progenitor generated no request builder {} for {}",
-                model.type_name, model.operation_id
-            ));
-        };
-        if let Some(response) = &model.response {
-            impls.push(operation_impls(model, variant, response, fields, types)?);
-            let method = format_ident!("{}", model.method_name);
-            visits.push(if model.pagination.is_some() {
-                quote!(Operation::#variant => visitor.paginated(self.#method()))
-            } else {
-                quote!(Operation::#variant => visitor.call(self.#method()))
-            });
-        } else {
-            visits.push(quote!(Operation::#variant => visitor.unsupported(Operation::#variant)));
-        }
-        presets.push(preset(model));
-    }
-    Ok(quote! {
-        use crate::generated::{builder, types};
-        use crate::spec::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema, StringSchema, TimeWindow};
+    let arms = FactArms::of(models, &variants);
+    let FactArms {
+        pagination,
+        window,
+        rate_limit,
+        response,
+        response_items,
+    } = arms;
+    quote! {
+        use super::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema, StringSchema, TimeWindow};
 
         /// Every operation of the spec.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -254,23 +177,23 @@ pub fn module(
 
             /// How the operation pages, when it does.
             pub const fn pagination(self) -> Option<&'static Pagination> {
-                match self { #(#pagination_arms,)* }
+                match self { #(#pagination,)* }
             }
 
             /// The time window two of its parameters span, when they do.
             pub const fn time_window(self) -> Option<&'static TimeWindow> {
-                match self { #(#window_arms,)* }
+                match self { #(#window,)* }
             }
 
             /// The shape of the 200 response's JSON body.
             pub const fn response(self) -> Option<&'static Schema> {
-                match self { #(#response_arms,)* }
+                match self { #(#response,)* }
             }
 
             /// How often the service lets the operation be called, when
             /// the spec says (`x-rate-limit`).
             pub const fn rate_limit(self) -> Option<&'static RateLimit> {
-                match self { #(#rate_limit_arms,)* }
+                match self { #(#rate_limit,)* }
             }
         }
 
@@ -279,16 +202,123 @@ pub fn module(
         )*
 
         #(#response_items)*
+    }
+}
+
+/// The variant of every operation.
+fn variants(models: &[OperationModel]) -> Vec<syn::Ident> {
+    models
+        .iter()
+        .map(|m| format_ident!("{}", m.type_name))
+        .collect()
+}
+
+/// The name of a per-operation constant: `LIST_THINGS_<suffix>`.
+fn consts(models: &[OperationModel], suffix: &str) -> Vec<syn::Ident> {
+    models
+        .iter()
+        .map(|m| format_ident!("{}_{suffix}", m.operation_id.to_shouty_snake_case()))
+        .collect()
+}
+
+/// The match arms of the facts that an operation may lack, and the
+/// response schemas as constants.
+struct FactArms {
+    pagination: Vec<TokenStream>,
+    window: Vec<TokenStream>,
+    rate_limit: Vec<TokenStream>,
+    response: Vec<TokenStream>,
+    response_items: Vec<TokenStream>,
+}
+
+impl FactArms {
+    fn of(models: &[OperationModel], variants: &[syn::Ident]) -> Self {
+        let arm = |v: &syn::Ident, fact: Option<TokenStream>| match fact {
+            Some(fact) => quote!(Self::#v => Some(&#fact)),
+            None => quote!(Self::#v => None),
+        };
+        let response_consts = consts(models, "RESPONSE");
+        let mut arms = FactArms {
+            pagination: Vec::new(),
+            window: Vec::new(),
+            rate_limit: Vec::new(),
+            response: Vec::new(),
+            response_items: Vec::new(),
+        };
+        for ((m, v), name) in models.iter().zip(variants).zip(&response_consts) {
+            arms.pagination
+                .push(arm(v, m.pagination.as_ref().map(pagination)));
+            arms.window.push(arm(
+                v,
+                m.time_window.as_ref().map(|w| {
+                    let (start, end) = (&w.start, &w.end);
+                    let field = option_str(w.field.as_deref());
+                    quote!(TimeWindow { start: #start, end: #end, field: #field })
+                }),
+            ));
+            arms.rate_limit
+                .push(arm(v, m.rate_limit.as_ref().map(rate_limit)));
+            arms.response
+                .push(arm(v, m.response.as_ref().map(|_| quote!(#name))));
+            if let Some(response) = &m.response {
+                let schema = schema(&response.schema);
+                arms.response_items.push(quote! {
+                    const #name: Schema = #schema;
+                });
+            }
+        }
+        arms
+    }
+}
+
+/// The tokens of the presets module (`presets.rs`): `.call()` and
+/// `.stream()` for every request builder (the builder extensions' impls)
+/// and the `HssClient` preset of every operation, with `visit`.
+pub fn presets(
+    models: &[OperationModel],
+    builders: &BuilderFields,
+    types: &TypeFields,
+) -> Result<TokenStream, String> {
+    let variants = variants(models);
+    let mut impls = Vec::new();
+    let mut presets = Vec::new();
+    let mut visits = Vec::new();
+    for (model, variant) in models.iter().zip(&variants) {
+        let Some(fields) = builders.get(&model.type_name) else {
+            return Err(format!(
+                "progenitor generated no request builder {} for {}",
+                model.type_name, model.operation_id
+            ));
+        };
+        if let Some(response) = &model.response {
+            impls.push(operation_impls(model, variant, response, fields, types)?);
+            let method = format_ident!("{}", model.method_name);
+            visits.push(if model.pagination.is_some() {
+                quote!(Operation::#variant => visitor.paginated(self.#method()))
+            } else {
+                quote!(Operation::#variant => visitor.call(self.#method()))
+            });
+        } else {
+            visits.push(quote!(Operation::#variant => visitor.unsupported(Operation::#variant)));
+        }
+        presets.push(preset(model));
+    }
+    Ok(quote! {
+        use crate::client::HssClient;
+        use crate::ext::{OperationExt, OperationVisitor, PaginatedExt, parse_parameter, sealed, unknown_parameter};
+        use crate::generated::{builder, types};
+        use crate::record::{RecordKey, key_part};
+        use crate::spec::Operation;
 
         #(#impls)*
 
-        impl crate::client::HssClient {
+        impl HssClient {
             #(#presets)*
 
             /// Hands the preset request builder of `operation` to `visitor`:
             /// how code that picks an operation at run time (a command line,
             /// a test over every operation) reaches the typed builders.
-            pub fn visit<'a, V: crate::paginate::OperationVisitor<'a>>(
+            pub fn visit<'a, V: OperationVisitor<'a>>(
                 &'a self,
                 operation: Operation,
                 visitor: V,
@@ -528,7 +558,7 @@ fn operation_impls(
         let name = &p.name;
         let method = format_ident!("{}", p.rust_name);
         setters.push(quote! {
-            #name => Ok(self.#method(crate::paginate::parse_parameter::<#ty>(Self::OPERATION, #name, value)?))
+            #name => Ok(self.#method(parse_parameter::<#ty>(Self::OPERATION, #name, value)?))
         });
     }
     let paginated = match &model.pagination {
@@ -554,7 +584,7 @@ fn operation_impls(
                     let read = record_fields(&p.item_type, std::slice::from_ref(name), types)?;
                     quote! {
                         fn record_version(item: &Self::Item) -> Option<String> {
-                            Some(crate::record::key_part(#(#read)*))
+                            Some(key_part(#(#read)*))
                         }
                     }
                 }
@@ -565,7 +595,7 @@ fn operation_impls(
                 },
             };
             quote! {
-                impl<'a> crate::paginate::PaginatedExt<'a> for builder::#builder<'a> {
+                impl<'a> PaginatedExt<'a> for builder::#builder<'a> {
                     type Item = types::#item;
 
                     fn with_page(self, offset: i64, limit: i64) -> Self {
@@ -576,8 +606,8 @@ fn operation_impls(
                         (#total, response.#items)
                     }
 
-                    fn record_key(item: &Self::Item) -> crate::record::RecordKey {
-                        crate::record::RecordKey::of(&[#(crate::record::key_part(#key_parts)),*])
+                    fn record_key(item: &Self::Item) -> RecordKey {
+                        RecordKey::of(&[#(key_part(#key_parts)),*])
                     }
 
                     #version
@@ -586,9 +616,9 @@ fn operation_impls(
         }
     };
     Ok(quote! {
-        impl crate::paginate::sealed::Sealed for builder::#builder<'_> {}
+        impl sealed::Sealed for builder::#builder<'_> {}
 
-        impl<'a> crate::paginate::OperationExt<'a> for builder::#builder<'a> {
+        impl<'a> OperationExt<'a> for builder::#builder<'a> {
             type Response = types::#response_type;
             const OPERATION: Operation = Operation::#variant;
 
@@ -605,7 +635,7 @@ fn operation_impls(
             fn with_parameter(self, name: &str, value: &str) -> Result<Self, crate::Error> {
                 match name {
                     #(#setters,)*
-                    _ => Err(crate::paginate::unknown_parameter(Self::OPERATION, name)),
+                    _ => Err(unknown_parameter(Self::OPERATION, name)),
                 }
             }
         }

@@ -40,7 +40,7 @@ pub fn client(uri: &str) -> HssClient {
 }
 
 /// A clock that moves one second forward on every reading.
-pub fn ticking_clock() -> hss_client::hooks::Clock {
+pub fn ticking_clock() -> hss_client::Clock {
     let ticks = Arc::new(AtomicU64::new(0));
     Arc::new(move || {
         let n = ticks.fetch_add(1, Ordering::SeqCst);

@@ -1,0 +1,101 @@
+//! The state of a watch (`--state`): every feed's state and the output it
+//! covers, written atomically after each page; a state of another watch
+//! is refused.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hss_client::watch::FeedState;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::exit::Failure;
+use crate::output::FileId;
+
+/// The version of the state file's layout.
+pub(crate) const VERSION: u32 = 1;
+
+/// The state file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct State {
+    pub(crate) version: u32,
+    /// What the state is of: the feeds and the output.
+    pub(crate) fingerprint: String,
+    /// The feeds, for people reading the file.
+    pub(crate) watch: Vec<String>,
+    /// The output's length once the last page was written.
+    pub(crate) output_bytes: u64,
+    /// Which file that length is of (absent in states written before
+    /// rotation was followed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) output_file: Option<FileId>,
+    /// Each feed's state, by name.
+    pub(crate) feeds: BTreeMap<String, FeedState>,
+}
+
+/// What a watch is, as its state knows it: its feeds' names and its
+/// output.
+#[derive(Clone, Debug)]
+pub(crate) struct Of {
+    /// The feeds' names, as given.
+    pub(crate) names: Vec<String>,
+    /// The output file; `None` for stdout.
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+impl Of {
+    /// A digest of the feeds (in any order) and the output's absolute
+    /// path.
+    pub(crate) fn fingerprint(&self) -> String {
+        let output = self
+            .output
+            .as_ref()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+        let mut names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        let text = serde_json::to_string(&(names, output)).unwrap_or_default();
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}
+
+impl State {
+    /// A new state of the watch `of`.
+    pub(crate) fn new(of: &Of) -> Self {
+        State {
+            version: VERSION,
+            fingerprint: of.fingerprint(),
+            watch: of.names.clone(),
+            ..State::default()
+        }
+    }
+
+    /// The state at `path`, when there is one; a state of another watch
+    /// than `of`, or of another layout, is refused.
+    pub(crate) fn load(path: &Path, of: &Of) -> Result<Option<State>, Failure> {
+        let Some(state) = crate::state_file::read::<State>(path, "state", "watch state")? else {
+            return Ok(None);
+        };
+        if state.version != VERSION {
+            return Err(Failure::usage(format!(
+                "{} has state version {}, this tool writes {VERSION}",
+                path.display(),
+                state.version
+            )));
+        }
+        if state.fingerprint != of.fingerprint() {
+            return Err(Failure::usage(format!(
+                "the state {} belongs to another watch ({}), not to this one ({}); \
+                 rerun that one, or give this one a state file of its own",
+                path.display(),
+                state.watch.join("; "),
+                of.names.join("; ")
+            )));
+        }
+        Ok(Some(state))
+    }
+
+    /// Writes the state atomically.
+    pub(crate) fn save(&self, path: &Path) -> Result<(), Failure> {
+        crate::state_file::write(path, "state", self, false)
+    }
+}
