@@ -21,11 +21,12 @@
 //! `x-acknowledged` entry `{field, reason, difference}` on the schema that
 //! holds the field, on the field's own schema, on the parameter, or (for a
 //! header) on the security scheme that sends it. `difference` names the
-//! rule(s) it settles (a string or a list); without it the entry settles
-//! every difference about that field.
+//! rule(s) it settles (a string or a list of the names of [`Rule`]s);
+//! without it the entry settles every difference about that field.
 
 pub mod draft;
 pub mod page;
+pub mod rule;
 pub mod sync;
 
 use std::fmt;
@@ -38,12 +39,13 @@ use crate::error::Location;
 use crate::positions::escape;
 use crate::source::SpecSource;
 use page::{Page, Place, Table};
+pub use rule::{Rule, UnknownRule};
 
 /// One difference between a page and the spec.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
-    /// What kind of difference, such as `field-type`.
-    pub rule: &'static str,
+    /// What kind of difference, such as [`Rule::FieldType`].
+    pub rule: Rule,
     /// The parameter or field it is about.
     pub field: String,
     /// Where it is in the spec.
@@ -172,7 +174,7 @@ struct Checker<'a> {
 
 /// A difference before its acknowledgement is looked up.
 struct Found<'a> {
-    rule: &'static str,
+    rule: Rule,
     field: String,
     pointer: String,
     page_line: Option<usize>,
@@ -219,7 +221,7 @@ impl<'a> Checker<'a> {
             .find(|op| op.method == method && op.path == self.page.path)
         else {
             self.push(Found {
-                rule: "operation-missing",
+                rule: Rule::OperationMissing,
                 field: self.page.path.clone(),
                 pointer: "/paths".into(),
                 page_line: None,
@@ -258,7 +260,7 @@ impl<'a> Checker<'a> {
                     && let Some((pointer, scheme)) = self.header_scheme(&row.name)
                 {
                     self.push(Found {
-                        rule: "header-as-security-scheme",
+                        rule: Rule::HeaderAsSecurityScheme,
                         field: row.name.clone(),
                         pointer,
                         page_line: Some(row.line),
@@ -270,7 +272,7 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 self.push(Found {
-                    rule: "parameter-missing-in-spec",
+                    rule: Rule::ParameterMissingInSpec,
                     field: row.name.clone(),
                     pointer: format!("{}/parameters", op.pointer()),
                     page_line: Some(row.line),
@@ -289,7 +291,7 @@ impl<'a> Checker<'a> {
                 && mandatory != required
             {
                 self.push(Found {
-                    rule: "parameter-required",
+                    rule: Rule::ParameterRequired,
                     field: row.name.clone(),
                     pointer: pointer.clone(),
                     page_line: Some(row.line),
@@ -303,7 +305,7 @@ impl<'a> Checker<'a> {
             let Some(schema) = schema else { continue };
             if let Err(spec_type) = type_matches(doc, &row.kind, schema) {
                 self.push(Found {
-                    rule: "parameter-type",
+                    rule: Rule::ParameterType,
                     field: row.name.clone(),
                     pointer: format!("{pointer}/schema"),
                     page_line: Some(row.line),
@@ -323,7 +325,7 @@ impl<'a> Checker<'a> {
                 let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
                 if bound(low) != Some(range.min) || bound(high) != Some(range.max) {
                     self.push(Found {
-                        rule: "parameter-range",
+                        rule: Rule::ParameterRange,
                         field: row.name.clone(),
                         pointer: format!("{pointer}/schema"),
                         page_line: Some(row.line),
@@ -344,7 +346,7 @@ impl<'a> Checker<'a> {
             let name = name_of(parameter);
             if !rows.iter().any(|r| r.name == name) {
                 self.push(Found {
-                    rule: "parameter-missing-on-page",
+                    rule: Rule::ParameterMissingOnPage,
                     field: name.clone(),
                     pointer: pointer.clone(),
                     page_line: None,
@@ -390,7 +392,7 @@ impl<'a> Checker<'a> {
             .and_then(|r| r.pointer("/content/application~1json"));
         let Some(media) = media else {
             self.push(Found {
-                rule: "response-missing",
+                rule: Rule::ResponseMissing,
                 field: status.clone(),
                 pointer: format!("{}/responses", op.pointer()),
                 page_line: None,
@@ -439,7 +441,7 @@ impl<'a> Checker<'a> {
             });
         match spec_example {
             None => self.push(Found {
-                rule: "example-missing-in-spec",
+                rule: Rule::ExampleMissingInSpec,
                 field: status.clone(),
                 pointer: media_pointer,
                 page_line: None,
@@ -451,7 +453,7 @@ impl<'a> Checker<'a> {
                 compare_values(page_example, spec_example, String::new(), &mut found);
                 for (path, message) in found {
                     self.push(Found {
-                        rule: "example-differs",
+                        rule: Rule::ExampleDiffers,
                         field: path.clone(),
                         pointer: format!("{media_pointer}/{suffix}{path}"),
                         page_line: None,
@@ -486,7 +488,7 @@ impl<'a> Checker<'a> {
             let at = format!("{pointer}/properties/{}", escape(&row.name));
             let Some(property) = properties.and_then(|p| p.get(&row.name)) else {
                 self.push(Found {
-                    rule: "field-missing-in-spec",
+                    rule: Rule::FieldMissingInSpec,
                     field: row.name.clone(),
                     pointer: pointer.clone(),
                     page_line: Some(row.line),
@@ -503,7 +505,7 @@ impl<'a> Checker<'a> {
             let Some(resolved) = resolved else { continue };
             if let Err(spec_type) = type_matches(doc, &row.kind, resolved) {
                 self.push(Found {
-                    rule: "field-type",
+                    rule: Rule::FieldType,
                     field: row.name.clone(),
                     pointer: at.clone(),
                     page_line: Some(row.line),
@@ -535,7 +537,7 @@ impl<'a> Checker<'a> {
         for (name, property) in properties.into_iter().flatten() {
             if !table.rows.iter().any(|r| &r.name == name) {
                 self.push(Found {
-                    rule: "field-missing-on-page",
+                    rule: Rule::FieldMissingOnPage,
                     field: name.clone(),
                     pointer: format!("{pointer}/properties/{}", escape(name)),
                     page_line: None,
@@ -585,12 +587,12 @@ impl<'a> Checker<'a> {
                 });
                 let (rule, field, message) = match canonical {
                     Some((name, _)) => (
-                        "example-key",
+                        Rule::ExampleKey,
                         name.clone(),
                         format!("{what}: the page's example spells field {name} as {key}"),
                     ),
                     None => (
-                        "example-undocumented-field",
+                        Rule::ExampleUndocumentedField,
                         key.clone(),
                         format!(
                             "{what}: the page's example has field {key}, which its tables do not document"
@@ -614,7 +616,7 @@ impl<'a> Checker<'a> {
                 let scopes: Vec<&Value> = [Some(schema), resolved].into_iter().flatten().collect();
                 let property_pointer = self.property_pointer(schema, key);
                 self.push(Found {
-                    rule: "example-type",
+                    rule: Rule::ExampleType,
                     field: key.clone(),
                     pointer: property_pointer,
                     page_line: Some(row.line),
@@ -832,19 +834,13 @@ fn show(value: Option<f64>) -> String {
 
 /// The reason of the `x-acknowledged` entry of `scope` that settles
 /// difference `rule` about `field`.
-fn acknowledgement(scope: &Value, field: &str, rule: &str) -> Option<String> {
+fn acknowledgement(scope: &Value, field: &str, rule: Rule) -> Option<String> {
     let entries = scope.get("x-acknowledged")?.as_array()?;
     entries.iter().find_map(|entry| {
         if entry.get("field").and_then(Value::as_str) != Some(field) {
             return None;
         }
-        let settles = match entry.get("difference") {
-            None => true,
-            Some(Value::String(one)) => one == rule,
-            Some(Value::Array(many)) => many.iter().any(|d| d == rule),
-            Some(_) => false,
-        };
-        settles.then(|| {
+        rule.is_named_by(entry.get("difference")).then(|| {
             entry
                 .get("reason")
                 .and_then(Value::as_str)

@@ -29,13 +29,13 @@ use serde_json::Value;
 
 use super::draft::{self, Draft, NewSchema, acknowledgement, loose};
 use super::page::{self, Page, Place as At, Row, Table};
-use super::{Difference, DocsError, PageReport, check_page};
+use super::{Difference, DocsError, PageReport, Rule, check_page};
 use crate::positions::escape;
 use crate::source::SpecSource;
 use crate::yaml_edit::{EditError, Editor, Place, Yaml};
 
 /// The rules a field only the example shows is acknowledged for.
-const UNDOCUMENTED: [&str; 2] = ["example-undocumented-field", "field-missing-on-page"];
+const UNDOCUMENTED: [Rule; 2] = [Rule::ExampleUndocumentedField, Rule::FieldMissingOnPage];
 /// Why such a field is kept.
 const UNDOCUMENTED_REASON: &str =
     "The example sends this field, which the tables do not list; the spec keeps it.";
@@ -49,7 +49,7 @@ pub struct Change {
     /// The page it comes from.
     pub page: PathBuf,
     /// The difference it settles.
-    pub rule: &'static str,
+    pub rule: Rule,
     /// The parameter or field it is about.
     pub field: String,
     /// What was done, in one sentence.
@@ -99,7 +99,7 @@ pub enum SyncError {
         /// The page the edit comes from.
         page: PathBuf,
         /// The difference being settled.
-        rule: &'static str,
+        rule: Rule,
         /// Its parameter or field.
         field: String,
         /// What went wrong.
@@ -132,7 +132,7 @@ pub fn sync(
     let mut notes = Vec::new();
     for (file, page) in &parsed {
         let draft = Draft::new(page);
-        let mut skipped: Vec<(&'static str, String, String)> = Vec::new();
+        let mut skipped: Vec<(Rule, String, String)> = Vec::new();
         for _ in 0..MAX_STEPS {
             let source = SpecSource::parse(spec_file, editor.text())?;
             let report = check_page(&source, file, page);
@@ -143,7 +143,7 @@ pub fn sync(
             else {
                 break;
             };
-            if difference.rule == "operation-missing" && draft.derived_id {
+            if difference.rule == Rule::OperationMissing && draft.derived_id {
                 notes.push(format!(
                     "{}: the page has no SDK sample; the operationId {} was made from the method and path",
                     file.display(),
@@ -186,7 +186,7 @@ pub fn sync(
     })
 }
 
-fn key(d: &Difference) -> (&'static str, String, String) {
+fn key(d: &Difference) -> (Rule, String, String) {
     (d.rule, d.field.clone(), d.location.pointer.clone())
 }
 
@@ -207,8 +207,8 @@ impl Step<'_, '_, '_> {
         let pointer = d.location.pointer.as_str();
         let op = self.draft.operation_pointer();
         let done = match d.rule {
-            "operation-missing" => self.add_operation()?,
-            "parameter-missing-in-spec" => {
+            Rule::OperationMissing => self.add_operation()?,
+            Rule::ParameterMissingInSpec => {
                 let Some((place, row)) = parameter_row(self.page, d) else {
                     return Ok(None);
                 };
@@ -216,7 +216,7 @@ impl Step<'_, '_, '_> {
                 self.add_parameter(&op, row, parameter)?;
                 format!("added {} parameter {}", place.as_str(), row.name)
             }
-            "parameter-required" | "parameter-type" | "parameter-range" => {
+            Rule::ParameterRequired | Rule::ParameterType | Rule::ParameterRange => {
                 let Some((place, row)) = parameter_row(self.page, d) else {
                     return Ok(None);
                 };
@@ -237,7 +237,7 @@ impl Step<'_, '_, '_> {
                     self.fix_parameter(parameter, d.rule, row)?
                 }
             }
-            "parameter-missing-on-page" => {
+            Rule::ParameterMissingOnPage => {
                 let item = self
                     .own_item(&op, pointer)
                     .ok_or_else(|| EditError::Target {
@@ -247,15 +247,15 @@ impl Step<'_, '_, '_> {
                 self.editor.remove(&item)?;
                 format!("removed parameter {}", d.field)
             }
-            "header-as-security-scheme" => {
+            Rule::HeaderAsSecurityScheme => {
                 let reason = format!(
                     "The page lists {} as a header parameter; the client sends it through this security scheme, from its configuration.",
                     d.field
                 );
-                self.acknowledge(pointer, &d.field, &["header-as-security-scheme"], &reason)?;
+                self.acknowledge(pointer, &d.field, &[Rule::HeaderAsSecurityScheme], &reason)?;
                 format!("acknowledged that a security scheme sends {}", d.field)
             }
-            "response-missing" => {
+            Rule::ResponseMissing => {
                 let mut new = Vec::new();
                 let response = self.draft.success_response(self.doc(), &mut new);
                 let responses = format!("{op}/responses");
@@ -276,7 +276,7 @@ impl Step<'_, '_, '_> {
                 self.add_schemas(new)?;
                 format!("added the {} response", d.field)
             }
-            "example-missing-in-spec" => {
+            Rule::ExampleMissingInSpec => {
                 let Some(examples) = self.draft.examples() else {
                     return Ok(None);
                 };
@@ -284,7 +284,7 @@ impl Step<'_, '_, '_> {
                     .insert(pointer, "examples", examples, Place::End)?;
                 "added the page's example response".into()
             }
-            "example-differs" => {
+            Rule::ExampleDiffers => {
                 let Some(value) = self.draft.example_value() else {
                     return Ok(None);
                 };
@@ -294,7 +294,7 @@ impl Step<'_, '_, '_> {
                 self.editor.set(&at, value)?;
                 "replaced the example response with the page's".into()
             }
-            "field-missing-in-spec" => {
+            Rule::FieldMissingInSpec => {
                 let Some((_, row)) = row(self.page, d) else {
                     return Ok(None);
                 };
@@ -304,7 +304,7 @@ impl Step<'_, '_, '_> {
                 self.add_schemas(new)?;
                 format!("added field {}", row.name)
             }
-            "field-type" => {
+            Rule::FieldType => {
                 let Some((_, row)) = row(self.page, d) else {
                     return Ok(None);
                 };
@@ -342,7 +342,7 @@ impl Step<'_, '_, '_> {
                 self.add_schemas(new)?;
                 format!("gave field {} the page's type, {}", row.name, row.kind)
             }
-            "field-missing-on-page"
+            Rule::FieldMissingOnPage
                 if find_key(
                     &self.page.example.as_ref().map(|e| e.value.clone()),
                     &d.field,
@@ -358,7 +358,7 @@ impl Step<'_, '_, '_> {
                 )?;
                 format!("kept field {}, which only the example shows", d.field)
             }
-            "field-missing-on-page" => {
+            Rule::FieldMissingOnPage => {
                 let object = object_of(pointer);
                 self.editor.remove(pointer)?;
                 let required = format!("{object}/required");
@@ -372,7 +372,7 @@ impl Step<'_, '_, '_> {
                 }
                 format!("removed field {}", d.field)
             }
-            "example-key" => {
+            Rule::ExampleKey => {
                 let Some(alias) = self.alias_of(pointer) else {
                     return Ok(None);
                 };
@@ -380,11 +380,11 @@ impl Step<'_, '_, '_> {
                     "The example spells it {alias}; both spellings decode into {}.",
                     d.field
                 );
-                self.acknowledge(&object_of(pointer), &d.field, &["example-key"], &reason)?;
+                self.acknowledge(&object_of(pointer), &d.field, &[Rule::ExampleKey], &reason)?;
                 format!("acknowledged the spelling {alias} of {}", d.field)
             }
-            "example-undocumented-field" => self.undocumented(pointer, &d.field)?,
-            "example-type" => {
+            Rule::ExampleUndocumentedField => self.undocumented(pointer, &d.field)?,
+            Rule::ExampleType => {
                 let Some((_, row)) = row(self.page, d) else {
                     return Ok(None);
                 };
@@ -404,7 +404,6 @@ impl Step<'_, '_, '_> {
                     row.name
                 )
             }
-            _ => return Ok(None),
         };
         Ok(Some(done))
     }
@@ -532,11 +531,11 @@ impl Step<'_, '_, '_> {
     fn fix_parameter(
         &mut self,
         parameter: &str,
-        rule: &str,
+        rule: Rule,
         row: &Row,
     ) -> Result<String, EditError> {
         match rule {
-            "parameter-required" => {
+            Rule::ParameterRequired => {
                 let required = row.mandatory.unwrap_or(false);
                 self.put(
                     parameter,
@@ -546,7 +545,7 @@ impl Step<'_, '_, '_> {
                 )?;
                 Ok(format!("made parameter {} required: {required}", row.name))
             }
-            "parameter-type" => {
+            Rule::ParameterType => {
                 let schema = format!("{parameter}/schema");
                 self.editor.set(&schema, draft::parameter_schema(row))?;
                 Ok(format!(
@@ -645,19 +644,16 @@ impl Step<'_, '_, '_> {
         &mut self,
         scope: &str,
         field: &str,
-        rules: &[&str],
+        rules: &[Rule],
         reason: &str,
     ) -> Result<(), EditError> {
         let entry = acknowledgement(field, rules, reason);
         let list = format!("{scope}/x-acknowledged");
         let settles = |a: &Value| {
             a.get("field").and_then(Value::as_str) == Some(field)
-                && rules.iter().all(|rule| match a.get("difference") {
-                    None => true,
-                    Some(Value::String(one)) => one == rule,
-                    Some(Value::Array(many)) => many.iter().any(|d| d == rule),
-                    Some(_) => false,
-                })
+                && rules
+                    .iter()
+                    .all(|rule| rule.is_named_by(a.get("difference")))
         };
         let present = self
             .doc()
@@ -750,7 +746,7 @@ impl Step<'_, '_, '_> {
                 }
             }
             let reason = format!("The example spells it {key}; both spellings decode into {name}.");
-            self.acknowledge(object, &name, &["example-key"], &reason)?;
+            self.acknowledge(object, &name, &[Rule::ExampleKey], &reason)?;
             return Ok(format!("made {key} another spelling of field {name}"));
         }
         let example = self.page.example.as_ref().map(|e| e.value.clone());
