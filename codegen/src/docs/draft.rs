@@ -487,7 +487,7 @@ fn capitalize(s: &str) -> String {
 }
 
 /// The schema entries for the JSON type of `value`.
-fn value_type(value: &Value) -> Vec<(String, Yaml)> {
+pub(crate) fn value_type(value: &Value) -> Vec<(String, Yaml)> {
     match value {
         Value::String(_) => type_entries("String"),
         Value::Number(n) if n.is_i64() || n.is_u64() => type_entries("Long"),
