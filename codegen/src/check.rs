@@ -162,36 +162,7 @@ fn references(source: &SpecSource, value: &Value, pointer: String, findings: &mu
     match value {
         Value::Object(map) => {
             if let Some(raw) = map.get("$ref") {
-                let reference = raw
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| raw.to_string());
-                let target = raw
-                    .as_str()
-                    .and_then(|r| r.strip_prefix('#'))
-                    .map(|p| source.value.pointer(p).is_some());
-                match target {
-                    Some(true) if follow(&source.value, value, &pointer) == Followed::Loop => {
-                        findings.push(source.finding(
-                            "ref-resolves",
-                            &format!("{pointer}/$ref"),
-                            format!(
-                                "$ref {reference} leads into a loop of `$ref`s that never reaches a definition"
-                            ),
-                        ));
-                    }
-                    Some(true) => {}
-                    Some(false) => findings.push(source.finding(
-                        "ref-resolves",
-                        &format!("{pointer}/$ref"),
-                        format!("$ref {reference} points at nothing in this document"),
-                    )),
-                    None => findings.push(source.finding(
-                        "ref-resolves",
-                        &format!("{pointer}/$ref"),
-                        format!("$ref {reference} is not a local reference (#/...)"),
-                    )),
-                }
+                reference(source, value, raw, &pointer, findings);
             }
             for (key, child) in map {
                 if key == "example" || key == "x-acknowledged" {
@@ -225,6 +196,34 @@ fn references(source: &SpecSource, value: &Value, pointer: String, findings: &mu
         }
         _ => {}
     }
+}
+
+/// Checks the `$ref` (`raw`) of the node `value` at `pointer`: a local
+/// reference to something in this document, not into a loop of `$ref`s.
+fn reference(
+    source: &SpecSource,
+    value: &Value,
+    raw: &Value,
+    pointer: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let reference = raw
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| raw.to_string());
+    let target = raw
+        .as_str()
+        .and_then(|r| r.strip_prefix('#'))
+        .map(|p| source.value.pointer(p).is_some());
+    let message = match target {
+        Some(true) if follow(&source.value, value, pointer) == Followed::Loop => {
+            format!("$ref {reference} leads into a loop of `$ref`s that never reaches a definition")
+        }
+        Some(true) => return,
+        Some(false) => format!("$ref {reference} points at nothing in this document"),
+        None => format!("$ref {reference} is not a local reference (#/...)"),
+    };
+    findings.push(source.finding("ref-resolves", &format!("{pointer}/$ref"), message));
 }
 
 fn operation_ids(source: &SpecSource, findings: &mut Vec<Finding>) {

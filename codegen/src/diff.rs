@@ -57,12 +57,12 @@ use pattern::Relation;
 
 use crate::check::{OperationRef, operations, parameters, resolve, resolve_at};
 use crate::error::Location;
-use crate::operations::is_json;
+use crate::operations::{RateLimitModel, is_json};
 use crate::positions::escape;
 use crate::source::SpecSource;
 
 /// One of the limits of an `x-rate-limit`: calls per window, if stated.
-type LimitPart = fn(&crate::operations::RateLimitModel) -> Option<u64>;
+type LimitPart = fn(&RateLimitModel) -> Option<u64>;
 
 /// Whether a change breaks client users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -230,57 +230,19 @@ impl<'a> Differ<'a> {
         let matched_new: BTreeSet<usize> = pairs.iter().filter_map(|(_, n)| *n).collect();
         for (old_index, new_index) in pairs {
             let old_op = &old_ops[old_index];
-            let old_name = label(old_op);
             let Some(new_index) = new_index else {
                 self.push(
                     Severity::Breaking,
                     "operation-removed",
                     Side::Old,
                     &old_op.pointer(),
-                    format!("{old_name} was removed"),
+                    format!("{} was removed", label(old_op)),
                 );
                 continue;
             };
             let new_op = &new_ops[new_index];
-            match (old_op.operation_id(), new_op.operation_id()) {
-                (None, Some(id)) => self.push(
-                    Severity::Compatible,
-                    "operation-id-added",
-                    Side::New,
-                    &format!("{}/operationId", new_op.pointer()),
-                    format!("{old_name} now has the operationId {id}"),
-                ),
-                (Some(id), None) => self.push(
-                    Severity::Breaking,
-                    "operation-id-removed",
-                    Side::Old,
-                    &format!("{}/operationId", old_op.pointer()),
-                    format!("{id} lost its operationId; its client method goes away"),
-                ),
-                (Some(old_id), Some(new_id)) if old_id != new_id => self.push(
-                    Severity::Breaking,
-                    "operation-renamed",
-                    Side::New,
-                    &format!("{}/operationId", new_op.pointer()),
-                    format!("{old_name} is now {new_id}; the client method is renamed"),
-                ),
-                _ => {}
-            }
-            if new_op.path != old_op.path || new_op.method != old_op.method {
-                self.push(
-                    Severity::Breaking,
-                    "operation-moved",
-                    Side::New,
-                    &new_op.pointer(),
-                    format!(
-                        "{old_name} moved from {} {} to {} {}",
-                        old_op.method.to_uppercase(),
-                        old_op.path,
-                        new_op.method.to_uppercase(),
-                        new_op.path
-                    ),
-                );
-            }
+            self.operation_id(old_op, new_op);
+            self.route(old_op, new_op);
             self.operation(old_op, new_op);
         }
         for (index, new_op) in new_ops.iter().enumerate() {
@@ -296,21 +258,60 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// Compares the operationIds of a matched pair of operations.
+    fn operation_id(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>) {
+        let old_name = label(old_op);
+        match (old_op.operation_id(), new_op.operation_id()) {
+            (None, Some(id)) => self.push(
+                Severity::Compatible,
+                "operation-id-added",
+                Side::New,
+                &format!("{}/operationId", new_op.pointer()),
+                format!("{old_name} now has the operationId {id}"),
+            ),
+            (Some(id), None) => self.push(
+                Severity::Breaking,
+                "operation-id-removed",
+                Side::Old,
+                &format!("{}/operationId", old_op.pointer()),
+                format!("{id} lost its operationId; its client method goes away"),
+            ),
+            (Some(old_id), Some(new_id)) if old_id != new_id => self.push(
+                Severity::Breaking,
+                "operation-renamed",
+                Side::New,
+                &format!("{}/operationId", new_op.pointer()),
+                format!("{old_name} is now {new_id}; the client method is renamed"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Compares the method and path of a matched pair of operations.
+    fn route(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>) {
+        if new_op.path == old_op.path && new_op.method == old_op.method {
+            return;
+        }
+        self.push(
+            Severity::Breaking,
+            "operation-moved",
+            Side::New,
+            &new_op.pointer(),
+            format!(
+                "{} moved from {} {} to {} {}",
+                label(old_op),
+                old_op.method.to_uppercase(),
+                old_op.path,
+                new_op.method.to_uppercase(),
+                new_op.path
+            ),
+        );
+    }
+
     fn operation(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>) {
         let name = label(new_op);
-        let keyed = |doc: &'a Value,
-                     op: &OperationRef<'a>|
-         -> BTreeMap<(String, String), (String, &'a Value)> {
-            parameters(doc, op)
-                .into_iter()
-                .map(|(pointer, p)| {
-                    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                    ((text("in"), text("name")), (pointer, p))
-                })
-                .collect()
-        };
-        let old_params = keyed(&self.old.value, old_op);
-        let new_params = keyed(&self.new.value, new_op);
+        let old_params = keyed_parameters(&self.old.value, old_op);
+        let new_params = keyed_parameters(&self.new.value, new_op);
         for ((place, param), (old_pointer, old_p)) in &old_params {
             let what = format!("{name}: {place} parameter {param}");
             let Some((new_pointer, new_p)) = new_params.get(&(place.clone(), param.clone())) else {
@@ -323,64 +324,7 @@ impl<'a> Differ<'a> {
                 );
                 continue;
             };
-            match (is_required(old_p), is_required(new_p)) {
-                (false, true) => self.push(
-                    Severity::Breaking,
-                    "parameter-made-required",
-                    Side::New,
-                    new_pointer,
-                    format!("{what} became required"),
-                ),
-                (true, false) => self.push(
-                    Severity::Compatible,
-                    "parameter-made-optional",
-                    Side::New,
-                    new_pointer,
-                    format!("{what} became optional"),
-                ),
-                _ => {}
-            }
-            let default = |doc: &Value, p: &Value| -> Option<Value> {
-                p.get("schema")
-                    .and_then(|s| resolve(doc, s))
-                    .and_then(|s| s.get("default"))
-                    .cloned()
-            };
-            let (old_default, new_default) = (
-                default(&self.old.value, old_p),
-                default(&self.new.value, new_p),
-            );
-            if old_default != new_default {
-                // A caller that omits an optional parameter gets the
-                // default's behaviour; a required one is always sent.
-                let optional = !is_required(new_p);
-                self.push(
-                    Severity::of(optional),
-                    "parameter-default-changed",
-                    Side::New,
-                    new_pointer,
-                    format!(
-                        "{what}: default changed from {} to {}{}",
-                        show(old_default.as_ref()),
-                        show(new_default.as_ref()),
-                        if optional {
-                            "; callers that omit it get the new behaviour"
-                        } else {
-                            ""
-                        }
-                    ),
-                );
-            }
-            if let (Some(old_s), Some(new_s)) = (old_p.get("schema"), new_p.get("schema")) {
-                self.schema(
-                    old_s,
-                    new_s,
-                    &format!("{new_pointer}/schema"),
-                    &what,
-                    Direction::Request,
-                    0,
-                );
-            }
+            self.parameter(old_p, new_p, new_pointer, &what);
         }
         for ((place, param), (new_pointer, new_p)) in &new_params {
             if old_params.contains_key(&(place.clone(), param.clone())) {
@@ -410,6 +354,75 @@ impl<'a> Differ<'a> {
         self.rate_limit(old_op, new_op, &name);
     }
 
+    /// Compares a parameter both operations have (`what` names it): its
+    /// required flag, its default and its schema.
+    fn parameter(&mut self, old_p: &Value, new_p: &Value, new_pointer: &str, what: &str) {
+        match (is_required(old_p), is_required(new_p)) {
+            (false, true) => self.push(
+                Severity::Breaking,
+                "parameter-made-required",
+                Side::New,
+                new_pointer,
+                format!("{what} became required"),
+            ),
+            (true, false) => self.push(
+                Severity::Compatible,
+                "parameter-made-optional",
+                Side::New,
+                new_pointer,
+                format!("{what} became optional"),
+            ),
+            _ => {}
+        }
+        self.parameter_default(old_p, new_p, new_pointer, what);
+        if let (Some(old_s), Some(new_s)) = (old_p.get("schema"), new_p.get("schema")) {
+            self.schema(
+                old_s,
+                new_s,
+                &format!("{new_pointer}/schema"),
+                what,
+                Direction::Request,
+                0,
+            );
+        }
+    }
+
+    /// Compares the `default`s of a parameter's schema.
+    fn parameter_default(&mut self, old_p: &Value, new_p: &Value, new_pointer: &str, what: &str) {
+        let default = |doc: &Value, p: &Value| -> Option<Value> {
+            p.get("schema")
+                .and_then(|s| resolve(doc, s))
+                .and_then(|s| s.get("default"))
+                .cloned()
+        };
+        let (old_default, new_default) = (
+            default(&self.old.value, old_p),
+            default(&self.new.value, new_p),
+        );
+        if old_default == new_default {
+            return;
+        }
+        // A caller that omits an optional parameter gets the default's
+        // behaviour; a required one is always sent.
+        let optional = !is_required(new_p);
+        self.push(
+            Severity::of(optional),
+            "parameter-default-changed",
+            Side::New,
+            new_pointer,
+            format!(
+                "{what}: default changed from {} to {}{}",
+                show(old_default.as_ref()),
+                show(new_default.as_ref()),
+                if optional {
+                    "; callers that omit it get the new behaviour"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+
     /// Compares the rate limits that apply to two operations: each of the
     /// per-user, per-address and overall limits as calls a second.
     fn rate_limit(&mut self, old_op: &OperationRef<'a>, new_op: &OperationRef<'a>, name: &str) {
@@ -417,16 +430,7 @@ impl<'a> Differ<'a> {
             crate::operations::rate_limit(source, op).ok().flatten()
         };
         let (old_limit, new_limit) = (limit(self.old, old_op), limit(self.new, new_op));
-        let pointer = |source: &SpecSource, op: &OperationRef<'_>| {
-            if op.operation.get("x-rate-limit").is_some() {
-                format!("{}/x-rate-limit", op.pointer())
-            } else if source.value.get("x-rate-limit").is_some() {
-                "/x-rate-limit".to_string()
-            } else {
-                op.pointer()
-            }
-        };
-        let new_pointer = pointer(self.new, new_op);
+        let new_pointer = rate_limit_pointer(self.new, new_op);
         match (&old_limit, &new_limit) {
             (None, None) => {}
             (Some(_), None) => self.push(
@@ -447,52 +451,62 @@ impl<'a> Differ<'a> {
                     limit.window_seconds
                 ),
             ),
-            (Some(old), Some(new)) => {
-                let parts: [(&str, LimitPart); 3] = [
-                    ("per user", |l| l.per_user),
-                    ("per address", |l| l.per_ip),
-                    ("in all", |l| l.overall),
-                ];
-                for (what, get) in parts {
-                    let rate = |l: &crate::operations::RateLimitModel| {
-                        get(l).map(|calls| calls as f64 / l.window_seconds.max(1) as f64)
-                    };
-                    let shown = |l: &crate::operations::RateLimitModel| match get(l) {
-                        Some(calls) => format!("{calls} per {} s", l.window_seconds),
-                        None => "no limit".to_string(),
-                    };
-                    let (before, after) = (rate(old), rate(new));
-                    if before == after {
-                        continue;
-                    }
-                    let lowered = match (before, after) {
-                        (None, Some(_)) => true,
-                        (Some(_), None) => false,
-                        (Some(b), Some(a)) => a < b,
-                        (None, None) => false,
-                    };
-                    self.push(
-                        Severity::of(lowered),
-                        if lowered {
-                            "rate-limit-lowered"
-                        } else {
-                            "rate-limit-raised"
-                        },
-                        Side::New,
-                        &new_pointer,
-                        format!(
-                            "{name}: the rate limit {what} went from {} to {}{}",
-                            shown(old),
-                            shown(new),
-                            if lowered {
-                                "; calls at the old rate are refused"
-                            } else {
-                                ""
-                            }
-                        ),
-                    );
-                }
+            (Some(old), Some(new)) => self.rate_limit_parts(old, new, &new_pointer, name),
+        }
+    }
+
+    /// Compares each of the per-user, per-address and overall limits of
+    /// two rate limits, as calls a second.
+    fn rate_limit_parts(
+        &mut self,
+        old: &RateLimitModel,
+        new: &RateLimitModel,
+        new_pointer: &str,
+        name: &str,
+    ) {
+        let parts: [(&str, LimitPart); 3] = [
+            ("per user", |l| l.per_user),
+            ("per address", |l| l.per_ip),
+            ("in all", |l| l.overall),
+        ];
+        for (what, get) in parts {
+            let rate = |l: &RateLimitModel| {
+                get(l).map(|calls| calls as f64 / l.window_seconds.max(1) as f64)
+            };
+            let shown = |l: &RateLimitModel| match get(l) {
+                Some(calls) => format!("{calls} per {} s", l.window_seconds),
+                None => "no limit".to_string(),
+            };
+            let (before, after) = (rate(old), rate(new));
+            if before == after {
+                continue;
             }
+            let lowered = match (before, after) {
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some(b), Some(a)) => a < b,
+                (None, None) => false,
+            };
+            self.push(
+                Severity::of(lowered),
+                if lowered {
+                    "rate-limit-lowered"
+                } else {
+                    "rate-limit-raised"
+                },
+                Side::New,
+                new_pointer,
+                format!(
+                    "{name}: the rate limit {what} went from {} to {}{}",
+                    shown(old),
+                    shown(new),
+                    if lowered {
+                        "; calls at the old rate are refused"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
     }
 
@@ -504,7 +518,6 @@ impl<'a> Differ<'a> {
                 .get("requestBody")
                 .and_then(|b| resolve_at(doc, b, &format!("{}/requestBody", op.pointer())))
         };
-        let required = |b: &Value| b.get("required").and_then(Value::as_bool).unwrap_or(false);
         let what = format!("{name}: request body");
         match (body(&self.old.value, old_op), body(&self.new.value, new_op)) {
             (None, None) => {}
@@ -516,7 +529,7 @@ impl<'a> Differ<'a> {
                 format!("{what} was removed"),
             ),
             (None, Some((new_pointer, new_b))) => {
-                let (severity, rule, detail) = if required(new_b) {
+                let (severity, rule, detail) = if body_required(new_b) {
                     (
                         Severity::Breaking,
                         "request-body-added-required",
@@ -533,45 +546,54 @@ impl<'a> Differ<'a> {
                     format!("{what} was added{detail}"),
                 );
             }
-            (Some((old_pointer, old_b)), Some((new_pointer, new_b))) => {
-                if !required(old_b) && required(new_b) {
-                    self.push(
-                        Severity::Breaking,
-                        "request-body-made-required",
-                        Side::New,
-                        &new_pointer,
-                        format!("{what} became required"),
-                    );
-                }
-                let content = |b: &'a Value| {
-                    b.get("content")
-                        .and_then(Value::as_object)
-                        .map(|m| m.iter().collect::<BTreeMap<_, _>>())
-                        .unwrap_or_default()
-                };
-                let (old_c, new_c) = (content(old_b), content(new_b));
-                for (media, old_m) in old_c {
-                    let Some(new_m) = new_c.get(media) else {
-                        self.push(
-                            Severity::Breaking,
-                            "request-body-media-type-removed",
-                            Side::Old,
-                            &format!("{old_pointer}/content/{}", escape(media)),
-                            format!("{what}: {media} is no longer accepted"),
-                        );
-                        continue;
-                    };
-                    if let (Some(o), Some(n)) = (old_m.get("schema"), new_m.get("schema")) {
-                        self.schema(
-                            o,
-                            n,
-                            &format!("{new_pointer}/content/{}/schema", escape(media)),
-                            &what,
-                            Direction::Request,
-                            0,
-                        );
-                    }
-                }
+            (Some(old), Some(new)) => self.request_bodies(old, new, &what),
+        }
+    }
+
+    /// Compares two request bodies (each with its pointer): the required
+    /// flag, and the schema of each media type.
+    fn request_bodies(
+        &mut self,
+        (old_pointer, old_b): (String, &'a Value),
+        (new_pointer, new_b): (String, &'a Value),
+        what: &str,
+    ) {
+        if !body_required(old_b) && body_required(new_b) {
+            self.push(
+                Severity::Breaking,
+                "request-body-made-required",
+                Side::New,
+                &new_pointer,
+                format!("{what} became required"),
+            );
+        }
+        let content = |b: &'a Value| {
+            b.get("content")
+                .and_then(Value::as_object)
+                .map(|m| m.iter().collect::<BTreeMap<_, _>>())
+                .unwrap_or_default()
+        };
+        let (old_c, new_c) = (content(old_b), content(new_b));
+        for (media, old_m) in old_c {
+            let Some(new_m) = new_c.get(media) else {
+                self.push(
+                    Severity::Breaking,
+                    "request-body-media-type-removed",
+                    Side::Old,
+                    &format!("{old_pointer}/content/{}", escape(media)),
+                    format!("{what}: {media} is no longer accepted"),
+                );
+                continue;
+            };
+            if let (Some(o), Some(n)) = (old_m.get("schema"), new_m.get("schema")) {
+                self.schema(
+                    o,
+                    n,
+                    &format!("{new_pointer}/content/{}/schema", escape(media)),
+                    what,
+                    Direction::Request,
+                    0,
+                );
             }
         }
     }
@@ -587,7 +609,6 @@ impl<'a> Differ<'a> {
         let old_responses = responses(old_op);
         let new_responses = responses(new_op);
         for (status, old_r) in &old_responses {
-            let pointer = format!("{}/responses/{}", new_op.pointer(), escape(status));
             let Some(new_r) = new_responses.get(status) else {
                 if status.starts_with('2') {
                     self.push(
@@ -600,34 +621,7 @@ impl<'a> Differ<'a> {
                 }
                 continue;
             };
-            match (
-                json_schema(&self.old.value, old_r),
-                json_schema(&self.new.value, new_r),
-            ) {
-                (Some((_, old_s)), Some((media, new_s))) => self.schema(
-                    &old_s,
-                    &new_s,
-                    &format!("{pointer}/content/{}/schema", escape(&media)),
-                    &format!("{name}: {status} response"),
-                    Direction::Response,
-                    0,
-                ),
-                (Some((media, _)), None) => self.push(
-                    Severity::Breaking,
-                    "response-media-type-removed",
-                    Side::Old,
-                    &format!(
-                        "{}/responses/{}/content/{}",
-                        old_op.pointer(),
-                        escape(status),
-                        escape(&media)
-                    ),
-                    format!(
-                        "{name}: the {status} response is no longer {media}; its typed body becomes raw bytes"
-                    ),
-                ),
-                _ => {}
-            }
+            self.response(old_op, new_op, status, (old_r, new_r), name);
         }
         for status in new_responses.keys() {
             if !old_responses.contains_key(status) {
@@ -639,6 +633,47 @@ impl<'a> Differ<'a> {
                     format!("{name}: a {status} response was added"),
                 );
             }
+        }
+    }
+
+    /// Compares the `status` response both operations have: the schema of
+    /// its JSON media type.
+    fn response(
+        &mut self,
+        old_op: &OperationRef<'a>,
+        new_op: &OperationRef<'a>,
+        status: &str,
+        (old_r, new_r): (&Value, &Value),
+        name: &str,
+    ) {
+        let pointer = format!("{}/responses/{}", new_op.pointer(), escape(status));
+        match (
+            json_schema(&self.old.value, old_r),
+            json_schema(&self.new.value, new_r),
+        ) {
+            (Some((_, old_s)), Some((media, new_s))) => self.schema(
+                &old_s,
+                &new_s,
+                &format!("{pointer}/content/{}/schema", escape(&media)),
+                &format!("{name}: {status} response"),
+                Direction::Response,
+                0,
+            ),
+            (Some((media, _)), None) => self.push(
+                Severity::Breaking,
+                "response-media-type-removed",
+                Side::Old,
+                &format!(
+                    "{}/responses/{}/content/{}",
+                    old_op.pointer(),
+                    escape(status),
+                    escape(&media)
+                ),
+                format!(
+                    "{name}: the {status} response is no longer {media}; its typed body becomes raw bytes"
+                ),
+            ),
+            _ => {}
         }
     }
 
@@ -654,20 +689,7 @@ impl<'a> Differ<'a> {
         direction: Direction,
         depth: usize,
     ) {
-        if depth > 16 {
-            return;
-        }
-        // A component compared once in a direction is not compared again
-        // for the next operation or field that refers to it that way.
-        let refs = (
-            old_s.get("$ref").and_then(Value::as_str),
-            new_s.get("$ref").and_then(Value::as_str),
-        );
-        if let (Some(o), Some(n)) = refs
-            && !self
-                .compared
-                .insert((o.to_string(), n.to_string(), direction))
-        {
+        if depth > 16 || self.compared_already(old_s, new_s, direction) {
             return;
         }
         let pointer = new_s
@@ -682,6 +704,39 @@ impl<'a> Differ<'a> {
         ) else {
             return;
         };
+        self.type_and_nullable(old_s, new_s, &pointer, what, direction);
+        self.enums(old_s, new_s, &pointer, what, direction);
+        self.bounds(old_s, new_s, &pointer, what, direction);
+        self.properties(old_s, new_s, &pointer, what, direction, depth);
+        self.nested(old_s, new_s, &pointer, what, direction, depth);
+    }
+
+    /// Whether two `$ref`s were already compared in `direction`; records
+    /// them when not. A component compared once in a direction is not
+    /// compared again for the next operation or field that refers to it
+    /// that way.
+    fn compared_already(&mut self, old_s: &Value, new_s: &Value, direction: Direction) -> bool {
+        let refs = (
+            old_s.get("$ref").and_then(Value::as_str),
+            new_s.get("$ref").and_then(Value::as_str),
+        );
+        match refs {
+            (Some(o), Some(n)) => !self
+                .compared
+                .insert((o.to_string(), n.to_string(), direction)),
+            _ => false,
+        }
+    }
+
+    /// Compares the `type`, `format` and `nullable` of two schemas.
+    fn type_and_nullable(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+    ) {
         for key in ["type", "format"] {
             let (o, n) = (old_s.get(key), new_s.get(key));
             if o != n {
@@ -689,7 +744,7 @@ impl<'a> Differ<'a> {
                     Severity::Breaking,
                     "type-changed",
                     Side::New,
-                    &pointer,
+                    pointer,
                     format!("{what}: {key} changed from {} to {}", show(o), show(n)),
                 );
             }
@@ -704,7 +759,7 @@ impl<'a> Differ<'a> {
                 Severity::of(breaking),
                 "nullable-changed",
                 Side::New,
-                &pointer,
+                pointer,
                 format!(
                     "{what}: nullable changed from {} to {}",
                     nullable(old_s),
@@ -712,9 +767,20 @@ impl<'a> Differ<'a> {
                 ),
             );
         }
-        self.enums(old_s, new_s, &pointer, what, direction);
-        self.bounds(old_s, new_s, &pointer, what, direction);
-        self.properties(old_s, new_s, &pointer, what, direction, depth);
+    }
+
+    /// Compares the schemas nested in two schemas: `items`,
+    /// `additionalProperties`, and the branches of `oneOf`, `anyOf` and
+    /// `allOf`.
+    fn nested(
+        &mut self,
+        old_s: &Value,
+        new_s: &Value,
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+        depth: usize,
+    ) {
         if let (Some(o), Some(n)) = (old_s.get("items"), new_s.get("items")) {
             self.schema(
                 o,
@@ -739,37 +805,51 @@ impl<'a> Differ<'a> {
             );
         }
         for key in ["oneOf", "anyOf", "allOf"] {
-            let branches = |s: &Value| {
-                s.get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let (old_b, new_b) = (branches(old_s), branches(new_s));
-            if old_b.len() != new_b.len() {
-                self.push(
-                    Severity::Breaking,
-                    "type-changed",
-                    Side::New,
-                    &pointer,
-                    format!(
-                        "{what}: {key} changed from {} to {} branches",
-                        old_b.len(),
-                        new_b.len()
-                    ),
-                );
-                continue;
-            }
-            for (index, (o, n)) in old_b.iter().zip(&new_b).enumerate() {
-                self.schema(
-                    o,
-                    n,
-                    &format!("{pointer}/{key}/{index}"),
-                    what,
-                    direction,
-                    depth + 1,
-                );
-            }
+            self.branches(key, (old_s, new_s), pointer, what, direction, depth);
+        }
+    }
+
+    /// Compares the `key` branches (`oneOf`, `anyOf`, `allOf`) of two
+    /// schemas, one by one; another number of branches is a type change.
+    fn branches(
+        &mut self,
+        key: &str,
+        (old_s, new_s): (&Value, &Value),
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+        depth: usize,
+    ) {
+        let branches = |s: &Value| {
+            s.get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (old_b, new_b) = (branches(old_s), branches(new_s));
+        if old_b.len() != new_b.len() {
+            self.push(
+                Severity::Breaking,
+                "type-changed",
+                Side::New,
+                pointer,
+                format!(
+                    "{what}: {key} changed from {} to {} branches",
+                    old_b.len(),
+                    new_b.len()
+                ),
+            );
+            return;
+        }
+        for (index, (o, n)) in old_b.iter().zip(&new_b).enumerate() {
+            self.schema(
+                o,
+                n,
+                &format!("{pointer}/{key}/{index}"),
+                what,
+                direction,
+                depth + 1,
+            );
         }
     }
 
@@ -788,19 +868,8 @@ impl<'a> Differ<'a> {
                 .cloned()
                 .unwrap_or_default()
         };
-        let required = |s: &Value| -> BTreeSet<String> {
-            s.get("required")
-                .and_then(Value::as_array)
-                .map(|l| {
-                    l.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         let (old_p, new_p) = (props(old_s), props(new_s));
-        let (old_r, new_r) = (required(old_s), required(new_s));
+        let (old_r, new_r) = (required_fields(old_s), required_fields(new_s));
         for (name, old_field) in &old_p {
             let field = format!("{what}: field {name}");
             let at = format!("{pointer}/properties/{}", escape(name));
@@ -817,30 +886,7 @@ impl<'a> Differ<'a> {
                 continue;
             };
             if old_r.contains(name) != new_r.contains(name) {
-                let made_required = new_r.contains(name);
-                let severity = match direction {
-                    Direction::Response => Severity::Breaking,
-                    Direction::Request if made_required => Severity::Breaking,
-                    Direction::Request => Severity::Compatible,
-                };
-                self.push(
-                    severity,
-                    if made_required {
-                        "field-made-required"
-                    } else {
-                        "field-made-optional"
-                    },
-                    Side::New,
-                    &at,
-                    format!(
-                        "{field} became {}",
-                        if made_required {
-                            "required"
-                        } else {
-                            "optional"
-                        }
-                    ),
-                );
+                self.field_requirement(new_r.contains(name), &at, &field, direction);
             }
             self.schema(
                 old_field,
@@ -869,6 +915,40 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// A field (at `at`, named `field` for people) made required or
+    /// optional.
+    fn field_requirement(
+        &mut self,
+        made_required: bool,
+        at: &str,
+        field: &str,
+        direction: Direction,
+    ) {
+        let severity = match direction {
+            Direction::Response => Severity::Breaking,
+            Direction::Request if made_required => Severity::Breaking,
+            Direction::Request => Severity::Compatible,
+        };
+        self.push(
+            severity,
+            if made_required {
+                "field-made-required"
+            } else {
+                "field-made-optional"
+            },
+            Side::New,
+            at,
+            format!(
+                "{field} became {}",
+                if made_required {
+                    "required"
+                } else {
+                    "optional"
+                }
+            ),
+        );
+    }
+
     fn enums(
         &mut self,
         old_s: &Value,
@@ -880,10 +960,11 @@ impl<'a> Differ<'a> {
         for key in ["enum", "x-extensible-enum"] {
             let values =
                 |s: &Value| -> Option<Vec<Value>> { s.get(key).and_then(Value::as_array).cloned() };
-            let (old_v, new_v) = (values(old_s), values(new_s));
-            let (old_v, new_v) = match (old_v, new_v) {
-                (None, None) => continue,
-                (Some(o), Some(n)) => (o, n),
+            match (values(old_s), values(new_s)) {
+                (None, None) => {}
+                (Some(o), Some(n)) => {
+                    self.enum_values(key, (o.as_slice(), n.as_slice()), pointer, what, direction)
+                }
                 (None, Some(n)) => {
                     // A new closed set on a request narrows it; on a
                     // response an open set is fine, a closed one is not.
@@ -895,52 +976,60 @@ impl<'a> Differ<'a> {
                         &format!("{pointer}/{key}"),
                         format!("{what}: values are now limited to {}", show_list(&n)),
                     );
-                    continue;
                 }
-                (Some(o), None) => {
-                    self.push(
-                        Severity::Breaking,
-                        "enum-removed",
-                        Side::New,
-                        pointer,
-                        format!(
-                            "{what}: the {key} list {} was dropped; its Rust enum goes away",
-                            show_list(&o)
-                        ),
-                    );
-                    continue;
-                }
-            };
-            let removed: Vec<Value> = old_v
-                .iter()
-                .filter(|v| !new_v.contains(v))
-                .cloned()
-                .collect();
-            let added: Vec<Value> = new_v
-                .iter()
-                .filter(|v| !old_v.contains(v))
-                .cloned()
-                .collect();
-            let at = format!("{pointer}/{key}");
-            if !removed.is_empty() {
-                self.push(
+                (Some(o), None) => self.push(
                     Severity::Breaking,
-                    "enum-narrowed",
+                    "enum-removed",
                     Side::New,
-                    &at,
-                    format!("{what}: {key} values removed: {}", show_list(&removed)),
-                );
+                    pointer,
+                    format!(
+                        "{what}: the {key} list {} was dropped; its Rust enum goes away",
+                        show_list(&o)
+                    ),
+                ),
             }
-            if !added.is_empty() {
-                let breaking = direction == Direction::Response && key == "enum";
-                self.push(
-                    Severity::of(breaking),
-                    "enum-widened",
-                    Side::New,
-                    &at,
-                    format!("{what}: {key} values added: {}", show_list(&added)),
-                );
-            }
+        }
+    }
+
+    /// Compares the values of the `key` lists (`enum`,
+    /// `x-extensible-enum`) of two schemas: values removed, values added.
+    fn enum_values(
+        &mut self,
+        key: &str,
+        (old_v, new_v): (&[Value], &[Value]),
+        pointer: &str,
+        what: &str,
+        direction: Direction,
+    ) {
+        let removed: Vec<Value> = old_v
+            .iter()
+            .filter(|v| !new_v.contains(v))
+            .cloned()
+            .collect();
+        let added: Vec<Value> = new_v
+            .iter()
+            .filter(|v| !old_v.contains(v))
+            .cloned()
+            .collect();
+        let at = format!("{pointer}/{key}");
+        if !removed.is_empty() {
+            self.push(
+                Severity::Breaking,
+                "enum-narrowed",
+                Side::New,
+                &at,
+                format!("{what}: {key} values removed: {}", show_list(&removed)),
+            );
+        }
+        if !added.is_empty() {
+            let breaking = direction == Direction::Response && key == "enum";
+            self.push(
+                Severity::of(breaking),
+                "enum-widened",
+                Side::New,
+                &at,
+                format!("{what}: {key} values added: {}", show_list(&added)),
+            );
         }
     }
 
@@ -1123,6 +1212,54 @@ fn json_schema(doc: &Value, response: &Value) -> Option<(String, Value)> {
         .iter()
         .find(|(media, m)| is_json(media) && m.get("schema").is_some())
         .and_then(|(media, m)| Some((media.clone(), m.get("schema")?.clone())))
+}
+
+/// The parameters of `op`, by where they go and their name, each with
+/// its pointer.
+fn keyed_parameters<'a>(
+    doc: &'a Value,
+    op: &OperationRef<'a>,
+) -> BTreeMap<(String, String), (String, &'a Value)> {
+    parameters(doc, op)
+        .into_iter()
+        .map(|(pointer, p)| {
+            let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            ((text("in"), text("name")), (pointer, p))
+        })
+        .collect()
+}
+
+/// Where the rate limit that applies to `op` is written: its own
+/// `x-rate-limit`, else the top-level one, else the operation.
+fn rate_limit_pointer(source: &SpecSource, op: &OperationRef<'_>) -> String {
+    if op.operation.get("x-rate-limit").is_some() {
+        format!("{}/x-rate-limit", op.pointer())
+    } else if source.value.get("x-rate-limit").is_some() {
+        "/x-rate-limit".to_string()
+    } else {
+        op.pointer()
+    }
+}
+
+/// The names an object schema lists under `required`.
+fn required_fields(schema: &Value) -> BTreeSet<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a request body is `required`.
+fn body_required(body: &Value) -> bool {
+    body.get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 fn is_required(parameter: &Value) -> bool {

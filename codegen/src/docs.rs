@@ -21,11 +21,12 @@
 //! `x-acknowledged` entry `{field, reason, difference}` on the schema that
 //! holds the field, on the field's own schema, on the parameter, or (for a
 //! header) on the security scheme that sends it. `difference` names the
-//! rule(s) it settles (a string or a list); without it the entry settles
-//! every difference about that field.
+//! rule(s) it settles (a string or a list of the names of [`Rule`]s);
+//! without it the entry settles every difference about that field.
 
 pub mod draft;
 pub mod page;
+pub mod rule;
 pub mod sync;
 
 use std::fmt;
@@ -37,13 +38,14 @@ use crate::check::{OperationRef, operations, parameters, resolve};
 use crate::error::Location;
 use crate::positions::escape;
 use crate::source::SpecSource;
-use page::{Page, Place, Table};
+use page::{Page, Place, Range, Row, Table};
+pub use rule::{Rule, UnknownRule};
 
 /// One difference between a page and the spec.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
-    /// What kind of difference, such as `field-type`.
-    pub rule: &'static str,
+    /// What kind of difference, such as [`Rule::FieldType`].
+    pub rule: Rule,
     /// The parameter or field it is about.
     pub field: String,
     /// Where it is in the spec.
@@ -172,7 +174,7 @@ struct Checker<'a> {
 
 /// A difference before its acknowledgement is looked up.
 struct Found<'a> {
-    rule: &'static str,
+    rule: Rule,
     field: String,
     pointer: String,
     page_line: Option<usize>,
@@ -219,7 +221,7 @@ impl<'a> Checker<'a> {
             .find(|op| op.method == method && op.path == self.page.path)
         else {
             self.push(Found {
-                rule: "operation-missing",
+                rule: Rule::OperationMissing,
                 field: self.page.path.clone(),
                 pointer: "/paths".into(),
                 page_line: None,
@@ -237,114 +239,27 @@ impl<'a> Checker<'a> {
         self.response(op);
     }
 
+    /// Compares the page's parameters in `place` with the operation's.
     fn parameters(&mut self, op: &OperationRef<'a>, place: Place) {
-        let doc = self.doc();
-        let declared: Vec<(String, &'a Value)> = parameters(doc, op)
+        let declared: Vec<(String, &'a Value)> = parameters(self.doc(), op)
             .into_iter()
             .filter(|(_, p)| p.get("in").and_then(Value::as_str) == Some(place.as_str()))
             .collect();
-        let name_of = |p: &Value| {
-            p.get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
         let rows = self.page.parameters(place);
         for row in &rows {
             let what = format!("{} parameter {}", place.as_str(), row.name);
-            let Some((pointer, parameter)) = declared.iter().find(|(_, p)| name_of(p) == row.name)
-            else {
-                if place == Place::Header
-                    && let Some((pointer, scheme)) = self.header_scheme(&row.name)
-                {
-                    self.push(Found {
-                        rule: "header-as-security-scheme",
-                        field: row.name.clone(),
-                        pointer,
-                        page_line: Some(row.line),
-                        message: format!(
-                            "the page's {what} is sent by a security scheme, not declared as a parameter"
-                        ),
-                        scopes: vec![scheme],
-                    });
-                    continue;
+            match declared.iter().find(|(_, p)| parameter_name(p) == row.name) {
+                Some((pointer, parameter)) => {
+                    self.compare_parameter(pointer, parameter, row, &what);
                 }
-                self.push(Found {
-                    rule: "parameter-missing-in-spec",
-                    field: row.name.clone(),
-                    pointer: format!("{}/parameters", op.pointer()),
-                    page_line: Some(row.line),
-                    message: format!("the page documents {what}, which the spec does not declare"),
-                    scopes: vec![],
-                });
-                continue;
-            };
-            let schema = parameter.get("schema").and_then(|s| resolve(doc, s));
-            let scopes: Vec<&Value> = [Some(*parameter), schema].into_iter().flatten().collect();
-            let required = parameter
-                .get("required")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            if let Some(mandatory) = row.mandatory
-                && mandatory != required
-            {
-                self.push(Found {
-                    rule: "parameter-required",
-                    field: row.name.clone(),
-                    pointer: pointer.clone(),
-                    page_line: Some(row.line),
-                    message: format!(
-                        "{what}: the page says mandatory {}, the spec says required: {required}",
-                        if mandatory { "Yes" } else { "No" }
-                    ),
-                    scopes: scopes.clone(),
-                });
-            }
-            let Some(schema) = schema else { continue };
-            if let Err(spec_type) = type_matches(doc, &row.kind, schema) {
-                self.push(Found {
-                    rule: "parameter-type",
-                    field: row.name.clone(),
-                    pointer: format!("{pointer}/schema"),
-                    page_line: Some(row.line),
-                    message: format!(
-                        "{what}: the page says {}, the spec says {spec_type}",
-                        row.kind
-                    ),
-                    scopes: scopes.clone(),
-                });
-            }
-            if let Some(range) = row.range {
-                let (low, high) = if range.length {
-                    ("minLength", "maxLength")
-                } else {
-                    ("minimum", "maximum")
-                };
-                let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
-                if bound(low) != Some(range.min) || bound(high) != Some(range.max) {
-                    self.push(Found {
-                        rule: "parameter-range",
-                        field: row.name.clone(),
-                        pointer: format!("{pointer}/schema"),
-                        page_line: Some(row.line),
-                        message: format!(
-                            "{what}: the page gives {} {} to {}, the spec has {low} {} and {high} {}",
-                            if range.length { "a length of" } else { "the range" },
-                            range.min,
-                            range.max,
-                            show(bound(low)),
-                            show(bound(high)),
-                        ),
-                        scopes: scopes.clone(),
-                    });
-                }
+                None => self.undeclared_parameter(op, place, row, &what),
             }
         }
         for (pointer, parameter) in &declared {
-            let name = name_of(parameter);
+            let name = parameter_name(parameter);
             if !rows.iter().any(|r| r.name == name) {
                 self.push(Found {
-                    rule: "parameter-missing-on-page",
+                    rule: Rule::ParameterMissingOnPage,
                     field: name.clone(),
                     pointer: pointer.clone(),
                     page_line: None,
@@ -356,6 +271,119 @@ impl<'a> Checker<'a> {
                 });
             }
         }
+    }
+
+    /// A page parameter the operation does not declare: a header a
+    /// security scheme sends, or one missing from the spec.
+    fn undeclared_parameter(&mut self, op: &OperationRef<'a>, place: Place, row: &Row, what: &str) {
+        if place == Place::Header
+            && let Some((pointer, scheme)) = self.header_scheme(&row.name)
+        {
+            self.push(Found {
+                rule: Rule::HeaderAsSecurityScheme,
+                field: row.name.clone(),
+                pointer,
+                page_line: Some(row.line),
+                message: format!(
+                    "the page's {what} is sent by a security scheme, not declared as a parameter"
+                ),
+                scopes: vec![scheme],
+            });
+            return;
+        }
+        self.push(Found {
+            rule: Rule::ParameterMissingInSpec,
+            field: row.name.clone(),
+            pointer: format!("{}/parameters", op.pointer()),
+            page_line: Some(row.line),
+            message: format!("the page documents {what}, which the spec does not declare"),
+            scopes: vec![],
+        });
+    }
+
+    /// Compares a page parameter with the spec's parameter at `pointer`:
+    /// its required flag, type and range.
+    fn compare_parameter(&mut self, pointer: &str, parameter: &'a Value, row: &Row, what: &str) {
+        let doc = self.doc();
+        let schema = parameter.get("schema").and_then(|s| resolve(doc, s));
+        let scopes: Vec<&Value> = [Some(parameter), schema].into_iter().flatten().collect();
+        let required = parameter
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if let Some(mandatory) = row.mandatory
+            && mandatory != required
+        {
+            self.push(Found {
+                rule: Rule::ParameterRequired,
+                field: row.name.clone(),
+                pointer: pointer.to_string(),
+                page_line: Some(row.line),
+                message: format!(
+                    "{what}: the page says mandatory {}, the spec says required: {required}",
+                    if mandatory { "Yes" } else { "No" }
+                ),
+                scopes: scopes.clone(),
+            });
+        }
+        let Some(schema) = schema else { return };
+        if let Err(spec_type) = type_matches(doc, &row.kind, schema) {
+            self.push(Found {
+                rule: Rule::ParameterType,
+                field: row.name.clone(),
+                pointer: format!("{pointer}/schema"),
+                page_line: Some(row.line),
+                message: format!(
+                    "{what}: the page says {}, the spec says {spec_type}",
+                    row.kind
+                ),
+                scopes: scopes.clone(),
+            });
+        }
+        if let Some(range) = row.range {
+            self.compare_range(pointer, schema, range, row, what, scopes);
+        }
+    }
+
+    /// Compares the range (or length) the page gives a parameter with its
+    /// schema's bounds.
+    fn compare_range(
+        &mut self,
+        pointer: &str,
+        schema: &Value,
+        range: Range,
+        row: &Row,
+        what: &str,
+        scopes: Vec<&Value>,
+    ) {
+        let (low, high) = if range.length {
+            ("minLength", "maxLength")
+        } else {
+            ("minimum", "maximum")
+        };
+        let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
+        if bound(low) == Some(range.min) && bound(high) == Some(range.max) {
+            return;
+        }
+        self.push(Found {
+            rule: Rule::ParameterRange,
+            field: row.name.clone(),
+            pointer: format!("{pointer}/schema"),
+            page_line: Some(row.line),
+            message: format!(
+                "{what}: the page gives {} {} to {}, the spec has {low} {} and {high} {}",
+                if range.length {
+                    "a length of"
+                } else {
+                    "the range"
+                },
+                range.min,
+                range.max,
+                show(bound(low)),
+                show(bound(high)),
+            ),
+            scopes,
+        });
     }
 
     /// The security scheme that sends header `name`, with its pointer.
@@ -379,18 +407,18 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// Compares the page's success response (tables and example) with the
+    /// operation's JSON response of the same status.
     fn response(&mut self, op: &OperationRef<'a>) {
-        let doc = self.doc();
         let status = self.page.success_status();
-        let response_pointer = format!("{}/responses/{}", op.pointer(), escape(&status));
         let media = op
             .operation
             .pointer(&format!("/responses/{}", escape(&status)))
-            .and_then(|r| resolve(doc, r))
+            .and_then(|r| resolve(self.doc(), r))
             .and_then(|r| r.pointer("/content/application~1json"));
         let Some(media) = media else {
             self.push(Found {
-                rule: "response-missing",
+                rule: Rule::ResponseMissing,
                 field: status.clone(),
                 pointer: format!("{}/responses", op.pointer()),
                 page_line: None,
@@ -399,7 +427,11 @@ impl<'a> Checker<'a> {
             });
             return;
         };
-        let media_pointer = format!("{response_pointer}/content/application~1json");
+        let media_pointer = format!(
+            "{}/responses/{}/content/application~1json",
+            op.pointer(),
+            escape(&status)
+        );
         if let (Some(table), Some(schema)) = (self.page.response(), media.get("schema")) {
             self.object(
                 table,
@@ -423,46 +455,43 @@ impl<'a> Checker<'a> {
         {
             self.example_against_tables(page_example, table, schema, "response", 0);
         }
-        let spec_example = media
-            .get("example")
-            .map(|e| ("example".to_string(), e))
-            .or_else(|| {
-                media
-                    .get("examples")
-                    .and_then(Value::as_object)
-                    .and_then(|m| m.iter().next())
-                    .and_then(|(name, e)| {
-                        resolve(doc, e)
-                            .and_then(|e| e.get("value"))
-                            .map(|v| (format!("examples/{}/value", escape(name)), v))
-                    })
-            });
-        match spec_example {
-            None => self.push(Found {
-                rule: "example-missing-in-spec",
-                field: status.clone(),
-                pointer: media_pointer,
+        self.example_against_spec(page_example, media, &media_pointer, &status);
+    }
+
+    /// Compares the page's example response with the spec's example for
+    /// the same status (in the media type at `media_pointer`).
+    fn example_against_spec(
+        &mut self,
+        page_example: &Value,
+        media: &'a Value,
+        media_pointer: &str,
+        status: &str,
+    ) {
+        let Some((suffix, spec_example)) = spec_example(self.doc(), media) else {
+            self.push(Found {
+                rule: Rule::ExampleMissingInSpec,
+                field: status.to_string(),
+                pointer: media_pointer.to_string(),
                 page_line: None,
                 message: format!("the page has an example {status} response; the spec has none"),
                 scopes: vec![],
-            }),
-            Some((suffix, spec_example)) => {
-                let mut found = Vec::new();
-                compare_values(page_example, spec_example, String::new(), &mut found);
-                for (path, message) in found {
-                    self.push(Found {
-                        rule: "example-differs",
-                        field: path.clone(),
-                        pointer: format!("{media_pointer}/{suffix}{path}"),
-                        page_line: None,
-                        message: format!(
-                            "example {status} response at {}: {message}",
-                            if path.is_empty() { "/" } else { &path }
-                        ),
-                        scopes: vec![],
-                    });
-                }
-            }
+            });
+            return;
+        };
+        let mut found = Vec::new();
+        compare_values(page_example, spec_example, String::new(), &mut found);
+        for (path, message) in found {
+            self.push(Found {
+                rule: Rule::ExampleDiffers,
+                field: path.clone(),
+                pointer: format!("{media_pointer}/{suffix}{path}"),
+                page_line: None,
+                message: format!(
+                    "example {status} response at {}: {message}",
+                    if path.is_empty() { "/" } else { &path }
+                ),
+                scopes: vec![],
+            });
         }
     }
 
@@ -481,61 +510,14 @@ impl<'a> Checker<'a> {
         }
         let (pointer, schema) = follow(doc, schema, pointer);
         let Some(schema) = schema else { return };
-        let properties = schema.get("properties").and_then(Value::as_object);
         for row in &table.rows {
-            let at = format!("{pointer}/properties/{}", escape(&row.name));
-            let Some(property) = properties.and_then(|p| p.get(&row.name)) else {
-                self.push(Found {
-                    rule: "field-missing-in-spec",
-                    field: row.name.clone(),
-                    pointer: pointer.clone(),
-                    page_line: Some(row.line),
-                    message: format!(
-                        "{what}: the page documents field {}, which the spec does not have",
-                        row.name
-                    ),
-                    scopes: vec![schema],
-                });
-                continue;
-            };
-            let resolved = resolve(doc, property);
-            let scopes: Vec<&Value> = [Some(schema), resolved].into_iter().flatten().collect();
-            let Some(resolved) = resolved else { continue };
-            if let Err(spec_type) = type_matches(doc, &row.kind, resolved) {
-                self.push(Found {
-                    rule: "field-type",
-                    field: row.name.clone(),
-                    pointer: at.clone(),
-                    page_line: Some(row.line),
-                    message: format!(
-                        "{what}.{}: the page says {}, the spec says {spec_type}",
-                        row.name, row.kind
-                    ),
-                    scopes,
-                });
-                continue;
-            }
-            if let Some(nested) = nested_table(self.page, &row.kind) {
-                let (item, item_pointer) = if row.kind.starts_with("Array of ") {
-                    (resolved.get("items"), format!("{at}/items"))
-                } else {
-                    (Some(property), at.clone())
-                };
-                if let Some(item) = item {
-                    self.object(
-                        nested,
-                        item,
-                        &item_pointer,
-                        &format!("{what}.{}", row.name),
-                        depth + 1,
-                    );
-                }
-            }
+            self.object_row(row, schema, &pointer, what, depth);
         }
+        let properties = schema.get("properties").and_then(Value::as_object);
         for (name, property) in properties.into_iter().flatten() {
             if !table.rows.iter().any(|r| &r.name == name) {
                 self.push(Found {
-                    rule: "field-missing-on-page",
+                    rule: Rule::FieldMissingOnPage,
                     field: name.clone(),
                     pointer: format!("{pointer}/properties/{}", escape(name)),
                     page_line: None,
@@ -548,6 +530,68 @@ impl<'a> Checker<'a> {
                         .collect(),
                 });
             }
+        }
+    }
+
+    /// Compares one row of an object table with the property of the same
+    /// name of `schema` (the object at `pointer`), and its nested table
+    /// with the property's schema.
+    fn object_row(
+        &mut self,
+        row: &Row,
+        schema: &'a Value,
+        pointer: &str,
+        what: &str,
+        depth: usize,
+    ) {
+        let doc = self.doc();
+        let at = format!("{pointer}/properties/{}", escape(&row.name));
+        let property = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .and_then(|p| p.get(&row.name));
+        let Some(property) = property else {
+            self.push(Found {
+                rule: Rule::FieldMissingInSpec,
+                field: row.name.clone(),
+                pointer: pointer.to_string(),
+                page_line: Some(row.line),
+                message: format!(
+                    "{what}: the page documents field {}, which the spec does not have",
+                    row.name
+                ),
+                scopes: vec![schema],
+            });
+            return;
+        };
+        let resolved = resolve(doc, property);
+        let scopes: Vec<&Value> = [Some(schema), resolved].into_iter().flatten().collect();
+        let Some(resolved) = resolved else { return };
+        if let Err(spec_type) = type_matches(doc, &row.kind, resolved) {
+            self.push(Found {
+                rule: Rule::FieldType,
+                field: row.name.clone(),
+                pointer: at,
+                page_line: Some(row.line),
+                message: format!(
+                    "{what}.{}: the page says {}, the spec says {spec_type}",
+                    row.name, row.kind
+                ),
+                scopes,
+            });
+            return;
+        }
+        let Some(nested) = nested_table(self.page, &row.kind) else {
+            return;
+        };
+        let (item, item_pointer) = if row.kind.starts_with("Array of ") {
+            (resolved.get("items"), format!("{at}/items"))
+        } else {
+            (Some(property), at)
+        };
+        if let Some(item) = item {
+            let nested_what = format!("{what}.{}", row.name);
+            self.object(nested, item, &item_pointer, &nested_what, depth + 1);
         }
     }
 
@@ -572,40 +616,8 @@ impl<'a> Checker<'a> {
         };
         let properties = schema.get("properties").and_then(Value::as_object);
         for (key, item) in object {
-            let row = table.rows.iter().find(|r| &r.name == key);
-            let Some(row) = row else {
-                // A key the tables do not list: another spelling of a
-                // documented field (x-aliases), or an undocumented one.
-                let canonical = properties.and_then(|p| {
-                    p.iter().find(|(_, prop)| {
-                        prop.get("x-aliases")
-                            .and_then(Value::as_array)
-                            .is_some_and(|a| a.iter().any(|s| s == key))
-                    })
-                });
-                let (rule, field, message) = match canonical {
-                    Some((name, _)) => (
-                        "example-key",
-                        name.clone(),
-                        format!("{what}: the page's example spells field {name} as {key}"),
-                    ),
-                    None => (
-                        "example-undocumented-field",
-                        key.clone(),
-                        format!(
-                            "{what}: the page's example has field {key}, which its tables do not document"
-                        ),
-                    ),
-                };
-                let property_pointer = self.property_pointer(schema, &field);
-                self.push(Found {
-                    rule,
-                    field,
-                    pointer: property_pointer,
-                    page_line: None,
-                    message,
-                    scopes: vec![schema],
-                });
+            let Some(row) = table.rows.iter().find(|r| &r.name == key) else {
+                self.example_key_off_the_tables(schema, key, what);
                 continue;
             };
             let property = properties.and_then(|p| p.get(key));
@@ -614,7 +626,7 @@ impl<'a> Checker<'a> {
                 let scopes: Vec<&Value> = [Some(schema), resolved].into_iter().flatten().collect();
                 let property_pointer = self.property_pointer(schema, key);
                 self.push(Found {
-                    rule: "example-type",
+                    rule: Rule::ExampleType,
                     field: key.clone(),
                     pointer: property_pointer,
                     page_line: Some(row.line),
@@ -628,32 +640,73 @@ impl<'a> Checker<'a> {
             }
             if let (Some(nested), Some(resolved)) = (nested_table(self.page, &row.kind), resolved) {
                 let nested_what = format!("{what}.{key}");
-                match (item, resolved.get("items")) {
-                    (Value::Array(items), Some(item_schema)) => {
-                        for element in items {
-                            self.example_against_tables(
-                                element,
-                                nested,
-                                item_schema,
-                                &nested_what,
-                                depth + 1,
-                            );
-                        }
-                    }
-                    (Value::Object(_), _) => {
-                        if let Some(property) = property {
-                            self.example_against_tables(
-                                item,
-                                nested,
-                                property,
-                                &nested_what,
-                                depth + 1,
-                            );
-                        }
-                    }
-                    _ => {}
+                let schemas = NestedSchemas { resolved, property };
+                self.nested_example(item, nested, schemas, &nested_what, depth);
+            }
+        }
+    }
+
+    /// A key of the page's example that the tables do not list: another
+    /// spelling of a documented field (`x-aliases`), or an undocumented
+    /// one.
+    fn example_key_off_the_tables(&mut self, schema: &'a Value, key: &str, what: &str) {
+        let canonical = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .and_then(|p| {
+                p.iter().find(|(_, prop)| {
+                    prop.get("x-aliases")
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().any(|s| s == key))
+                })
+            });
+        let (rule, field, message) = match canonical {
+            Some((name, _)) => (
+                Rule::ExampleKey,
+                name.clone(),
+                format!("{what}: the page's example spells field {name} as {key}"),
+            ),
+            None => (
+                Rule::ExampleUndocumentedField,
+                key.to_string(),
+                format!(
+                    "{what}: the page's example has field {key}, which its tables do not document"
+                ),
+            ),
+        };
+        let property_pointer = self.property_pointer(schema, &field);
+        self.push(Found {
+            rule,
+            field,
+            pointer: property_pointer,
+            page_line: None,
+            message,
+            scopes: vec![schema],
+        });
+    }
+
+    /// Checks a nested value of the page's example (an array of objects,
+    /// or an object) against the nested table its row names.
+    fn nested_example(
+        &mut self,
+        item: &Value,
+        nested: &Table,
+        schemas: NestedSchemas<'a>,
+        what: &str,
+        depth: usize,
+    ) {
+        match (item, schemas.resolved.get("items")) {
+            (Value::Array(items), Some(item_schema)) => {
+                for element in items {
+                    self.example_against_tables(element, nested, item_schema, what, depth + 1);
                 }
             }
+            (Value::Object(_), _) => {
+                if let Some(property) = schemas.property {
+                    self.example_against_tables(item, nested, property, what, depth + 1);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -670,6 +723,41 @@ impl<'a> Checker<'a> {
             base
         }
     }
+}
+
+/// The schemas of a property whose row names a nested table: as written
+/// (perhaps a `$ref`), and with its `$ref` followed.
+struct NestedSchemas<'a> {
+    resolved: &'a Value,
+    property: Option<&'a Value>,
+}
+
+/// The `name` of a parameter, or empty.
+fn parameter_name(parameter: &Value) -> String {
+    parameter
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The spec's example of a media type, with the pointer suffix where it
+/// is: its `example`, else the value of its first `examples` entry.
+fn spec_example<'a>(doc: &'a Value, media: &'a Value) -> Option<(String, &'a Value)> {
+    media
+        .get("example")
+        .map(|e| ("example".to_string(), e))
+        .or_else(|| {
+            media
+                .get("examples")
+                .and_then(Value::as_object)
+                .and_then(|m| m.iter().next())
+                .and_then(|(name, e)| {
+                    resolve(doc, e)
+                        .and_then(|e| e.get("value"))
+                        .map(|v| (format!("examples/{}/value", escape(name)), v))
+                })
+        })
 }
 
 /// The pointer of `target` (by identity) inside `value`.
@@ -832,19 +920,13 @@ fn show(value: Option<f64>) -> String {
 
 /// The reason of the `x-acknowledged` entry of `scope` that settles
 /// difference `rule` about `field`.
-fn acknowledgement(scope: &Value, field: &str, rule: &str) -> Option<String> {
+fn acknowledgement(scope: &Value, field: &str, rule: Rule) -> Option<String> {
     let entries = scope.get("x-acknowledged")?.as_array()?;
     entries.iter().find_map(|entry| {
         if entry.get("field").and_then(Value::as_str) != Some(field) {
             return None;
         }
-        let settles = match entry.get("difference") {
-            None => true,
-            Some(Value::String(one)) => one == rule,
-            Some(Value::Array(many)) => many.iter().any(|d| d == rule),
-            Some(_) => false,
-        };
-        settles.then(|| {
+        rule.is_named_by(entry.get("difference")).then(|| {
             entry
                 .get("reason")
                 .and_then(Value::as_str)

@@ -200,54 +200,15 @@ fn alias_items(
     aliases: &BTreeMap<String, Vec<String>>,
 ) -> Result<(Item, Item), syn::Error> {
     let name = s.ident.clone();
-    let mut wire_fields = Vec::new();
-    let mut inits = Vec::new();
-    let mut has_extra = false;
+    let mut wire = WireParts::default();
     for field in s.fields.iter_mut() {
-        let Some(ident) = field.ident.clone() else {
-            continue;
-        };
-        let ty = field.ty.clone();
-        let serde_attrs: Vec<syn::Attribute> = field
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("serde"))
-            .cloned()
-            .collect();
-        wire_fields.push(quote!(#(#serde_attrs)* pub #ident: #ty,));
-        if ident == "extra" {
-            has_extra = true;
-            continue;
-        }
-        let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.to_string());
-        let Some(spellings) = aliases.get(&wire) else {
-            inits.push(quote!(#ident: wire.#ident,));
-            continue;
-        };
-        if !is_option(&ty) {
-            return Err(syn::Error::new_spanned(
-                &field.ty,
-                format!("{name}.{wire}: x-aliases needs an optional property"),
-            ));
-        }
-        let mut others = Vec::new();
-        for (index, spelling) in spellings.iter().enumerate() {
-            let other = format_ident!("{}_as_{}", ident, index);
-            wire_fields.push(quote!(#[serde(rename = #spelling, default)] pub #other: #ty,));
-            others.push(quote!((#spelling, wire.#other)));
-        }
-        inits.push(quote!(#ident: pick(wire.#ident, [#(#others),*], &mut extra),));
-        let listed = spellings
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let doc = format!(
-            "Also decoded from {listed}. When more than one spelling comes, `{wire}` wins and the others stay in `extra`."
-        );
-        field.attrs.push(parse_quote!(#[doc = ""]));
-        field.attrs.push(parse_quote!(#[doc = #doc]));
+        wire.add_field(&name, field, aliases)?;
     }
+    let WireParts {
+        fields: wire_fields,
+        inits,
+        has_extra,
+    } = wire;
     // A distinct name: inside `alias_wire`, the types it refers to (such as
     // a nested struct of the same schema) come from `super::*`.
     let wire_name = format_ident!("{name}Wire");
@@ -277,6 +238,77 @@ fn alias_items(
         }
     })?;
     Ok((Item::Impl(from_impl), Item::Struct(wire_struct)))
+}
+
+/// The parts of an aliased struct's wire struct and `From` impl, gathered
+/// field by field.
+#[derive(Default)]
+struct WireParts {
+    /// The wire struct's fields: one per field, and one per other
+    /// spelling.
+    fields: Vec<TokenStream>,
+    /// The field initializers of the `From` impl.
+    inits: Vec<TokenStream>,
+    /// Whether the struct has an `extra` field (additional properties).
+    has_extra: bool,
+}
+
+impl WireParts {
+    /// Adds `field` of struct `name`: copied as it is, or, when it has
+    /// other spellings, decoded from each of them (and documented so).
+    fn add_field(
+        &mut self,
+        name: &syn::Ident,
+        field: &mut syn::Field,
+        aliases: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(), syn::Error> {
+        let Some(ident) = field.ident.clone() else {
+            return Ok(());
+        };
+        let ty = field.ty.clone();
+        let serde_attrs: Vec<syn::Attribute> = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("serde"))
+            .cloned()
+            .collect();
+        self.fields.push(quote!(#(#serde_attrs)* pub #ident: #ty,));
+        if ident == "extra" {
+            self.has_extra = true;
+            return Ok(());
+        }
+        let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.to_string());
+        let Some(spellings) = aliases.get(&wire) else {
+            self.inits.push(quote!(#ident: wire.#ident,));
+            return Ok(());
+        };
+        if !is_option(&ty) {
+            return Err(syn::Error::new_spanned(
+                &field.ty,
+                format!("{name}.{wire}: x-aliases needs an optional property"),
+            ));
+        }
+        let mut others = Vec::new();
+        for (index, spelling) in spellings.iter().enumerate() {
+            let other = format_ident!("{}_as_{}", ident, index);
+            self.fields
+                .push(quote!(#[serde(rename = #spelling, default)] pub #other: #ty,));
+            others.push(quote!((#spelling, wire.#other)));
+        }
+        self.inits
+            .push(quote!(#ident: pick(wire.#ident, [#(#others),*], &mut extra),));
+        let listed = spellings
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let doc = format!(
+            "Also decoded from {listed}. When more than one spelling comes, `{wire}` wins and the others stay in `extra`."
+        );
+        field.attrs.push(parse_quote!(#[doc = ""]));
+        field.attrs.push(parse_quote!(#[doc = #doc]));
+        Ok(())
+    }
 }
 
 /// The module that holds the wire structs of aliased types, and the helper
@@ -341,20 +373,56 @@ pub(crate) fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     found
 }
 
+/// The type of an open enum and its impls.
 fn open_enum_tokens(open: &OpenEnum) -> TokenStream {
-    let name = format_ident!("{}", open.name);
+    let idents = OpenEnumIdents::new(open);
+    let definition = open_enum_definition(open, &idents);
+    let conversions = open_enum_conversions(open, &idents);
+    let serde = open_enum_serde(&idents);
+    quote! {
+        #definition
+        #conversions
+        #serde
+    }
+}
+
+/// The names an open enum's code is written with.
+struct OpenEnumIdents {
+    /// The type.
+    name: syn::Ident,
+    /// A variant per documented value, in spec order.
+    variants: Vec<syn::Ident>,
+    /// The variant that holds any other value.
+    unknown: syn::Ident,
+}
+
+impl OpenEnumIdents {
+    fn new(open: &OpenEnum) -> Self {
+        Self {
+            name: format_ident!("{}", open.name),
+            variants: open
+                .values
+                .iter()
+                .map(|v| format_ident!("{}", variant_name(v)))
+                .collect(),
+            unknown: format_ident!("{UNKNOWN_VARIANT}"),
+        }
+    }
+}
+
+/// The enum, its JSON schema (a string's) and its inherent methods.
+fn open_enum_definition(open: &OpenEnum, idents: &OpenEnumIdents) -> TokenStream {
+    let OpenEnumIdents {
+        name,
+        variants,
+        unknown,
+    } = idents;
     let doc = open
         .description
         .clone()
         .unwrap_or_else(|| format!("Values of {}.", open.name));
-    let variants: Vec<_> = open
-        .values
-        .iter()
-        .map(|v| format_ident!("{}", variant_name(v)))
-        .collect();
     let values = &open.values;
     let variant_docs = values.iter().map(|v| format!("`{v}`"));
-    let unknown = format_ident!("{UNKNOWN_VARIANT}");
     quote! {
         #[doc = #doc]
         ///
@@ -399,7 +467,18 @@ fn open_enum_tokens(open: &OpenEnum) -> TokenStream {
                 !matches!(self, Self::#unknown(_))
             }
         }
+    }
+}
 
+/// An open enum's conversions from and to strings.
+fn open_enum_conversions(open: &OpenEnum, idents: &OpenEnumIdents) -> TokenStream {
+    let OpenEnumIdents {
+        name,
+        variants,
+        unknown,
+    } = idents;
+    let values = &open.values;
+    quote! {
         impl ::std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -430,7 +509,13 @@ fn open_enum_tokens(open: &OpenEnum) -> TokenStream {
                 f.write_str(self.as_str())
             }
         }
+    }
+}
 
+/// An open enum's serde impls: as its wire string.
+fn open_enum_serde(idents: &OpenEnumIdents) -> TokenStream {
+    let name = &idents.name;
+    quote! {
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())

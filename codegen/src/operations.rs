@@ -285,7 +285,47 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
     let doc = &source.value;
     let operation_id = op.operation_id().unwrap_or_default().to_string();
     let mut findings = Vec::new();
-    let mut parameters_out = Vec::new();
+    let parameters_out = parameter_models(source, op, &mut findings);
+    let response = success_schema(doc, op).map(|(type_name, body)| ResponseModel {
+        type_name: type_name
+            .unwrap_or_else(|| sanitize_pascal(&format!("{operation_id}-response"))),
+        schema: schema(doc, body, &mut BTreeSet::new()),
+    });
+    let (pagination, time_window) = paging(source, op, &parameters_out, &response, &mut findings);
+    let rate_limit = match rate_limit(source, op) {
+        Ok(limit) => limit,
+        Err(finding) => {
+            findings.push(finding);
+            None
+        }
+    };
+    if !findings.is_empty() {
+        return Err(findings);
+    }
+    Ok(OperationModel {
+        type_name: sanitize_pascal(&operation_id),
+        method_name: sanitize_snake(&operation_id),
+        http_method: op.method.to_uppercase(),
+        path: op.path.to_string(),
+        summary: text(op.operation.get("summary")),
+        parameters: parameters_out,
+        pagination,
+        time_window,
+        response,
+        rate_limit,
+        operation_id,
+    })
+}
+
+/// The models of `op`'s path, query and header parameters; a malformed
+/// `x-wildcard` is added to `findings`.
+fn parameter_models(
+    source: &SpecSource,
+    op: &OperationRef<'_>,
+    findings: &mut Vec<Finding>,
+) -> Vec<ParameterModel> {
+    let doc = &source.value;
+    let mut out = Vec::new();
     for (at, parameter) in parameters(doc, op) {
         let name = parameter
             .get("name")
@@ -314,7 +354,7 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
                 None
             }
         };
-        parameters_out.push(ParameterModel {
+        out.push(ParameterModel {
             rust_name: sanitize_snake(&name),
             location,
             required: parameter
@@ -327,55 +367,36 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
             name,
         });
     }
-    let response = success_schema(doc, op).map(|(type_name, body)| ResponseModel {
-        type_name: type_name
-            .unwrap_or_else(|| sanitize_pascal(&format!("{operation_id}-response"))),
-        schema: schema(doc, body, &mut BTreeSet::new()),
-    });
-    let (pagination, paging_failed) = match pagination(source, op, &parameters_out) {
-        Ok(p) => (p, false),
+    out
+}
+
+/// How `op` pages, and its time window; what is malformed is added to
+/// `findings`.
+fn paging(
+    source: &SpecSource,
+    op: &OperationRef<'_>,
+    parameters: &[ParameterModel],
+    response: &Option<ResponseModel>,
+    findings: &mut Vec<Finding>,
+) -> (Option<PaginationModel>, Option<TimeWindowModel>) {
+    let pagination = match pagination(source, op, parameters) {
+        Ok(p) => p,
         Err(finding) => {
             findings.push(finding);
-            (None, true)
+            // A time window's field is checked against the records'
+            // schema, which a broken pagination leaves unknown: that would
+            // only say the same thing again.
+            return (None, None);
         }
     };
-    // A time window's field is checked against the records' schema, which
-    // a broken pagination leaves unknown: that would only say the same
-    // thing again.
-    let time_window = if paging_failed {
-        None
-    } else {
-        match time_window(source, op, &parameters_out, pagination.as_ref(), &response) {
-            Ok(w) => w,
-            Err(finding) => {
-                findings.push(finding);
-                None
-            }
-        }
-    };
-    let rate_limit = match rate_limit(source, op) {
-        Ok(limit) => limit,
+    let time_window = match time_window(source, op, parameters, pagination.as_ref(), response) {
+        Ok(w) => w,
         Err(finding) => {
             findings.push(finding);
             None
         }
     };
-    if !findings.is_empty() {
-        return Err(findings);
-    }
-    Ok(OperationModel {
-        type_name: sanitize_pascal(&operation_id),
-        method_name: sanitize_snake(&operation_id),
-        http_method: op.method.to_uppercase(),
-        path: op.path.to_string(),
-        summary: text(op.operation.get("summary")),
-        parameters: parameters_out,
-        pagination,
-        time_window,
-        response,
-        rate_limit,
-        operation_id,
-    })
+    (pagination, time_window)
 }
 
 /// The `x-rate-limit` that applies to `op`: its own, else the top-level
@@ -678,53 +699,15 @@ fn pagination(
     op: &OperationRef<'_>,
     parameters: &[ParameterModel],
 ) -> Result<Option<PaginationModel>, Finding> {
-    let doc = &source.value;
     let at = format!("{}/x-pagination", op.pointer());
     let extension = op.operation.get("x-pagination");
-    let explicit = extension.is_some();
-    let names = match extension {
-        None => PaginationNames::convention(),
-        Some(Value::Bool(false)) => return Ok(None),
-        Some(Value::Object(map)) => {
-            let known = ["offset", "limit", "total", "items"];
-            if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-                return Err(source.finding(
-                    "x-pagination",
-                    &at,
-                    format!("x-pagination has the unknown key {key}; it takes offset, limit, total and items"),
-                ));
-            }
-            let convention = PaginationNames::convention();
-            let name = |key: &str, fallback: String| -> Result<String, Finding> {
-                match map.get(key) {
-                    None => Ok(fallback),
-                    Some(Value::String(s)) => Ok(s.clone()),
-                    Some(_) => Err(source.finding(
-                        "x-pagination",
-                        &format!("{at}/{key}"),
-                        format!("x-pagination {key} must be a name"),
-                    )),
-                }
-            };
-            PaginationNames {
-                offset: name("offset", convention.offset)?,
-                limit: name("limit", convention.limit)?,
-                total: name("total", convention.total)?,
-                items: name("items", convention.items)?,
-            }
-        }
-        Some(_) => {
-            return Err(source.finding(
-                "x-pagination",
-                &at,
-                "x-pagination must be a mapping (offset, limit, total, items) or false",
-            ));
-        }
+    let Some(names) = pagination_names(source, extension, &at)? else {
+        return Ok(None);
     };
     // What is missing: for the convention, the operation simply does not
     // page; for an explicit x-pagination, it is a finding.
     let missing = |message: String| -> Result<Option<PaginationModel>, Finding> {
-        if explicit {
+        if extension.is_some() {
             Err(source.finding("x-pagination", &at, message))
         } else {
             Ok(None)
@@ -744,13 +727,119 @@ fn pagination(
             names.offset, names.limit
         ));
     };
+    let records = match paged_records(&source.value, op, &names) {
+        Ok(records) => records,
+        Err(message) => return missing(message),
+    };
+    let item = crate::check::resolve(
+        &source.value,
+        &serde_json::json!({ "$ref": records.item_ref }),
+    )
+    .cloned()
+    .unwrap_or(Value::Null);
+    let (record_key, record_version) = record_identity(source, records.item_ref, &item)?;
+    let (limit_min, limit_max, limit_default, _) = integer_bounds(limit);
+    let (_, offset_max, _, offset_format_max) = integer_bounds(offset);
+    let Some(default_page_size) = limit_max.or(limit_default) else {
+        return Err(source.finding(
+            "pagination-page-size",
+            &op.pointer(),
+            format!(
+                "{} pages, but its {} parameter has neither a maximum nor a default, so a stream has no page size to use",
+                op.operation_id().unwrap_or(op.path),
+                names.limit
+            ),
+        ));
+    };
+    Ok(Some(PaginationModel {
+        total_required: records.total_required,
+        offset: names.offset,
+        limit: names.limit,
+        total: names.total,
+        items: names.items,
+        min_limit: limit_min.unwrap_or(1).max(1),
+        max_limit: limit_max,
+        max_offset: offset_max.unwrap_or(offset_format_max),
+        default_page_size,
+        item_type: records.item_type,
+        record_key,
+        record_version,
+    }))
+}
+
+/// The names `x-pagination` (`extension`, at `at`) gives the paging
+/// parameters and fields: the convention's without it, `None` when it is
+/// `false`.
+fn pagination_names(
+    source: &SpecSource,
+    extension: Option<&Value>,
+    at: &str,
+) -> Result<Option<PaginationNames>, Finding> {
+    let map = match extension {
+        None => return Ok(Some(PaginationNames::convention())),
+        Some(Value::Bool(false)) => return Ok(None),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            return Err(source.finding(
+                "x-pagination",
+                at,
+                "x-pagination must be a mapping (offset, limit, total, items) or false",
+            ));
+        }
+    };
+    let known = ["offset", "limit", "total", "items"];
+    if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(source.finding(
+            "x-pagination",
+            at,
+            format!(
+                "x-pagination has the unknown key {key}; it takes offset, limit, total and items"
+            ),
+        ));
+    }
+    let convention = PaginationNames::convention();
+    let name = |key: &str, fallback: String| -> Result<String, Finding> {
+        match map.get(key) {
+            None => Ok(fallback),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(source.finding(
+                "x-pagination",
+                &format!("{at}/{key}"),
+                format!("x-pagination {key} must be a name"),
+            )),
+        }
+    };
+    Ok(Some(PaginationNames {
+        offset: name("offset", convention.offset)?,
+        limit: name("limit", convention.limit)?,
+        total: name("total", convention.total)?,
+        items: name("items", convention.items)?,
+    }))
+}
+
+/// The records of a paged response, as its schema gives them.
+struct PagedRecords<'a> {
+    /// The `$ref` of one record's schema.
+    item_ref: &'a str,
+    /// The Rust type of one record.
+    item_type: String,
+    /// Whether the total count is a required field.
+    total_required: bool,
+}
+
+/// The records of `op`'s success response under the pagination `names`;
+/// what is missing for paging, in words, when the response does not page.
+fn paged_records<'a>(
+    doc: &'a Value,
+    op: &OperationRef<'a>,
+    names: &PaginationNames,
+) -> Result<PagedRecords<'a>, String> {
     let Some((Some(_), body)) = success_schema(doc, op) else {
-        return missing(
+        return Err(
             "the 200 response needs a JSON body that is a `$ref` to a component schema".into(),
         );
     };
     let properties = body.get("properties");
-    let required = required_names(body);
     let property = |name: &str| {
         properties
             .and_then(|p| p.get(name))
@@ -760,31 +849,35 @@ fn pagination(
         .is_some_and(|p| p.get("type").and_then(Value::as_str) == Some("integer"));
     let items =
         property(&names.items).filter(|p| p.get("type").and_then(Value::as_str) == Some("array"));
-    let item_ref = properties
-        .and_then(|p| p.get(&names.items))
-        .and_then(|p| crate::check::resolve(doc, p))
+    let item_ref = property(&names.items)
         .and_then(|p| p.pointer("/items/$ref"))
         .and_then(Value::as_str);
     let item_type = item_ref
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
         .map(sanitize_pascal);
     if !total_ok || items.is_none() {
-        return missing(format!(
+        return Err(format!(
             "the 200 response has no integer {} and array {}",
             names.total, names.items
         ));
     }
     let (Some(item_type), Some(item_ref)) = (item_type, item_ref) else {
-        return missing(format!(
+        return Err(format!(
             "the items of {} must be a `$ref` to a component schema",
             names.items
         ));
     };
-    let item = crate::check::resolve(doc, &serde_json::json!({ "$ref": item_ref }))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let (record_key, record_version) = record_identity(source, item_ref, &item)?;
-    let bounds = |p: &ParameterModel| match p.schema {
+    Ok(PagedRecords {
+        item_ref,
+        item_type,
+        total_required: required_names(body).contains(names.total.as_str()),
+    })
+}
+
+/// The minimum, maximum and default of an integer parameter, and the
+/// largest value its format holds.
+fn integer_bounds(p: &ParameterModel) -> (Option<i64>, Option<i64>, Option<i64>, i64) {
+    match p.schema {
         SchemaModel::Integer {
             bits,
             minimum,
@@ -800,34 +893,7 @@ fn pagination(
             (minimum, maximum, default, format_max)
         }
         _ => (None, None, None, i64::MAX),
-    };
-    let (limit_min, limit_max, limit_default, _) = bounds(limit);
-    let (_, offset_max, _, offset_format_max) = bounds(offset);
-    let Some(default_page_size) = limit_max.or(limit_default) else {
-        return Err(source.finding(
-            "pagination-page-size",
-            &op.pointer(),
-            format!(
-                "{} pages, but its {} parameter has neither a maximum nor a default, so a stream has no page size to use",
-                op.operation_id().unwrap_or(op.path),
-                names.limit
-            ),
-        ));
-    };
-    Ok(Some(PaginationModel {
-        total_required: required.contains(names.total.as_str()),
-        offset: names.offset,
-        limit: names.limit,
-        total: names.total,
-        items: names.items,
-        min_limit: limit_min.unwrap_or(1).max(1),
-        max_limit: limit_max,
-        max_offset: offset_max.unwrap_or(offset_format_max),
-        default_page_size,
-        item_type,
-        record_key,
-        record_version,
-    }))
+    }
 }
 
 fn time_window(

@@ -15,6 +15,8 @@
 //! descriptions folded (`>-`), and [`Yaml::Json`] nodes (example payloads)
 //! as the JSON text they came as.
 
+use std::collections::HashMap;
+
 use saphyr_parser::{Event, Parser};
 use serde_json::Value;
 
@@ -516,76 +518,58 @@ fn attached_comments(lines: &[&str], line: usize, col: usize) -> usize {
 }
 
 /// Where every node of `text` is, by JSON pointer.
-fn index(text: &str) -> std::collections::HashMap<String, Node> {
-    let lines = split_lines(text);
-    let mut nodes = std::collections::HashMap::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let char_at = |line: usize, col: usize| -> Option<char> {
-        lines
-            .get(line.checked_sub(1)?)
-            .and_then(|l| l.chars().nth(col))
+fn index(text: &str) -> HashMap<String, Node> {
+    let mut indexer = Indexer {
+        lines: split_lines(text),
+        nodes: HashMap::new(),
+        stack: Vec::new(),
     };
     for item in Parser::new_from_str(text) {
         let Ok((event, span)) = item else { break };
         let at = (span.start.line(), span.start.col());
-        let in_flow = stack.iter().any(|f| match f {
-            Frame::Map { flow, .. } | Frame::Seq { flow, .. } => *flow,
-        });
-        // A key of a mapping waiting for one.
-        if let Event::Scalar(value, ..) = &event
-            && let Some(Frame::Map { key, .. }) = stack.last_mut()
-            && key.is_none()
+        let end = (span.end.line(), span.end.col());
+        indexer.event(&event, at, end);
+    }
+    indexer.nodes
+}
+
+/// Reads the parser's events, one at a time, into [`Node`]s: the stack
+/// holds the collections open around the event, each with what it waits
+/// for next (a mapping's key, or a sequence's next index).
+struct Indexer<'t> {
+    lines: Vec<&'t str>,
+    nodes: HashMap<String, Node>,
+    stack: Vec<Frame>,
+}
+
+impl Indexer<'_> {
+    /// Reads one event that starts at `at` and ends at `end` (line, col).
+    fn event(&mut self, event: &Event<'_>, at: (usize, usize), end: (usize, usize)) {
+        let in_flow = self.stack.iter().any(Frame::is_flow);
+        if let Event::Scalar(value, ..) = event
+            && self.take_key(value, at)
         {
-            *key = Some((value.to_string(), at.0, at.1));
-            continue;
+            return;
         }
-        let kind = match &event {
+        let kind = match event {
             Event::Scalar(..) | Event::Alias(_) => Kind::Scalar,
             Event::MappingStart(..) => Kind::Map,
             Event::SequenceStart(..) => Kind::Seq,
             Event::MappingEnd | Event::SequenceEnd => {
-                stack.pop();
-                continue;
+                self.stack.pop();
+                return;
             }
-            _ => continue,
+            _ => return,
         };
-        let (pointer, start, keyed) = match stack.last_mut() {
-            Some(Frame::Map { pointer, key, .. }) => {
-                let (name, line, col) = key.take().unwrap_or_default();
-                (child(pointer, &name), (line, col), true)
-            }
-            Some(Frame::Seq { pointer, next, .. }) => {
-                let i = *next;
-                *next += 1;
-                // The item's `-`: the first `-` left of the value.
-                let mut dash = at;
-                if let Some(line) = lines.get(at.0.saturating_sub(1)) {
-                    let chars: Vec<char> = line.chars().collect();
-                    let mut c = at.1.min(chars.len());
-                    while c > 0 {
-                        c -= 1;
-                        if chars[c] == '-' {
-                            dash = (at.0, c);
-                            break;
-                        }
-                        if chars[c] != ' ' {
-                            break;
-                        }
-                    }
-                }
-                (format!("{pointer}/{i}"), dash, false)
-            }
-            None => (String::new(), (1, 0), false),
-        };
-        let flow = matches!(char_at(at.0, at.1), Some('{') | Some('['));
-        let end = matches!(kind, Kind::Scalar).then(|| (span.end.line(), span.end.col()));
-        nodes.insert(
+        let (pointer, start, keyed) = self.next_child(at);
+        let flow = matches!(self.char_at(at), Some('{') | Some('['));
+        self.nodes.insert(
             pointer.clone(),
             Node {
                 line: start.0,
                 col: start.1,
                 value_at: at,
-                end,
+                end: (kind == Kind::Scalar).then_some(end),
                 kind,
                 flow: flow && kind != Kind::Scalar,
                 in_flow,
@@ -593,12 +577,12 @@ fn index(text: &str) -> std::collections::HashMap<String, Node> {
             },
         );
         match kind {
-            Kind::Map => stack.push(Frame::Map {
+            Kind::Map => self.stack.push(Frame::Map {
                 pointer,
                 key: None,
                 flow,
             }),
-            Kind::Seq => stack.push(Frame::Seq {
+            Kind::Seq => self.stack.push(Frame::Seq {
                 pointer,
                 next: 0,
                 flow,
@@ -606,7 +590,75 @@ fn index(text: &str) -> std::collections::HashMap<String, Node> {
             Kind::Scalar => {}
         }
     }
-    nodes
+
+    /// Takes scalar `value` (at `at`) as the key of the innermost mapping
+    /// when it waits for one; whether it did.
+    fn take_key(&mut self, value: &str, at: (usize, usize)) -> bool {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key, .. }) if key.is_none() => {
+                *key = Some((value.to_string(), at.0, at.1));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The pointer of the node whose value starts at `at`, where its entry
+    /// starts (its key, or its `-`), and whether it is a mapping's value.
+    fn next_child(&mut self, at: (usize, usize)) -> (String, (usize, usize), bool) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { pointer, key, .. }) => {
+                let (name, line, col) = key.take().unwrap_or_default();
+                (child(pointer, &name), (line, col), true)
+            }
+            Some(Frame::Seq { pointer, next, .. }) => {
+                let i = *next;
+                *next += 1;
+                (
+                    format!("{pointer}/{i}"),
+                    dash_before(&self.lines, at),
+                    false,
+                )
+            }
+            None => (String::new(), (1, 0), false),
+        }
+    }
+
+    /// The character at (1-based line, 0-based col).
+    fn char_at(&self, (line, col): (usize, usize)) -> Option<char> {
+        self.lines
+            .get(line.checked_sub(1)?)
+            .and_then(|l| l.chars().nth(col))
+    }
+}
+
+impl Frame {
+    /// Whether the collection is written in flow style.
+    fn is_flow(&self) -> bool {
+        match self {
+            Frame::Map { flow, .. } | Frame::Seq { flow, .. } => *flow,
+        }
+    }
+}
+
+/// A sequence item's `-`: the first `-` left of its value at `at`, over
+/// spaces only; `at` itself when there is none.
+fn dash_before(lines: &[&str], at: (usize, usize)) -> (usize, usize) {
+    let Some(line) = lines.get(at.0.saturating_sub(1)) else {
+        return at;
+    };
+    let chars: Vec<char> = line.chars().collect();
+    let mut c = at.1.min(chars.len());
+    while c > 0 {
+        c -= 1;
+        if chars[c] == '-' {
+            return (at.0, c);
+        }
+        if chars[c] != ' ' {
+            break;
+        }
+    }
+    at
 }
 
 /// Keys whose long strings are written folded (`>-`).

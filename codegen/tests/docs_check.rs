@@ -44,7 +44,7 @@ fn the_matching_page_has_only_acknowledged_differences() {
     assert_eq!(report.unacknowledged().count(), 0, "{report}");
     let settled: Vec<_> = report
         .acknowledged()
-        .map(|d| (d.rule, d.field.as_str(), d.acknowledged.clone()))
+        .map(|d| (d.rule.as_str(), d.field.as_str(), d.acknowledged.clone()))
         .collect();
     assert_eq!(
         settled,

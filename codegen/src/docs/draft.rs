@@ -19,6 +19,7 @@
 
 use serde_json::Value;
 
+use super::Rule;
 use super::page::{Page, Place, Range, Row, Table};
 use crate::check::resolve;
 use crate::positions::escape;
@@ -350,7 +351,7 @@ impl<'p> Draft<'p> {
                 "x-acknowledged",
                 Yaml::Seq(vec![acknowledgement(
                     &row.name,
-                    &["field-type", "example-type"],
+                    &[Rule::FieldType, Rule::ExampleType],
                     &format!(
                         "The table types it {} but the example sends {}; both forms are accepted.",
                         row.kind,
@@ -367,10 +368,10 @@ impl<'p> Draft<'p> {
 }
 
 /// An `x-acknowledged` entry.
-pub fn acknowledgement(field: &str, rules: &[&str], reason: &str) -> Yaml {
+pub fn acknowledgement(field: &str, rules: &[Rule], reason: &str) -> Yaml {
     let difference = match rules {
-        [one] => Yaml::str(*one),
-        many => Yaml::Seq(many.iter().map(|r| Yaml::str(*r)).collect()),
+        [one] => Yaml::str(one.as_str()),
+        many => Yaml::Seq(many.iter().map(|r| Yaml::str(r.as_str())).collect()),
     };
     Yaml::map([
         ("field", Yaml::str(field)),
@@ -486,7 +487,7 @@ fn capitalize(s: &str) -> String {
 }
 
 /// The schema entries for the JSON type of `value`.
-fn value_type(value: &Value) -> Vec<(String, Yaml)> {
+pub(crate) fn value_type(value: &Value) -> Vec<(String, Yaml)> {
     match value {
         Value::String(_) => type_entries("String"),
         Value::Number(n) if n.is_i64() || n.is_u64() => type_entries("Long"),

@@ -324,16 +324,14 @@ fn read_table(
     start: usize,
     title: &str,
 ) -> Result<(Table, usize), PageError> {
-    let mut index = start;
-    let mut headers = Vec::new();
-    while let Some((_, cell)) = lines.get(index) {
-        if matches!(*cell, "Parameter" | "Mandatory" | "Type" | "Description") {
-            headers.push(*cell);
-            index += 1;
-        } else {
-            break;
-        }
-    }
+    let headers: Vec<&str> = lines
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .map(|(_, cell)| *cell)
+        .take_while(|cell| matches!(*cell, "Parameter" | "Mandatory" | "Type" | "Description"))
+        .collect();
+    let mut index = start + headers.len();
     let has_mandatory = headers.contains(&"Mandatory");
     if !headers.contains(&"Parameter") || !headers.contains(&"Type") {
         return Err(PageError {
@@ -341,41 +339,14 @@ fn read_table(
             message: format!("table {title:?} has no Parameter/Type header"),
         });
     }
-    let row_at = |i: usize| -> Option<(bool, Option<bool>, &str)> {
-        let (_, name) = lines.get(i)?;
-        if !is_name(name) {
-            return None;
-        }
-        if has_mandatory {
-            let (_, mandatory) = lines.get(i + 1)?;
-            let (_, kind) = lines.get(i + 2)?;
-            let mandatory = match *mandatory {
-                "Yes" => true,
-                "No" => false,
-                _ => return None,
-            };
-            is_type(kind).then_some((true, Some(mandatory), *kind))
-        } else {
-            let (_, kind) = lines.get(i + 1)?;
-            is_type(kind).then_some((true, None, *kind))
-        }
-    };
     let mut rows: Vec<Row> = Vec::new();
     let mut description: Vec<&str> = Vec::new();
-    let finish = |rows: &mut Vec<Row>, description: &mut Vec<&str>| {
-        if let Some(last) = rows.last_mut() {
-            last.range = range(description);
-            last.values = bullet_values(description);
-            last.default = default_value(description);
-        }
-        description.clear();
-    };
     while let Some((number, cell)) = lines.get(index) {
         if ends_table(cell) {
             break;
         }
-        if let Some((_, mandatory, kind)) = row_at(index) {
-            finish(&mut rows, &mut description);
+        if let Some((mandatory, kind)) = row_start(lines, index, has_mandatory) {
+            describe_last(&mut rows, &mut description);
             rows.push(Row {
                 name: cell.to_string(),
                 mandatory,
@@ -391,7 +362,7 @@ fn read_table(
         description.push(cell);
         index += 1;
     }
-    finish(&mut rows, &mut description);
+    describe_last(&mut rows, &mut description);
     Ok((
         Table {
             title: title.to_string(),
@@ -401,6 +372,43 @@ fn read_table(
         },
         index,
     ))
+}
+
+/// Whether a row starts at line `i`: a name, then (when the table has the
+/// column) `Yes` or `No`, then a type. Gives the mandatory flag and the
+/// type.
+fn row_start<'l>(
+    lines: &[(usize, &'l str)],
+    i: usize,
+    has_mandatory: bool,
+) -> Option<(Option<bool>, &'l str)> {
+    let (_, name) = lines.get(i)?;
+    if !is_name(name) {
+        return None;
+    }
+    if !has_mandatory {
+        let (_, kind) = lines.get(i + 1)?;
+        return is_type(kind).then_some((None, *kind));
+    }
+    let (_, mandatory) = lines.get(i + 1)?;
+    let (_, kind) = lines.get(i + 2)?;
+    let mandatory = match *mandatory {
+        "Yes" => true,
+        "No" => false,
+        _ => return None,
+    };
+    is_type(kind).then_some((Some(mandatory), *kind))
+}
+
+/// Gives the last row what its description lines say (range, listed
+/// values, default), and starts the next description.
+fn describe_last(rows: &mut [Row], description: &mut Vec<&str>) {
+    if let Some(last) = rows.last_mut() {
+        last.range = range(description);
+        last.values = bullet_values(description);
+        last.default = default_value(description);
+    }
+    description.clear();
 }
 
 /// The values a description lists as bullets: each bullet's text up to a

@@ -29,13 +29,13 @@ use serde_json::Value;
 
 use super::draft::{self, Draft, NewSchema, acknowledgement, loose};
 use super::page::{self, Page, Place as At, Row, Table};
-use super::{Difference, DocsError, PageReport, check_page};
+use super::{Difference, DocsError, PageReport, Rule, check_page};
 use crate::positions::escape;
 use crate::source::SpecSource;
 use crate::yaml_edit::{EditError, Editor, Place, Yaml};
 
 /// The rules a field only the example shows is acknowledged for.
-const UNDOCUMENTED: [&str; 2] = ["example-undocumented-field", "field-missing-on-page"];
+const UNDOCUMENTED: [Rule; 2] = [Rule::ExampleUndocumentedField, Rule::FieldMissingOnPage];
 /// Why such a field is kept.
 const UNDOCUMENTED_REASON: &str =
     "The example sends this field, which the tables do not list; the spec keeps it.";
@@ -49,7 +49,7 @@ pub struct Change {
     /// The page it comes from.
     pub page: PathBuf,
     /// The difference it settles.
-    pub rule: &'static str,
+    pub rule: Rule,
     /// The parameter or field it is about.
     pub field: String,
     /// What was done, in one sentence.
@@ -99,7 +99,7 @@ pub enum SyncError {
         /// The page the edit comes from.
         page: PathBuf,
         /// The difference being settled.
-        rule: &'static str,
+        rule: Rule,
         /// Its parameter or field.
         field: String,
         /// What went wrong.
@@ -115,26 +115,65 @@ pub fn sync(
     spec_text: &str,
     pages: &[(PathBuf, String)],
 ) -> Result<Synced, SyncError> {
-    let mut parsed = Vec::new();
-    for (file, text) in pages {
-        let page = page::parse(text).map_err(|error| DocsError::Page {
-            file: file.clone(),
-            error,
-        })?;
-        parsed.push((file.clone(), page));
-    }
+    let parsed = read_pages(pages)?;
     SpecSource::parse(spec_file, spec_text)?;
-    let mut editor = Editor::new(spec_text).map_err(|error| SyncError::Yaml {
+    let editor = Editor::new(spec_text).map_err(|error| SyncError::Yaml {
         file: spec_file.to_path_buf(),
         error,
     })?;
-    let mut changes = Vec::new();
-    let mut notes = Vec::new();
+    let mut run = Run {
+        spec_file,
+        editor,
+        changes: Vec::new(),
+        notes: Vec::new(),
+    };
     for (file, page) in &parsed {
+        run.page(file, page)?;
+    }
+    let source = SpecSource::parse(spec_file, run.editor.text())?;
+    let reports = parsed
+        .iter()
+        .map(|(file, page)| check_page(&source, file, page))
+        .collect();
+    Ok(Synced {
+        text: run.editor.text().to_string(),
+        changes: run.changes,
+        reports,
+        notes: run.notes,
+    })
+}
+
+/// Reads every page, failing on the first that cannot be read.
+fn read_pages(pages: &[(PathBuf, String)]) -> Result<Vec<(PathBuf, Page)>, DocsError> {
+    pages
+        .iter()
+        .map(|(file, text)| {
+            let page = page::parse(text).map_err(|error| DocsError::Page {
+                file: file.clone(),
+                error,
+            })?;
+            Ok((file.clone(), page))
+        })
+        .collect()
+}
+
+/// The spec being edited, and what was done to it so far.
+struct Run<'f> {
+    spec_file: &'f Path,
+    editor: Editor,
+    changes: Vec<Change>,
+    notes: Vec<String>,
+}
+
+impl Run<'_> {
+    /// Settles the differences of one page, first to last, checking the
+    /// page again after each edit; a difference no edit settles is
+    /// skipped from then on.
+    fn page(&mut self, file: &Path, page: &Page) -> Result<(), SyncError> {
         let draft = Draft::new(page);
-        let mut skipped: Vec<(&'static str, String, String)> = Vec::new();
+        let mut skipped: Vec<(Rule, String, String)> = Vec::new();
         for _ in 0..MAX_STEPS {
-            let source = SpecSource::parse(spec_file, editor.text())?;
+            let source = SpecSource::parse(self.spec_file, self.editor.text())?;
             let report = check_page(&source, file, page);
             let Some(difference) = report
                 .unacknowledged()
@@ -143,50 +182,54 @@ pub fn sync(
             else {
                 break;
             };
-            if difference.rule == "operation-missing" && draft.derived_id {
-                notes.push(format!(
+            if difference.rule == Rule::OperationMissing && draft.derived_id {
+                self.notes.push(format!(
                     "{}: the page has no SDK sample; the operationId {} was made from the method and path",
                     file.display(),
                     draft.operation_id()
                 ));
             }
-            let before = editor.text().to_string();
-            let mut step = Step {
-                editor: &mut editor,
-                draft: &draft,
-                page,
-            };
-            let done = step.settle(&difference).map_err(|error| SyncError::Edit {
-                page: file.clone(),
-                rule: difference.rule,
-                field: difference.field.clone(),
-                error,
-            })?;
-            match done {
-                Some(what) if editor.text() != before => changes.push(Change {
-                    page: file.clone(),
-                    rule: difference.rule,
-                    field: difference.field.clone(),
-                    what,
-                }),
-                _ => skipped.push(key(&difference)),
+            match self.settle(file, &draft, &difference)? {
+                Some(change) => self.changes.push(change),
+                None => skipped.push(key(&difference)),
             }
         }
+        Ok(())
     }
-    let source = SpecSource::parse(spec_file, editor.text())?;
-    let reports = parsed
-        .iter()
-        .map(|(file, page)| check_page(&source, file, page))
-        .collect();
-    Ok(Synced {
-        text: editor.text().to_string(),
-        changes,
-        reports,
-        notes,
-    })
+
+    /// Makes the edit that settles `difference`: the change, or `None`
+    /// when nothing was changed.
+    fn settle(
+        &mut self,
+        file: &Path,
+        draft: &Draft<'_>,
+        difference: &Difference,
+    ) -> Result<Option<Change>, SyncError> {
+        let before = self.editor.text().to_string();
+        let mut step = Step {
+            editor: &mut self.editor,
+            draft,
+            page: draft.page(),
+        };
+        let done = step.settle(difference).map_err(|error| SyncError::Edit {
+            page: file.to_path_buf(),
+            rule: difference.rule,
+            field: difference.field.clone(),
+            error,
+        })?;
+        Ok(match done {
+            Some(what) if self.editor.text() != before => Some(Change {
+                page: file.to_path_buf(),
+                rule: difference.rule,
+                field: difference.field.clone(),
+                what,
+            }),
+            _ => None,
+        })
+    }
 }
 
-fn key(d: &Difference) -> (&'static str, String, String) {
+fn key(d: &Difference) -> (Rule, String, String) {
     (d.rule, d.field.clone(), d.location.pointer.clone())
 }
 
@@ -202,211 +245,284 @@ impl Step<'_, '_, '_> {
     }
 
     /// Makes the edit that settles `d`, and says what it did; `None` when
-    /// this kind of difference is not settled here.
+    /// the page lacks what the edit needs.
     fn settle(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
-        let pointer = d.location.pointer.as_str();
-        let op = self.draft.operation_pointer();
-        let done = match d.rule {
-            "operation-missing" => self.add_operation()?,
-            "parameter-missing-in-spec" => {
-                let Some((place, row)) = parameter_row(self.page, d) else {
-                    return Ok(None);
-                };
-                let parameter = self.draft.parameter(self.doc(), row, place);
-                self.add_parameter(&op, row, parameter)?;
-                format!("added {} parameter {}", place.as_str(), row.name)
+        match d.rule {
+            Rule::OperationMissing => self.add_operation().map(Some),
+            Rule::ParameterMissingInSpec => self.add_page_parameter(d),
+            Rule::ParameterRequired => self.correct_parameter(d, Self::set_required),
+            Rule::ParameterType => self.correct_parameter(d, Self::set_parameter_type),
+            Rule::ParameterRange => self.correct_parameter(d, Self::set_parameter_range),
+            Rule::ParameterMissingOnPage => self.remove_parameter(d).map(Some),
+            Rule::HeaderAsSecurityScheme => self.acknowledge_header(d).map(Some),
+            Rule::ResponseMissing => self.add_response(d).map(Some),
+            Rule::ExampleMissingInSpec => self.add_example(d),
+            Rule::ExampleDiffers => self.replace_example(d),
+            Rule::FieldMissingInSpec => self.add_field(d),
+            Rule::FieldType => self.retype_field(d),
+            // The example still sends it: kept, and acknowledged.
+            Rule::FieldMissingOnPage if find_key(&self.example(), &d.field).is_some() => {
+                self.keep_field(d).map(Some)
             }
-            "parameter-required" | "parameter-type" | "parameter-range" => {
-                let Some((place, row)) = parameter_row(self.page, d) else {
-                    return Ok(None);
-                };
-                let parameter = pointer.trim_end_matches("/schema");
-                if !parameter.starts_with(&format!("{op}/")) {
-                    // A shared component (or a path-level parameter):
-                    // this operation gets its own copy instead.
-                    let item = self
-                        .own_item(&op, parameter)
-                        .ok_or_else(|| EditError::Target {
-                            pointer: parameter.to_string(),
-                            message: "the operation does not list this parameter".into(),
-                        })?;
-                    self.editor
-                        .set(&item, self.draft.inline_parameter(row, place))?;
-                    format!("wrote parameter {} out, as the page gives it", row.name)
-                } else {
-                    self.fix_parameter(parameter, d.rule, row)?
-                }
+            Rule::FieldMissingOnPage => self.remove_field(d).map(Some),
+            Rule::ExampleKey => self.acknowledge_spelling(d),
+            Rule::ExampleUndocumentedField => {
+                self.undocumented(&d.location.pointer, &d.field).map(Some)
             }
-            "parameter-missing-on-page" => {
-                let item = self
-                    .own_item(&op, pointer)
-                    .ok_or_else(|| EditError::Target {
-                        pointer: pointer.to_string(),
-                        message: "the operation does not list this parameter".into(),
-                    })?;
-                self.editor.remove(&item)?;
-                format!("removed parameter {}", d.field)
-            }
-            "header-as-security-scheme" => {
-                let reason = format!(
-                    "The page lists {} as a header parameter; the client sends it through this security scheme, from its configuration.",
-                    d.field
-                );
-                self.acknowledge(pointer, &d.field, &["header-as-security-scheme"], &reason)?;
-                format!("acknowledged that a security scheme sends {}", d.field)
-            }
-            "response-missing" => {
-                let mut new = Vec::new();
-                let response = self.draft.success_response(self.doc(), &mut new);
-                let responses = format!("{op}/responses");
-                let first = self
-                    .doc()
-                    .pointer(&responses)
-                    .and_then(Value::as_object)
-                    .and_then(|m| m.keys().next().cloned());
-                match first {
-                    Some(first) => {
-                        self.editor
-                            .insert(&responses, &d.field, response, Place::Before(&first))?
-                    }
-                    None => self
-                        .editor
-                        .set(&responses, Yaml::Map(vec![(d.field.clone(), response)]))?,
-                }
-                self.add_schemas(new)?;
-                format!("added the {} response", d.field)
-            }
-            "example-missing-in-spec" => {
-                let Some(examples) = self.draft.examples() else {
-                    return Ok(None);
-                };
-                self.editor
-                    .insert(pointer, "examples", examples, Place::End)?;
-                "added the page's example response".into()
-            }
-            "example-differs" => {
-                let Some(value) = self.draft.example_value() else {
-                    return Ok(None);
-                };
-                let Some(at) = example_node(pointer) else {
-                    return Ok(None);
-                };
-                self.editor.set(&at, value)?;
-                "replaced the example response with the page's".into()
-            }
-            "field-missing-in-spec" => {
-                let Some((_, row)) = row(self.page, d) else {
-                    return Ok(None);
-                };
-                let mut new = Vec::new();
-                let property = self.draft.property(self.doc(), row, &mut new);
-                self.add_property(pointer, row, property)?;
-                self.add_schemas(new)?;
-                format!("added field {}", row.name)
-            }
-            "field-type" => {
-                let Some((_, row)) = row(self.page, d) else {
-                    return Ok(None);
-                };
-                let mut new = Vec::new();
-                let property = self.draft.property(self.doc(), row, &mut new);
-                let inline = self
-                    .doc()
-                    .pointer(pointer)
-                    .is_some_and(|p| p.get("$ref").is_none() && p.get("type").is_some());
-                match property {
-                    // Both written out: only the type changes; the
-                    // description and the rest stay.
-                    Yaml::Map(entries) if inline && entries.iter().any(|(k, _)| k == "type") => {
-                        for key in ["type", "format", "items"] {
-                            match entries.iter().find(|(k, _)| k == key) {
-                                Some((_, v)) => {
-                                    self.put(pointer, key, v.clone(), &["format", "type"])?
-                                }
-                                None if self
-                                    .doc()
-                                    .pointer(&format!("{pointer}/{key}"))
-                                    .is_some() =>
-                                {
-                                    self.editor.remove(&format!("{pointer}/{key}"))?
-                                }
-                                None => {}
-                            }
-                        }
-                    }
-                    property => {
-                        let property = self.keep_aliases(pointer, property);
-                        self.editor.set(pointer, property)?;
-                    }
-                }
-                self.add_schemas(new)?;
-                format!("gave field {} the page's type, {}", row.name, row.kind)
-            }
-            "field-missing-on-page"
-                if find_key(
-                    &self.page.example.as_ref().map(|e| e.value.clone()),
-                    &d.field,
-                )
-                .is_some() =>
-            {
-                // The example still sends it: kept, and acknowledged.
-                self.acknowledge(
-                    &object_of(pointer),
-                    &d.field,
-                    &UNDOCUMENTED,
-                    UNDOCUMENTED_REASON,
-                )?;
-                format!("kept field {}, which only the example shows", d.field)
-            }
-            "field-missing-on-page" => {
-                let object = object_of(pointer);
-                self.editor.remove(pointer)?;
-                let required = format!("{object}/required");
-                let index = self
-                    .doc()
-                    .pointer(&required)
-                    .and_then(Value::as_array)
-                    .and_then(|r| r.iter().position(|v| v.as_str() == Some(d.field.as_str())));
-                if let Some(i) = index {
-                    self.editor.remove(&format!("{required}/{i}"))?;
-                }
-                format!("removed field {}", d.field)
-            }
-            "example-key" => {
-                let Some(alias) = self.alias_of(pointer) else {
-                    return Ok(None);
-                };
-                let reason = format!(
-                    "The example spells it {alias}; both spellings decode into {}.",
-                    d.field
-                );
-                self.acknowledge(&object_of(pointer), &d.field, &["example-key"], &reason)?;
-                format!("acknowledged the spelling {alias} of {}", d.field)
-            }
-            "example-undocumented-field" => self.undocumented(pointer, &d.field)?,
-            "example-type" => {
-                let Some((_, row)) = row(self.page, d) else {
-                    return Ok(None);
-                };
-                let Some(sent) = find_key(
-                    &self.page.example.as_ref().map(|e| e.value.clone()),
-                    &row.name,
-                ) else {
-                    return Ok(None);
-                };
-                let mut new = Vec::new();
-                let either = self.draft.either(self.doc(), row, &sent, &mut new);
-                let either = self.keep_aliases(pointer, either);
-                self.add_schemas(new)?;
-                self.editor.set(pointer, either)?;
-                format!(
-                    "accepted both the table's type and the example's for field {}",
-                    row.name
-                )
-            }
-            _ => return Ok(None),
+            Rule::ExampleType => self.accept_both_types(d),
+        }
+    }
+
+    /// The page's example response, if it has one.
+    fn example(&self) -> Option<Value> {
+        self.page.example.as_ref().map(|e| e.value.clone())
+    }
+
+    /// Adds the page's parameter, after the one the page lists before it.
+    fn add_page_parameter(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let Some((place, row)) = parameter_row(self.page, d) else {
+            return Ok(None);
         };
-        Ok(Some(done))
+        let op = self.draft.operation_pointer();
+        let parameter = self.draft.parameter(self.doc(), row, place);
+        self.add_parameter(&op, row, parameter)?;
+        Ok(Some(format!(
+            "added {} parameter {}",
+            place.as_str(),
+            row.name
+        )))
+    }
+
+    /// Makes a parameter say what the page says, with `fix`. A shared
+    /// component (or a path-level parameter) is left as it is: this
+    /// operation gets its own copy, as the page gives it.
+    fn correct_parameter(
+        &mut self,
+        d: &Difference,
+        fix: fn(&mut Self, &str, &Row) -> Result<String, EditError>,
+    ) -> Result<Option<String>, EditError> {
+        let Some((place, row)) = parameter_row(self.page, d) else {
+            return Ok(None);
+        };
+        let op = self.draft.operation_pointer();
+        let parameter = d.location.pointer.trim_end_matches("/schema");
+        if parameter.starts_with(&format!("{op}/")) {
+            return fix(self, parameter, row).map(Some);
+        }
+        let item = self
+            .own_item(&op, parameter)
+            .ok_or_else(|| not_listed(parameter))?;
+        self.editor
+            .set(&item, self.draft.inline_parameter(row, place))?;
+        Ok(Some(format!(
+            "wrote parameter {} out, as the page gives it",
+            row.name
+        )))
+    }
+
+    /// Removes a parameter the page does not document.
+    fn remove_parameter(&mut self, d: &Difference) -> Result<String, EditError> {
+        let pointer = d.location.pointer.as_str();
+        let item = self
+            .own_item(&self.draft.operation_pointer(), pointer)
+            .ok_or_else(|| not_listed(pointer))?;
+        self.editor.remove(&item)?;
+        Ok(format!("removed parameter {}", d.field))
+    }
+
+    /// Acknowledges, on the security scheme, that it sends a header the
+    /// page lists as a parameter.
+    fn acknowledge_header(&mut self, d: &Difference) -> Result<String, EditError> {
+        let reason = format!(
+            "The page lists {} as a header parameter; the client sends it through this security scheme, from its configuration.",
+            d.field
+        );
+        self.acknowledge(
+            &d.location.pointer,
+            &d.field,
+            &[Rule::HeaderAsSecurityScheme],
+            &reason,
+        )?;
+        Ok(format!(
+            "acknowledged that a security scheme sends {}",
+            d.field
+        ))
+    }
+
+    /// Adds the page's success response, before the operation's first.
+    fn add_response(&mut self, d: &Difference) -> Result<String, EditError> {
+        let mut new = Vec::new();
+        let response = self.draft.success_response(self.doc(), &mut new);
+        let responses = format!("{}/responses", self.draft.operation_pointer());
+        let first = self
+            .doc()
+            .pointer(&responses)
+            .and_then(Value::as_object)
+            .and_then(|m| m.keys().next().cloned());
+        match first {
+            Some(first) => {
+                self.editor
+                    .insert(&responses, &d.field, response, Place::Before(&first))?
+            }
+            None => self
+                .editor
+                .set(&responses, Yaml::Map(vec![(d.field.clone(), response)]))?,
+        }
+        self.add_schemas(new)?;
+        Ok(format!("added the {} response", d.field))
+    }
+
+    /// Adds the page's example to a response that has none.
+    fn add_example(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let Some(examples) = self.draft.examples() else {
+            return Ok(None);
+        };
+        self.editor
+            .insert(&d.location.pointer, "examples", examples, Place::End)?;
+        Ok(Some("added the page's example response".into()))
+    }
+
+    /// Replaces the spec's example response with the page's.
+    fn replace_example(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let Some(value) = self.draft.example_value() else {
+            return Ok(None);
+        };
+        let Some(at) = example_node(&d.location.pointer) else {
+            return Ok(None);
+        };
+        self.editor.set(&at, value)?;
+        Ok(Some("replaced the example response with the page's".into()))
+    }
+
+    /// Adds a field the page's table documents.
+    fn add_field(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let Some((_, row)) = row(self.page, d) else {
+            return Ok(None);
+        };
+        let mut new = Vec::new();
+        let property = self.draft.property(self.doc(), row, &mut new);
+        self.add_property(&d.location.pointer, row, property)?;
+        self.add_schemas(new)?;
+        Ok(Some(format!("added field {}", row.name)))
+    }
+
+    /// Gives a field the type the page's table gives it.
+    fn retype_field(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let Some((_, row)) = row(self.page, d) else {
+            return Ok(None);
+        };
+        let pointer = d.location.pointer.as_str();
+        let mut new = Vec::new();
+        let property = self.draft.property(self.doc(), row, &mut new);
+        let inline = self
+            .doc()
+            .pointer(pointer)
+            .is_some_and(|p| p.get("$ref").is_none() && p.get("type").is_some());
+        match property {
+            // Both written out: only the type changes; the description and
+            // the rest stay.
+            Yaml::Map(entries) if inline && entries.iter().any(|(k, _)| k == "type") => {
+                self.retype_in_place(pointer, &entries)?;
+            }
+            property => {
+                let property = self.keep_aliases(pointer, property);
+                self.editor.set(pointer, property)?;
+            }
+        }
+        self.add_schemas(new)?;
+        Ok(Some(format!(
+            "gave field {} the page's type, {}",
+            row.name, row.kind
+        )))
+    }
+
+    /// Sets the `type`, `format` and `items` of the property at `pointer`
+    /// to those of `entries`, removing the ones `entries` lacks.
+    fn retype_in_place(
+        &mut self,
+        pointer: &str,
+        entries: &[(String, Yaml)],
+    ) -> Result<(), EditError> {
+        for key in ["type", "format", "items"] {
+            let at = format!("{pointer}/{key}");
+            match entries.iter().find(|(k, _)| k == key) {
+                Some((_, v)) => self.put(pointer, key, v.clone(), &["format", "type"])?,
+                None if self.doc().pointer(&at).is_some() => self.editor.remove(&at)?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps a field only the example shows, and acknowledges it.
+    fn keep_field(&mut self, d: &Difference) -> Result<String, EditError> {
+        self.acknowledge(
+            &object_of(&d.location.pointer),
+            &d.field,
+            &UNDOCUMENTED,
+            UNDOCUMENTED_REASON,
+        )?;
+        Ok(format!(
+            "kept field {}, which only the example shows",
+            d.field
+        ))
+    }
+
+    /// Removes a field the page does not document, and its `required`
+    /// entry.
+    fn remove_field(&mut self, d: &Difference) -> Result<String, EditError> {
+        let pointer = d.location.pointer.as_str();
+        let object = object_of(pointer);
+        self.editor.remove(pointer)?;
+        let required = format!("{object}/required");
+        let index = self
+            .doc()
+            .pointer(&required)
+            .and_then(Value::as_array)
+            .and_then(|r| r.iter().position(|v| v.as_str() == Some(d.field.as_str())));
+        if let Some(i) = index {
+            self.editor.remove(&format!("{required}/{i}"))?;
+        }
+        Ok(format!("removed field {}", d.field))
+    }
+
+    /// Acknowledges the example's spelling of a field (one of its
+    /// `x-aliases`).
+    fn acknowledge_spelling(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let pointer = d.location.pointer.as_str();
+        let Some(alias) = self.alias_of(pointer) else {
+            return Ok(None);
+        };
+        let reason = format!(
+            "The example spells it {alias}; both spellings decode into {}.",
+            d.field
+        );
+        self.acknowledge(&object_of(pointer), &d.field, &[Rule::ExampleKey], &reason)?;
+        Ok(Some(format!(
+            "acknowledged the spelling {alias} of {}",
+            d.field
+        )))
+    }
+
+    /// Accepts both the table's type of a field and the type of the value
+    /// the example sends.
+    fn accept_both_types(&mut self, d: &Difference) -> Result<Option<String>, EditError> {
+        let Some((_, row)) = row(self.page, d) else {
+            return Ok(None);
+        };
+        let Some(sent) = find_key(&self.example(), &row.name) else {
+            return Ok(None);
+        };
+        let pointer = d.location.pointer.as_str();
+        let mut new = Vec::new();
+        let either = self.draft.either(self.doc(), row, &sent, &mut new);
+        let either = self.keep_aliases(pointer, either);
+        self.add_schemas(new)?;
+        self.editor.set(pointer, either)?;
+        Ok(Some(format!(
+            "accepted both the table's type and the example's for field {}",
+            row.name
+        )))
     }
 
     fn add_operation(&mut self) -> Result<String, EditError> {
@@ -529,59 +645,56 @@ impl Step<'_, '_, '_> {
             .map(|i| format!("{op}/parameters/{i}"))
     }
 
-    fn fix_parameter(
-        &mut self,
-        parameter: &str,
-        rule: &str,
-        row: &Row,
-    ) -> Result<String, EditError> {
-        match rule {
-            "parameter-required" => {
-                let required = row.mandatory.unwrap_or(false);
-                self.put(
-                    parameter,
-                    "required",
-                    Yaml::Scalar(Value::Bool(required)),
-                    &["in", "name"],
-                )?;
-                Ok(format!("made parameter {} required: {required}", row.name))
-            }
-            "parameter-type" => {
-                let schema = format!("{parameter}/schema");
-                self.editor.set(&schema, draft::parameter_schema(row))?;
-                Ok(format!(
-                    "gave parameter {} the page's type, {}",
-                    row.name, row.kind
-                ))
-            }
-            _ => {
-                let Some(range) = row.range else {
-                    return Ok(String::new());
-                };
-                let schema = format!("{parameter}/schema");
-                let (low, high) = if range.length {
-                    ("minLength", "maxLength")
-                } else {
-                    ("minimum", "maximum")
-                };
-                self.put(
-                    &schema,
-                    low,
-                    Yaml::Scalar(draft::number(range.min)),
-                    &["format", "type"],
-                )?;
-                self.put(
-                    &schema,
-                    high,
-                    Yaml::Scalar(draft::number(range.max)),
-                    &[low],
-                )?;
-                Ok(format!(
-                    "gave parameter {} the page's range, {} to {}",
-                    row.name, range.min, range.max
-                ))
-            }
-        }
+    /// Sets a parameter's `required` to the page's "mandatory".
+    fn set_required(&mut self, parameter: &str, row: &Row) -> Result<String, EditError> {
+        let required = row.mandatory.unwrap_or(false);
+        self.put(
+            parameter,
+            "required",
+            Yaml::Scalar(Value::Bool(required)),
+            &["in", "name"],
+        )?;
+        Ok(format!("made parameter {} required: {required}", row.name))
+    }
+
+    /// Gives a parameter the page's type (its whole schema).
+    fn set_parameter_type(&mut self, parameter: &str, row: &Row) -> Result<String, EditError> {
+        let schema = format!("{parameter}/schema");
+        self.editor.set(&schema, draft::parameter_schema(row))?;
+        Ok(format!(
+            "gave parameter {} the page's type, {}",
+            row.name, row.kind
+        ))
+    }
+
+    /// Gives a parameter the page's range (or length); nothing when the
+    /// page gives none.
+    fn set_parameter_range(&mut self, parameter: &str, row: &Row) -> Result<String, EditError> {
+        let Some(range) = row.range else {
+            return Ok(String::new());
+        };
+        let schema = format!("{parameter}/schema");
+        let (low, high) = if range.length {
+            ("minLength", "maxLength")
+        } else {
+            ("minimum", "maximum")
+        };
+        self.put(
+            &schema,
+            low,
+            Yaml::Scalar(draft::number(range.min)),
+            &["format", "type"],
+        )?;
+        self.put(
+            &schema,
+            high,
+            Yaml::Scalar(draft::number(range.max)),
+            &[low],
+        )?;
+        Ok(format!(
+            "gave parameter {} the page's range, {} to {}",
+            row.name, range.min, range.max
+        ))
     }
 
     /// Adds a property to the object at `object`, after the field the
@@ -645,19 +758,16 @@ impl Step<'_, '_, '_> {
         &mut self,
         scope: &str,
         field: &str,
-        rules: &[&str],
+        rules: &[Rule],
         reason: &str,
     ) -> Result<(), EditError> {
         let entry = acknowledgement(field, rules, reason);
         let list = format!("{scope}/x-acknowledged");
         let settles = |a: &Value| {
             a.get("field").and_then(Value::as_str) == Some(field)
-                && rules.iter().all(|rule| match a.get("difference") {
-                    None => true,
-                    Some(Value::String(one)) => one == rule,
-                    Some(Value::Array(many)) => many.iter().any(|d| d == rule),
-                    Some(_) => false,
-                })
+                && rules
+                    .iter()
+                    .all(|rule| rule.is_named_by(a.get("difference")))
         };
         let present = self
             .doc()
@@ -706,7 +816,7 @@ impl Step<'_, '_, '_> {
             .doc()
             .pointer(&format!("{pointer}/x-aliases"))?
             .as_array()?;
-        let example = self.page.example.as_ref().map(|e| e.value.clone());
+        let example = self.example();
         aliases
             .iter()
             .filter_map(Value::as_str)
@@ -717,55 +827,56 @@ impl Step<'_, '_, '_> {
     /// Settles an example key the tables do not list: another spelling of
     /// a field becomes an alias; anything else becomes a field.
     fn undocumented(&mut self, object: &str, key: &str) -> Result<String, EditError> {
-        let properties = format!("{object}/properties");
         let canonical = self
             .doc()
-            .pointer(&properties)
+            .pointer(&format!("{object}/properties"))
             .and_then(Value::as_object)
             .and_then(|p| p.keys().find(|name| loose(name) == loose(key)).cloned());
-        if let Some(name) = canonical {
-            let property = format!("{properties}/{}", escape(&name));
-            let aliases = format!("{property}/x-aliases");
-            match self.doc().pointer(&aliases).and_then(Value::as_array) {
-                Some(list) => {
-                    let len = list.len();
-                    self.editor.insert_item(&aliases, len, Yaml::str(key))?;
-                }
-                None => {
-                    let has_description = self
-                        .doc()
-                        .pointer(&format!("{property}/description"))
-                        .is_some();
-                    let place = if has_description {
-                        Place::After("description")
-                    } else {
-                        Place::End
-                    };
-                    self.editor.insert(
-                        &property,
-                        "x-aliases",
-                        Yaml::Seq(vec![Yaml::str(key)]),
-                        place,
-                    )?;
-                }
-            }
-            let reason = format!("The example spells it {key}; both spellings decode into {name}.");
-            self.acknowledge(object, &name, &["example-key"], &reason)?;
-            return Ok(format!("made {key} another spelling of field {name}"));
+        match canonical {
+            Some(name) => self.add_spelling(object, &name, key),
+            None => self.add_example_field(object, key),
         }
-        let example = self.page.example.as_ref().map(|e| e.value.clone());
-        let sent = find_key(&example, key).unwrap_or(Value::Null);
-        let mut entries = match &sent {
-            Value::String(_) => draft::type_entries("String"),
-            Value::Number(n) if n.is_i64() || n.is_u64() => draft::type_entries("Long"),
-            Value::Number(_) => draft::type_entries("Double"),
-            Value::Bool(_) => draft::type_entries("Boolean"),
-            Value::Array(_) => vec![
-                ("type".into(), Yaml::str("array")),
-                ("items".into(), Yaml::Map(Vec::new())),
-            ],
-            _ => draft::type_entries("Object"),
-        };
+    }
+
+    /// Makes `key` another spelling (`x-aliases`) of field `name` of the
+    /// object at `object`, and acknowledges it.
+    fn add_spelling(&mut self, object: &str, name: &str, key: &str) -> Result<String, EditError> {
+        let property = format!("{object}/properties/{}", escape(name));
+        let aliases = format!("{property}/x-aliases");
+        match self.doc().pointer(&aliases).and_then(Value::as_array) {
+            Some(list) => {
+                let len = list.len();
+                self.editor.insert_item(&aliases, len, Yaml::str(key))?;
+            }
+            None => {
+                let has_description = self
+                    .doc()
+                    .pointer(&format!("{property}/description"))
+                    .is_some();
+                let place = if has_description {
+                    Place::After("description")
+                } else {
+                    Place::End
+                };
+                self.editor.insert(
+                    &property,
+                    "x-aliases",
+                    Yaml::Seq(vec![Yaml::str(key)]),
+                    place,
+                )?;
+            }
+        }
+        let reason = format!("The example spells it {key}; both spellings decode into {name}.");
+        self.acknowledge(object, name, &[Rule::ExampleKey], &reason)?;
+        Ok(format!("made {key} another spelling of field {name}"))
+    }
+
+    /// Adds field `key`, which only the example shows, typed as the value
+    /// the example sends, and acknowledges it.
+    fn add_example_field(&mut self, object: &str, key: &str) -> Result<String, EditError> {
+        let properties = format!("{object}/properties");
+        let sent = find_key(&self.example(), key).unwrap_or(Value::Null);
+        let mut entries = draft::value_type(&sent);
         entries.push((
             "description".into(),
             Yaml::str(format!("{}.", draft::sentence(key))),
@@ -783,6 +894,14 @@ impl Step<'_, '_, '_> {
         }
         self.acknowledge(object, key, &UNDOCUMENTED, UNDOCUMENTED_REASON)?;
         Ok(format!("added field {key}, which only the example shows"))
+    }
+}
+
+/// The error for a parameter the operation does not list.
+fn not_listed(pointer: &str) -> EditError {
+    EditError::Target {
+        pointer: pointer.to_string(),
+        message: "the operation does not list this parameter".into(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! generate` writes it between two marker lines of README.md, and `--check`
 //! fails when it is stale.
 
-use super::{Location, OperationModel, RateLimitModel, SchemaModel};
+use super::{Location, OperationModel, PaginationModel, RateLimitModel, SchemaModel};
 
 /// The line that opens the generated section.
 pub const BEGIN: &str =
@@ -31,81 +31,94 @@ pub fn section(models: &[OperationModel]) -> String {
         ));
     }
     for m in models {
-        out.push_str(&format!("\n### `{}`\n\n{}.", m.operation_id, m.summary));
-        if let Some(p) = &m.pagination {
-            let sizes = match p.max_limit {
-                Some(max) => format!("{} to {max}", p.min_limit),
-                None => format!("at least {}", p.min_limit),
-            };
-            out.push_str(&format!(
-                " Pages by `{}` and `{}` (page sizes {sizes}; offsets up to {}); the total count is `{}` and the records are `{}` in the response. Streams fetch pages of {}.",
-                p.offset, p.limit, p.max_offset, p.total, p.items, p.default_page_size
-            ));
-        }
-        if let Some(p) = &m.pagination {
-            let key = if p.record_key.is_empty() {
-                " A record is identified by its whole content".to_string()
-            } else {
-                format!(" A record is identified by {}", code_list(&p.record_key))
-            };
-            out.push_str(&key);
-            match &p.record_version {
-                Some(version) => {
-                    out.push_str(&format!("; `{version}` tells its versions apart."));
-                }
-                None => out.push('.'),
-            }
-        }
-        if let Some(limit) = &m.rate_limit {
-            let mut parts = Vec::new();
-            if let Some(n) = limit.per_user {
-                parts.push(format!("{} by one user", per_window(n, limit)));
-            }
-            if let Some(n) = limit.per_ip {
-                parts.push(format!("{} from one address", per_window(n, limit)));
-            }
-            if let Some(n) = limit.overall {
-                parts.push(format!("{} by everyone", per_window(n, limit)));
-            }
-            out.push_str(&format!(
-                " The service allows {} ({}); the client keeps to {} unless told otherwise.",
-                and_list(&parts),
-                limit.source,
-                per_window(limit.budget(), limit)
-            ));
-        }
-        if let Some(w) = &m.time_window {
-            out.push_str(&format!(
-                " `{}` must not be after `{}`{}.",
-                w.start,
-                w.end,
-                w.field
-                    .as_ref()
-                    .map(|f| format!("; they bound the records' `{f}`"))
-                    .unwrap_or_default()
-            ));
-        }
-        out.push_str("\n\n| parameter | in | required | type | allowed | default |\n");
-        out.push_str("| --- | --- | --- | --- | --- | --- |\n");
-        for p in &m.parameters {
-            let location = match p.location {
-                Location::Path => "path",
-                Location::Query => "query",
-                Location::Header => "header",
-            };
-            let (kind, allowed, default) = describe(&p.schema);
-            let mut allowed = allowed;
-            if let Some(w) = &p.wildcard {
-                allowed = join_nonempty(&allowed, &format!("`{w}` for any"));
-            }
-            out.push_str(&format!(
-                "| `{}` | {location} | {} | {kind} | {allowed} | {default} |\n",
-                p.name,
-                if p.required { "yes" } else { "no" },
-            ));
-        }
+        operation(m, &mut out);
     }
     out
+}
+
+/// One operation's heading, its sentences and its parameter table.
+fn operation(m: &OperationModel, out: &mut String) {
+    out.push_str(&format!("\n### `{}`\n\n{}.", m.operation_id, m.summary));
+    if let Some(p) = &m.pagination {
+        pagination(p, out);
+    }
+    if let Some(limit) = &m.rate_limit {
+        rate_limit(limit, out);
+    }
+    if let Some(w) = &m.time_window {
+        out.push_str(&format!(
+            " `{}` must not be after `{}`{}.",
+            w.start,
+            w.end,
+            w.field
+                .as_ref()
+                .map(|f| format!("; they bound the records' `{f}`"))
+                .unwrap_or_default()
+        ));
+    }
+    out.push_str("\n\n| parameter | in | required | type | allowed | default |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+    for p in &m.parameters {
+        let location = match p.location {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+        };
+        let (kind, allowed, default) = describe(&p.schema);
+        let mut allowed = allowed;
+        if let Some(w) = &p.wildcard {
+            allowed = join_nonempty(&allowed, &format!("`{w}` for any"));
+        }
+        out.push_str(&format!(
+            "| `{}` | {location} | {} | {kind} | {allowed} | {default} |\n",
+            p.name,
+            if p.required { "yes" } else { "no" },
+        ));
+    }
+}
+
+/// How an operation pages, and how its records are told apart.
+fn pagination(p: &PaginationModel, out: &mut String) {
+    let sizes = match p.max_limit {
+        Some(max) => format!("{} to {max}", p.min_limit),
+        None => format!("at least {}", p.min_limit),
+    };
+    out.push_str(&format!(
+        " Pages by `{}` and `{}` (page sizes {sizes}; offsets up to {}); the total count is `{}` and the records are `{}` in the response. Streams fetch pages of {}.",
+        p.offset, p.limit, p.max_offset, p.total, p.items, p.default_page_size
+    ));
+    let key = if p.record_key.is_empty() {
+        " A record is identified by its whole content".to_string()
+    } else {
+        format!(" A record is identified by {}", code_list(&p.record_key))
+    };
+    out.push_str(&key);
+    match &p.record_version {
+        Some(version) => {
+            out.push_str(&format!("; `{version}` tells its versions apart."));
+        }
+        None => out.push('.'),
+    }
+}
+
+/// What an operation's rate limit allows, and what the client keeps to.
+fn rate_limit(limit: &RateLimitModel, out: &mut String) {
+    let mut parts = Vec::new();
+    if let Some(n) = limit.per_user {
+        parts.push(format!("{} by one user", per_window(n, limit)));
+    }
+    if let Some(n) = limit.per_ip {
+        parts.push(format!("{} from one address", per_window(n, limit)));
+    }
+    if let Some(n) = limit.overall {
+        parts.push(format!("{} by everyone", per_window(n, limit)));
+    }
+    out.push_str(&format!(
+        " The service allows {} ({}); the client keeps to {} unless told otherwise.",
+        and_list(&parts),
+        limit.source,
+        per_window(limit.budget(), limit)
+    ));
 }
 
 /// `n` calls per the limit's window, in words: "5 calls a minute".
@@ -163,48 +176,14 @@ fn describe(schema: &SchemaModel) -> (String, String, String) {
             },
             default.map(|d| d.to_string()).unwrap_or_default(),
         ),
-        SchemaModel::String {
-            min_length,
-            max_length,
-            pattern,
-            values,
-            closed,
-            default,
-            ..
-        } => {
-            let mut allowed = match (min_length, max_length) {
-                (Some(a), Some(b)) => format!("{a} to {b} characters"),
-                (Some(a), None) => format!("at least {a} characters"),
-                (None, Some(b)) => format!("at most {b} characters"),
-                (None, None) => String::new(),
-            };
-            if let Some(pattern) = pattern {
-                allowed = join_nonempty(&allowed, &format!("matches `{pattern}`"));
-            }
-            if !values.is_empty() {
-                let listed = values
-                    .iter()
-                    .map(|v| format!("`{v}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                allowed = join_nonempty(
-                    &allowed,
-                    &if *closed {
-                        format!("one of {listed}")
-                    } else {
-                        format!("{listed} or others")
-                    },
-                );
-            }
-            (
-                "string".into(),
-                allowed,
-                default
-                    .as_ref()
-                    .map(|d| format!("`{d}`"))
-                    .unwrap_or_default(),
-            )
-        }
+        SchemaModel::String { default, .. } => (
+            "string".into(),
+            string_allowed(schema),
+            default
+                .as_ref()
+                .map(|d| format!("`{d}`"))
+                .unwrap_or_default(),
+        ),
         SchemaModel::Number => ("number".into(), String::new(), String::new()),
         SchemaModel::Boolean { default } => (
             "boolean".into(),
@@ -215,6 +194,47 @@ fn describe(schema: &SchemaModel) -> (String, String, String) {
         SchemaModel::Object(_) => ("object".into(), String::new(), String::new()),
         SchemaModel::OneOf(_) | SchemaModel::Any => ("any".into(), String::new(), String::new()),
     }
+}
+
+/// What a string schema allows, in words: its length, pattern and listed
+/// values; empty for any other schema.
+fn string_allowed(schema: &SchemaModel) -> String {
+    let SchemaModel::String {
+        min_length,
+        max_length,
+        pattern,
+        values,
+        closed,
+        ..
+    } = schema
+    else {
+        return String::new();
+    };
+    let mut allowed = match (min_length, max_length) {
+        (Some(a), Some(b)) => format!("{a} to {b} characters"),
+        (Some(a), None) => format!("at least {a} characters"),
+        (None, Some(b)) => format!("at most {b} characters"),
+        (None, None) => String::new(),
+    };
+    if let Some(pattern) = pattern {
+        allowed = join_nonempty(&allowed, &format!("matches `{pattern}`"));
+    }
+    if !values.is_empty() {
+        let listed = values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        allowed = join_nonempty(
+            &allowed,
+            &if *closed {
+                format!("one of {listed}")
+            } else {
+                format!("{listed} or others")
+            },
+        );
+    }
+    allowed
 }
 
 /// `readme` with the text between the marker lines replaced by `section`.
