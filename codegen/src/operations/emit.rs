@@ -104,33 +104,43 @@ fn generic_argument(ty: &syn::Type, name: &str) -> Option<syn::Type> {
 /// imports the spec's types only.
 pub fn facts(models: &[OperationModel]) -> TokenStream {
     let variants = variants(models);
+    let parameter_consts = consts(models, "PARAMETERS");
+    let arms = FactArms::of(models, &variants);
+    let operation_enum = operation_enum(models, &variants);
+    let name_accessors = name_accessors(models, &variants);
+    let fact_accessors = fact_accessors(&variants, &parameter_consts, &arms);
+    let parameter_items = parameter_items(models, &parameter_consts);
+    let response_items = &arms.response_items;
+    quote! {
+        use super::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema, StringSchema, TimeWindow};
+
+        #operation_enum
+
+        impl Operation {
+            /// Every operation, in the spec's order.
+            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
+
+            #name_accessors
+
+            #fact_accessors
+        }
+
+        #parameter_items
+
+        #(#response_items)*
+    }
+}
+
+/// The `Operation` enum: one variant per operation, documented with its
+/// operationId, summary, method and path.
+fn operation_enum(models: &[OperationModel], variants: &[syn::Ident]) -> TokenStream {
     let variant_docs = models.iter().map(|m| {
         format!(
             "`{}`: {} (`{} {}`).",
             m.operation_id, m.summary, m.http_method, m.path
         )
     });
-    let ids = models.iter().map(|m| &m.operation_id);
-    let methods = models.iter().map(|m| &m.method_name);
-    let http_methods = models.iter().map(|m| &m.http_method);
-    let paths = models.iter().map(|m| &m.path);
-    let summaries = models.iter().map(|m| &m.summary);
-    let parameter_consts = consts(models, "PARAMETERS");
-    let parameter_values = models.iter().map(|m| {
-        let list = m.parameters.iter().map(parameter);
-        quote!(&[#(#list),*])
-    });
-    let arms = FactArms::of(models, &variants);
-    let FactArms {
-        pagination,
-        window,
-        rate_limit,
-        response,
-        response_items,
-    } = arms;
     quote! {
-        use super::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema, StringSchema, TimeWindow};
-
         /// Every operation of the spec.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -140,68 +150,100 @@ pub fn facts(models: &[OperationModel]) -> TokenStream {
                 #variants,
             )*
         }
+    }
+}
 
-        impl Operation {
-            /// Every operation, in the spec's order.
-            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
-
-            /// The spec's operationId.
-            pub const fn operation_id(self) -> &'static str {
-                match self { #(Self::#variants => #ids,)* }
-            }
-
-            /// The name of the client method and of the `HssClient` preset.
-            pub const fn method_name(self) -> &'static str {
-                match self { #(Self::#variants => #methods,)* }
-            }
-
-            /// The HTTP method, uppercase.
-            pub const fn http_method(self) -> &'static str {
-                match self { #(Self::#variants => #http_methods,)* }
-            }
-
-            /// The path template, such as `/v5/{project_id}/...`.
-            pub const fn path(self) -> &'static str {
-                match self { #(Self::#variants => #paths,)* }
-            }
-
-            /// The spec's summary.
-            pub const fn summary(self) -> &'static str {
-                match self { #(Self::#variants => #summaries,)* }
-            }
-
-            /// Every parameter, in the spec's order.
-            pub const fn parameters(self) -> &'static [Parameter] {
-                match self { #(Self::#variants => #parameter_consts,)* }
-            }
-
-            /// How the operation pages, when it does.
-            pub const fn pagination(self) -> Option<&'static Pagination> {
-                match self { #(#pagination,)* }
-            }
-
-            /// The time window two of its parameters span, when they do.
-            pub const fn time_window(self) -> Option<&'static TimeWindow> {
-                match self { #(#window,)* }
-            }
-
-            /// The shape of the 200 response's JSON body.
-            pub const fn response(self) -> Option<&'static Schema> {
-                match self { #(#response,)* }
-            }
-
-            /// How often the service lets the operation be called, when
-            /// the spec says (`x-rate-limit`).
-            pub const fn rate_limit(self) -> Option<&'static RateLimit> {
-                match self { #(#rate_limit,)* }
-            }
+/// The methods of `Operation` that return a name or text every operation
+/// has: operationId, method name, HTTP method, path and summary.
+fn name_accessors(models: &[OperationModel], variants: &[syn::Ident]) -> TokenStream {
+    let ids = models.iter().map(|m| &m.operation_id);
+    let methods = models.iter().map(|m| &m.method_name);
+    let http_methods = models.iter().map(|m| &m.http_method);
+    let paths = models.iter().map(|m| &m.path);
+    let summaries = models.iter().map(|m| &m.summary);
+    quote! {
+        /// The spec's operationId.
+        pub const fn operation_id(self) -> &'static str {
+            match self { #(Self::#variants => #ids,)* }
         }
 
+        /// The name of the client method and of the `HssClient` preset.
+        pub const fn method_name(self) -> &'static str {
+            match self { #(Self::#variants => #methods,)* }
+        }
+
+        /// The HTTP method, uppercase.
+        pub const fn http_method(self) -> &'static str {
+            match self { #(Self::#variants => #http_methods,)* }
+        }
+
+        /// The path template, such as `/v5/{project_id}/...`.
+        pub const fn path(self) -> &'static str {
+            match self { #(Self::#variants => #paths,)* }
+        }
+
+        /// The spec's summary.
+        pub const fn summary(self) -> &'static str {
+            match self { #(Self::#variants => #summaries,)* }
+        }
+    }
+}
+
+/// The methods of `Operation` that return structured facts: the
+/// parameters, and the pagination, time window, response shape and rate
+/// limit that an operation may lack.
+fn fact_accessors(
+    variants: &[syn::Ident],
+    parameter_consts: &[syn::Ident],
+    arms: &FactArms,
+) -> TokenStream {
+    let FactArms {
+        pagination,
+        window,
+        rate_limit,
+        response,
+        ..
+    } = arms;
+    quote! {
+        /// Every parameter, in the spec's order.
+        pub const fn parameters(self) -> &'static [Parameter] {
+            match self { #(Self::#variants => #parameter_consts,)* }
+        }
+
+        /// How the operation pages, when it does.
+        pub const fn pagination(self) -> Option<&'static Pagination> {
+            match self { #(#pagination,)* }
+        }
+
+        /// The time window two of its parameters span, when they do.
+        pub const fn time_window(self) -> Option<&'static TimeWindow> {
+            match self { #(#window,)* }
+        }
+
+        /// The shape of the 200 response's JSON body.
+        pub const fn response(self) -> Option<&'static Schema> {
+            match self { #(#response,)* }
+        }
+
+        /// How often the service lets the operation be called, when
+        /// the spec says (`x-rate-limit`).
+        pub const fn rate_limit(self) -> Option<&'static RateLimit> {
+            match self { #(#rate_limit,)* }
+        }
+    }
+}
+
+/// The constant that lists each operation's parameters, named by
+/// `parameter_consts`.
+fn parameter_items(models: &[OperationModel], parameter_consts: &[syn::Ident]) -> TokenStream {
+    let parameter_values = models.iter().map(|m| {
+        let list = m.parameters.iter().map(parameter);
+        quote!(&[#(#list),*])
+    });
+    quote! {
         #(
             const #parameter_consts: &[Parameter] = #parameter_values;
         )*
-
-        #(#response_items)*
     }
 }
 
@@ -336,6 +378,14 @@ fn option_str(value: Option<&str>) -> TokenStream {
     }
 }
 
+/// `Some(value)` or `None`, for a boolean.
+fn option_bool(value: Option<bool>) -> TokenStream {
+    match value {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
 fn option_i64(value: Option<i64>) -> TokenStream {
     match value {
         Some(v) => {
@@ -389,22 +439,7 @@ fn schema(s: &SchemaModel) -> TokenStream {
             maximum,
             default,
             example,
-        } => {
-            let bits = Literal::u8_suffixed(*bits);
-            let (minimum, maximum, default, example) = (
-                option_i64(*minimum),
-                option_i64(*maximum),
-                option_i64(*default),
-                option_i64(*example),
-            );
-            quote!(Schema::Integer(IntegerSchema {
-                bits: #bits,
-                minimum: #minimum,
-                maximum: #maximum,
-                default: #default,
-                example: #example,
-            }))
-        }
+        } => integer_schema(*bits, *minimum, *maximum, *default, *example),
         SchemaModel::String {
             min_length,
             max_length,
@@ -435,10 +470,7 @@ fn schema(s: &SchemaModel) -> TokenStream {
         }
         SchemaModel::Number => quote!(Schema::Number),
         SchemaModel::Boolean { default } => {
-            let default = match default {
-                Some(b) => quote!(Some(#b)),
-                None => quote!(None),
-            };
+            let default = option_bool(*default);
             quote!(Schema::Boolean { default: #default })
         }
         SchemaModel::Array(items) => {
@@ -455,6 +487,30 @@ fn schema(s: &SchemaModel) -> TokenStream {
         }
         SchemaModel::Any => quote!(Schema::Any),
     }
+}
+
+/// A `Schema::Integer` of `bits` bits with its bounds, default and example.
+fn integer_schema(
+    bits: u8,
+    minimum: Option<i64>,
+    maximum: Option<i64>,
+    default: Option<i64>,
+    example: Option<i64>,
+) -> TokenStream {
+    let bits = Literal::u8_suffixed(bits);
+    let (minimum, maximum, default, example) = (
+        option_i64(minimum),
+        option_i64(maximum),
+        option_i64(default),
+        option_i64(example),
+    );
+    quote!(Schema::Integer(IntegerSchema {
+        bits: #bits,
+        minimum: #minimum,
+        maximum: #maximum,
+        default: #default,
+        example: #example,
+    }))
 }
 
 fn field(f: &FieldModel) -> TokenStream {
@@ -547,73 +603,10 @@ fn operation_impls(
 ) -> Result<TokenStream, String> {
     let builder = format_ident!("{}", model.type_name);
     let response_type = format_ident!("{}", response.type_name);
-    let mut setters = Vec::new();
-    for p in &model.parameters {
-        let Some((ty, _)) = fields.get(&p.rust_name) else {
-            return Err(format!(
-                "the request builder {} has no field {} for parameter {}",
-                model.type_name, p.rust_name, p.name
-            ));
-        };
-        let name = &p.name;
-        let method = format_ident!("{}", p.rust_name);
-        setters.push(quote! {
-            #name => Ok(self.#method(parse_parameter::<#ty>(Self::OPERATION, #name, value)?))
-        });
-    }
+    let setters = parameter_setters(model, fields)?;
     let paginated = match &model.pagination {
         None => quote!(),
-        Some(p) => {
-            let item = format_ident!("{}", p.item_type);
-            let offset = format_ident!("{}", super::sanitize_snake(&p.offset));
-            let limit = format_ident!("{}", super::sanitize_snake(&p.limit));
-            let total = format_ident!("{}", super::sanitize_snake(&p.total));
-            let items = format_ident!("{}", super::sanitize_snake(&p.items));
-            let total = if p.total_required {
-                quote!(Some(i64::from(response.#total)))
-            } else {
-                quote!(response.#total.map(i64::from))
-            };
-            let key_parts = if p.record_key.is_empty() {
-                vec![quote!(item)]
-            } else {
-                record_fields(&p.item_type, &p.record_key, types)?
-            };
-            let version = match &p.record_version {
-                Some(name) => {
-                    let read = record_fields(&p.item_type, std::slice::from_ref(name), types)?;
-                    quote! {
-                        fn record_version(item: &Self::Item) -> Option<String> {
-                            Some(key_part(#(#read)*))
-                        }
-                    }
-                }
-                None => quote! {
-                    fn record_version(_item: &Self::Item) -> Option<String> {
-                        None
-                    }
-                },
-            };
-            quote! {
-                impl<'a> PaginatedExt<'a> for builder::#builder<'a> {
-                    type Item = types::#item;
-
-                    fn with_page(self, offset: i64, limit: i64) -> Self {
-                        self.#offset(offset).#limit(limit)
-                    }
-
-                    fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>) {
-                        (#total, response.#items)
-                    }
-
-                    fn record_key(item: &Self::Item) -> RecordKey {
-                        RecordKey::of(&[#(key_part(#key_parts)),*])
-                    }
-
-                    #version
-                }
-            }
-        }
+        Some(p) => paginated_ext_impl(&builder, p, types)?,
     };
     Ok(quote! {
         impl sealed::Sealed for builder::#builder<'_> {}
@@ -644,6 +637,93 @@ fn operation_impls(
     })
 }
 
+/// The match arms of `with_parameter`: one per parameter, which parses
+/// the text value and hands it to the builder's setter of that name.
+fn parameter_setters(
+    model: &OperationModel,
+    fields: &BTreeMap<String, (syn::Type, bool)>,
+) -> Result<Vec<TokenStream>, String> {
+    let mut setters = Vec::new();
+    for p in &model.parameters {
+        let Some((ty, _)) = fields.get(&p.rust_name) else {
+            return Err(format!(
+                "the request builder {} has no field {} for parameter {}",
+                model.type_name, p.rust_name, p.name
+            ));
+        };
+        let name = &p.name;
+        let method = format_ident!("{}", p.rust_name);
+        setters.push(quote! {
+            #name => Ok(self.#method(parse_parameter::<#ty>(Self::OPERATION, #name, value)?))
+        });
+    }
+    Ok(setters)
+}
+
+/// `PaginatedExt` for the request builder of an operation that pages:
+/// how to ask for a page, split a response, and key and version a record.
+fn paginated_ext_impl(
+    builder: &syn::Ident,
+    p: &PaginationModel,
+    types: &TypeFields,
+) -> Result<TokenStream, String> {
+    let item = format_ident!("{}", p.item_type);
+    let offset = format_ident!("{}", super::sanitize_snake(&p.offset));
+    let limit = format_ident!("{}", super::sanitize_snake(&p.limit));
+    let total = format_ident!("{}", super::sanitize_snake(&p.total));
+    let items = format_ident!("{}", super::sanitize_snake(&p.items));
+    let total = if p.total_required {
+        quote!(Some(i64::from(response.#total)))
+    } else {
+        quote!(response.#total.map(i64::from))
+    };
+    let key_parts = if p.record_key.is_empty() {
+        vec![quote!(item)]
+    } else {
+        record_fields(&p.item_type, &p.record_key, types)?
+    };
+    let version = record_version_fn(p, types)?;
+    Ok(quote! {
+        impl<'a> PaginatedExt<'a> for builder::#builder<'a> {
+            type Item = types::#item;
+
+            fn with_page(self, offset: i64, limit: i64) -> Self {
+                self.#offset(offset).#limit(limit)
+            }
+
+            fn split_page(response: Self::Response) -> (Option<i64>, Vec<Self::Item>) {
+                (#total, response.#items)
+            }
+
+            fn record_key(item: &Self::Item) -> RecordKey {
+                RecordKey::of(&[#(key_part(#key_parts)),*])
+            }
+
+            #version
+        }
+    })
+}
+
+/// The `record_version` method of `PaginatedExt`: the record's version
+/// field as text, or `None` when the records have no version.
+fn record_version_fn(p: &PaginationModel, types: &TypeFields) -> Result<TokenStream, String> {
+    Ok(match &p.record_version {
+        Some(name) => {
+            let read = record_fields(&p.item_type, std::slice::from_ref(name), types)?;
+            quote! {
+                fn record_version(item: &Self::Item) -> Option<String> {
+                    Some(key_part(#(#read)*))
+                }
+            }
+        }
+        None => quote! {
+            fn record_version(_item: &Self::Item) -> Option<String> {
+                None
+            }
+        },
+    })
+}
+
 /// The `HssClient` method that returns the operation's builder with the
 /// project id and the spec's defaults set.
 fn preset(model: &OperationModel) -> TokenStream {
@@ -659,30 +739,7 @@ fn preset(model: &OperationModel) -> TokenStream {
             calls.push(quote!(.#setter(self.project_id())));
             continue;
         }
-        let first_page = model
-            .pagination
-            .as_ref()
-            .is_some_and(|pg| pg.offset == p.name);
-        let default = match &p.schema {
-            SchemaModel::Integer {
-                default, minimum, ..
-            } => default
-                .or(if first_page {
-                    Some(minimum.unwrap_or(0))
-                } else {
-                    None
-                })
-                .map(|d| {
-                    let lit = Literal::i64_suffixed(d);
-                    (quote!(#lit), d.to_string())
-                }),
-            SchemaModel::String {
-                default: Some(d), ..
-            } => Some((quote!(#d), format!("{d:?}"))),
-            SchemaModel::Boolean { default: Some(d) } => Some((quote!(#d), d.to_string())),
-            _ => None,
-        };
-        match (p.required, default) {
+        match (p.required, preset_default(model, p)) {
             (true, Some((value, shown))) => {
                 calls.push(quote!(.#setter(#value)));
                 set.push(format!("`{}` {shown}", p.name));
@@ -692,21 +749,68 @@ fn preset(model: &OperationModel) -> TokenStream {
             (false, None) => {}
         }
     }
+    let doc = preset_doc(model, &set, &still_required, &optional_defaults);
+    quote! {
+        #(#[doc = #doc])*
+        pub fn #method(&self) -> builder::#builder<'_> {
+            self.generated().#method() #(#calls)*
+        }
+    }
+}
+
+/// The value a preset gives parameter `p`, as tokens and as shown in the
+/// preset's doc: the spec's default, or for the offset of a paged
+/// operation its first page.
+fn preset_default(model: &OperationModel, p: &ParameterModel) -> Option<(TokenStream, String)> {
+    let first_page = model
+        .pagination
+        .as_ref()
+        .is_some_and(|pg| pg.offset == p.name);
+    match &p.schema {
+        SchemaModel::Integer {
+            default, minimum, ..
+        } => default
+            .or(if first_page {
+                Some(minimum.unwrap_or(0))
+            } else {
+                None
+            })
+            .map(|d| {
+                let lit = Literal::i64_suffixed(d);
+                (quote!(#lit), d.to_string())
+            }),
+        SchemaModel::String {
+            default: Some(d), ..
+        } => Some((quote!(#d), format!("{d:?}"))),
+        SchemaModel::Boolean { default: Some(d) } => Some((quote!(#d), d.to_string())),
+        _ => None,
+    }
+}
+
+/// The doc lines of a preset: what the operation is, which parameters
+/// the preset sets, which the caller must still set, which defaults the
+/// service applies, and how to finish.
+fn preset_doc(
+    model: &OperationModel,
+    set: &[String],
+    still_required: &[String],
+    optional_defaults: &[String],
+) -> Vec<String> {
     let mut doc = vec![format!(
         "`{}`: {} (`{} {}`).",
         model.operation_id, model.summary, model.http_method, model.path
     )];
     doc.push(String::new());
     let mut filled = vec!["the project id".to_string()];
-    filled.extend(set);
+    filled.extend_from_slice(set);
     doc.push(format!("Sets {}.", join(&filled)));
     if !still_required.is_empty() {
-        doc.push(format!("Still required: {}.", join(&still_required)));
+        doc.push(format!("Still required: {}.", join(still_required)));
     }
     if !optional_defaults.is_empty() {
         doc.push(format!(
             "Left unset, so the service applies its default: {}.",
-            join(&optional_defaults)
+            join(optional_defaults)
         ));
     }
     doc.push(if model.pagination.is_some() {
@@ -714,12 +818,7 @@ fn preset(model: &OperationModel) -> TokenStream {
     } else {
         "Finish with `.call()`.".to_string()
     });
-    quote! {
-        #(#[doc = #doc])*
-        pub fn #method(&self) -> builder::#builder<'_> {
-            self.generated().#method() #(#calls)*
-        }
-    }
+    doc
 }
 
 fn join(items: &[String]) -> String {
