@@ -31,6 +31,7 @@ pub mod names;
 pub mod operations;
 pub mod output;
 pub mod progress;
+pub mod schema;
 pub mod signals;
 pub mod state_file;
 pub mod tasks;

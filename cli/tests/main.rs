@@ -6,4 +6,5 @@ mod credentials;
 mod daemon;
 mod export;
 mod service;
+mod siem;
 mod watch;

@@ -18,6 +18,8 @@ pub mod operations;
 pub mod patches;
 pub mod positions;
 pub mod settings;
+pub mod shapes;
+pub mod siem;
 pub mod source;
 pub mod validate;
 pub mod yaml_edit;

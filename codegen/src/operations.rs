@@ -30,6 +30,7 @@
 
 pub mod emit;
 pub mod readme;
+pub mod siem;
 
 use std::collections::BTreeSet;
 
@@ -38,6 +39,8 @@ use serde_json::Value;
 use crate::check::{OperationRef, operations, parameters};
 use crate::error::Finding;
 use crate::source::SpecSource;
+
+pub use crate::shapes::{FieldModel, SchemaModel};
 
 /// The path parameter the client fills in from its configuration.
 pub const PROJECT_ID: &str = "project_id";
@@ -126,71 +129,6 @@ pub struct ParameterModel {
     pub wildcard: Option<String>,
 }
 
-/// The shape of a value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SchemaModel {
-    /// An integer.
-    Integer {
-        /// 32 or 64.
-        bits: u8,
-        /// Inclusive minimum.
-        minimum: Option<i64>,
-        /// Inclusive maximum.
-        maximum: Option<i64>,
-        /// Default.
-        default: Option<i64>,
-        /// Example.
-        example: Option<i64>,
-    },
-    /// A string.
-    String {
-        /// Shortest length.
-        min_length: Option<u64>,
-        /// Longest length.
-        max_length: Option<u64>,
-        /// Pattern.
-        pattern: Option<String>,
-        /// Listed values.
-        values: Vec<String>,
-        /// Whether only the listed values are allowed.
-        closed: bool,
-        /// Format.
-        format: Option<String>,
-        /// Default.
-        default: Option<String>,
-        /// Example.
-        example: Option<String>,
-    },
-    /// A number.
-    Number,
-    /// A boolean.
-    Boolean {
-        /// Default.
-        default: Option<bool>,
-    },
-    /// An array.
-    Array(Box<SchemaModel>),
-    /// An object.
-    Object(Vec<FieldModel>),
-    /// One of several shapes.
-    OneOf(Vec<SchemaModel>),
-    /// Anything.
-    Any,
-}
-
-/// One field of an object.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldModel {
-    /// The key.
-    pub name: String,
-    /// `x-aliases`.
-    pub aliases: Vec<String>,
-    /// Whether it is required.
-    pub required: bool,
-    /// Its shape.
-    pub schema: SchemaModel,
-}
-
 /// The 200 response body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseModel {
@@ -229,6 +167,8 @@ pub struct PaginationModel {
     /// The record property that tells a record's versions apart
     /// (`x-record-version`).
     pub record_version: Option<String>,
+    /// How a record becomes a SIEM event (`x-siem`), a schema each.
+    pub siem: Vec<crate::siem::MappingModel>,
 }
 
 /// `x-time-window`.
@@ -738,6 +678,8 @@ fn pagination(
     .cloned()
     .unwrap_or(Value::Null);
     let (record_key, record_version) = record_identity(source, records.item_ref, &item)?;
+    let record_model = schema(&source.value, &item, &mut BTreeSet::new());
+    let siem = crate::siem::read(source, records.item_ref, &item, &record_model)?;
     let (limit_min, limit_max, limit_default, _) = integer_bounds(limit);
     let (_, offset_max, _, offset_format_max) = integer_bounds(offset);
     let Some(default_page_size) = limit_max.or(limit_default) else {
@@ -764,6 +706,7 @@ fn pagination(
         item_type: records.item_type,
         record_key,
         record_version,
+        siem,
     }))
 }
 

@@ -705,7 +705,7 @@ fn edited_copies_of_the_pages_touch_only_their_lines() {
 }
 
 #[test]
-fn the_rate_limit_and_record_identity_are_left_alone() {
+fn the_rate_limit_record_identity_and_siem_mappings_are_left_alone() {
     // They are not on the operation pages: syncing the pages, into the
     // workspace spec or into its skeleton, keeps them as they are.
     let Some(pages) = shared_pages() else { return };
@@ -714,13 +714,14 @@ fn the_rate_limit_and_record_identity_are_left_alone() {
     let synced = run(&workspace_spec(), &pages);
     let back: Value = serde_yaml_ng::from_str(&synced.text).expect("result parses");
     assert_eq!(back["x-rate-limit"], full["x-rate-limit"]);
+    assert_eq!(back["x-siem"], full["x-siem"]);
     assert!(
-        full["x-rate-limit"].is_object(),
-        "the spec has a rate limit"
+        full["x-rate-limit"].is_object() && full["x-siem"].is_object(),
+        "the spec has a rate limit and SIEM mappings"
     );
     let mut keyed = 0;
     for (name, schema) in full["components"]["schemas"].as_object().expect("schemas") {
-        for extension in ["x-record-key", "x-record-version"] {
+        for extension in ["x-record-key", "x-record-version", "x-siem"] {
             if schema.get(extension).is_some() {
                 keyed += 1;
                 assert_eq!(

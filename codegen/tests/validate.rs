@@ -326,3 +326,124 @@ fn a_record_key_or_version_naming_no_field_is_a_finding() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].rule, "x-record-version");
 }
+
+/// The `set` of the first record schema's `x-siem` mapping to `schema`.
+fn siem_set<'a>(
+    spec: &'a mut serde_json::Value,
+    name: &str,
+    schema: &str,
+) -> &'a mut serde_json::Map<String, serde_json::Value> {
+    spec["components"]["schemas"][name]["x-siem"][schema]["set"]
+        .as_object_mut()
+        .expect("the mapping has a set")
+}
+
+/// A string field of `name` with listed values, and those values.
+fn listed_field(spec: &serde_json::Value, name: &str) -> (String, Vec<String>) {
+    let schemas = &spec["components"]["schemas"];
+    let properties = schemas[name]["properties"].as_object().expect("properties");
+    properties
+        .iter()
+        .find_map(|(field, schema)| {
+            let target = match schema.get("$ref").and_then(serde_json::Value::as_str) {
+                Some(r) => &schemas[r.rsplit('/').next().unwrap_or_default()],
+                None => schema,
+            };
+            let values = target
+                .get("x-extensible-enum")
+                .or_else(|| target.get("enum"))?
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect::<Vec<_>>();
+            (!values.is_empty()).then(|| (field.clone(), values))
+        })
+        .expect("a record field lists values")
+}
+
+#[test]
+fn a_siem_mapping_naming_no_field_or_missing_a_listed_value_is_a_finding() {
+    let mut name = String::new();
+    type Edit = Box<dyn Fn(&mut serde_json::Value, &str)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|spec, name| {
+                siem_set(spec, name, "ocsf")
+                    .insert("message".into(), serde_json::json!("no_such_field"));
+            }),
+            "no_such_field is not a field of the record",
+        ),
+        (
+            Box::new(|spec, name| {
+                let (field, values) = listed_field(spec, name);
+                let table: serde_json::Map<String, serde_json::Value> = values
+                    .iter()
+                    .skip(1)
+                    .map(|v| (v.clone(), serde_json::json!(1)))
+                    .collect();
+                siem_set(spec, name, "ocsf").insert(
+                    "status_id".into(),
+                    serde_json::json!({"field": field, "map": table, "default": 0}),
+                );
+            }),
+            "does not cover its listed value",
+        ),
+        (
+            Box::new(|spec, name| {
+                let (field, values) = listed_field(spec, name);
+                let table: serde_json::Map<String, serde_json::Value> = values
+                    .iter()
+                    .map(|v| (v.clone(), serde_json::json!(1)))
+                    .collect();
+                siem_set(spec, name, "ocsf").insert(
+                    "status_id".into(),
+                    serde_json::json!({"field": field, "map": table}),
+                );
+            }),
+            "needs a default",
+        ),
+        (
+            Box::new(|spec, name| {
+                siem_set(spec, name, "ocsf")
+                    .insert("type_uid".into(), serde_json::json!({"const": 1}));
+            }),
+            "a rule may not set it",
+        ),
+        (
+            Box::new(|spec, name| {
+                let field = listed_field(spec, name).0;
+                siem_set(spec, name, "ecs").insert(
+                    "@timestamp".into(),
+                    serde_json::json!({"field": field, "as": "date"}),
+                );
+            }),
+            "cannot be a date",
+        ),
+    ];
+    for (edit, says) in cases {
+        let found = validate(&real_spec_edited(|spec| {
+            name = schema_with(spec, "x-siem");
+            edit(spec, &name);
+        }));
+        assert_eq!(found.len(), 1, "{says}: {found:#?}");
+        assert_eq!(found[0].rule, "x-siem");
+        assert!(
+            found[0]
+                .location
+                .pointer
+                .starts_with(&format!("/components/schemas/{name}/x-siem")),
+            "{}",
+            found[0].location.pointer
+        );
+        assert!(
+            found[0].message.contains(says),
+            "{says}: {}",
+            found[0].message
+        );
+        assert!(
+            found[0].location.line.is_some_and(|l| l > 0),
+            "{:?}",
+            found[0].location
+        );
+    }
+}

@@ -67,6 +67,7 @@ mod ext;
 #[rustfmt::skip]
 mod presets;
 mod query;
+pub mod siem;
 pub mod watch;
 
 #[cfg(feature = "mock")]
@@ -91,6 +92,7 @@ pub use region::{Endpoint, Region, UnknownRegion};
 pub use runtime::budget::{Budget, Observation, Observer, Quota, RequestEvent};
 pub use runtime::retry::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, RetryPolicy};
 pub use spec::Operation;
+pub use spec::siem::SiemSchema;
 pub use time::{Clock, from_epoch_millis};
 
 /// Where credentials come from, and the project lookup: the sources of

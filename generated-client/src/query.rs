@@ -56,6 +56,14 @@ impl JsonRecord {
             .map_err(|e| Error::Config(format!("a record's JSON is not UTF-8: {e}")))
     }
 
+    /// The record as a JSON value, its keys spelled as the spec names
+    /// them.
+    pub fn to_value(&self) -> Result<serde_json::Value, Error> {
+        self.record
+            .value()
+            .map_err(|e| Error::Config(format!("cannot encode a record as JSON: {e}")))
+    }
+
     /// Appends the record as compact JSON to `out` (to reuse one buffer
     /// for many records).
     pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -68,11 +76,16 @@ impl JsonRecord {
 /// A decoded record of any type, encoded as JSON on demand.
 trait Encode: Send + Sync + std::fmt::Debug {
     fn encode(&self, out: &mut Vec<u8>) -> serde_json::Result<()>;
+    fn value(&self) -> serde_json::Result<serde_json::Value>;
 }
 
 impl<T: serde::Serialize + Send + Sync + std::fmt::Debug> Encode for T {
     fn encode(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         serde_json::to_writer(out, self)
+    }
+
+    fn value(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
     }
 }
 

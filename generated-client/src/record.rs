@@ -41,6 +41,17 @@ impl RecordKey {
         RecordKey(u128::from_be_bytes(bytes))
     }
 
+    /// The id of one version of the record `key` identifies: the same
+    /// every time that version is read, and the key itself for records
+    /// without versions. `hss watch` writes it as each line's `id`, and the
+    /// SIEM mappings as the event's (`metadata.uid`, `event.id`).
+    pub fn of_version(key: RecordKey, version: Option<&str>) -> Self {
+        match version {
+            Some(version) => RecordKey::of(&[key.to_string(), version.to_string()]),
+            None => key,
+        }
+    }
+
     /// The key of a record of `operation` given as JSON: what the
     /// generated code computes from the typed record, computed from the
     /// record's JSON instead (for a record that does not match its

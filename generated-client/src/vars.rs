@@ -15,6 +15,9 @@ pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
 pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
 /// The project id.
 pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+/// The account (domain) id, as the official SDKs name it; only the SIEM
+/// events read it (`cloud.account`).
+pub const ENV_DOMAIN_ID: &str = "HUAWEICLOUD_SDK_DOMAIN_ID";
 /// The access key id as the API documentation's samples name it, read
 /// when [`ENV_AK`] is not set.
 pub const ENV_AK_FALLBACK: &str = "CLOUD_SDK_AK";

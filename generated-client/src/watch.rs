@@ -464,10 +464,7 @@ impl Run {
             self.pass.new += 1;
         }
         self.pass.delivered += 1;
-        let id = match &record.version {
-            Some(version) => RecordKey::of(&[record.key.to_string(), version.clone()]),
-            None => record.key,
-        };
+        let id = RecordKey::of_version(record.key, record.version.as_deref());
         let time = time.or_else(|| record.version.as_deref().and_then(|v| v.parse().ok()));
         Ok(Some(Delivery {
             operation,

@@ -4,6 +4,7 @@
 
 pub mod requests;
 pub mod service;
+pub mod siem;
 
 use std::path::{Path, PathBuf};
 
@@ -129,7 +130,7 @@ where
 
 /// The operation whose JSON success response has the component schema
 /// `schema`.
-fn operation_answering_with(schema: &str) -> Option<hss_client::Operation> {
+pub fn operation_answering_with(schema: &str) -> Option<hss_client::Operation> {
     let spec = load_spec().ok()?;
     let wanted = format!("#/components/schemas/{schema}");
     let id = operations(&spec.value).into_iter().find_map(|op| {

@@ -9,6 +9,7 @@ mod mock_client;
 mod mock_generated_is_fresh;
 mod mock_helpers;
 mod service;
+mod siem;
 mod spec_bounds;
 mod test_files;
 mod watch;

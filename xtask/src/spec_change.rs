@@ -24,7 +24,12 @@
 //! 6. a fifth operation comes from an API reference page written for the
 //!    tests ([`NEW_PAGE`]), through `cargo xtask docs-sync`: nested
 //!    objects, a list of strings, a number, listed values, shared
-//!    parameters.
+//!    parameters;
+//! 7. the SIEM mappings (`x-siem`) change: the third operation's records
+//!    get OCSF and ECS mappings of their own, and the first mapped record
+//!    schema's OCSF mapping gains a field ([`NEW_SIEM_TARGET`]) from a
+//!    record field no rule copied before, which the events must then
+//!    carry (the tests check every field rule against the events).
 //!
 //! Then, in the copy and with no other edit, it runs `cargo xtask validate`,
 //! `cargo xtask generate`, `cargo xtask generate --check` and the README's
@@ -54,6 +59,9 @@ use hss_codegen::docs::sync::skeleton;
 use serde_json::{Map, Value, json};
 
 use crate::generate;
+
+/// The OCSF target the check maps a record field to.
+const NEW_SIEM_TARGET: &str = "metadata.event_code";
 
 /// The operationId of the operation the check adds.
 const NEW_OPERATION: &str = "ListSpecChangeProbes";
@@ -187,6 +195,10 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             eprintln!("spec-change: the regenerated {file} lacks the new operation or parameter");
             return Ok(finish(scratch, options.keep, ExitCode::from(1)));
         }
+    }
+    if !operations.contains(NEW_SIEM_TARGET) {
+        eprintln!("spec-change: the regenerated operations.rs lacks the new SIEM field");
+        return Ok(finish(scratch, options.keep, ExitCode::from(1)));
     }
     println!("spec-change: every edit reached the client, hss-mock, the README and the tests");
 
@@ -537,7 +549,43 @@ fn edit(source: &SpecSource) -> Result<(Value, Vec<String>)> {
             }
         }
     }
+    // 6. A SIEM mapping gains a field.
+    summary.push(siem_edit(&mut spec)?);
     Ok((spec, summary))
+}
+
+/// Maps a string field of the first record schema mapped to OCSF, one no
+/// rule copied, to [`NEW_SIEM_TARGET`].
+fn siem_edit(spec: &mut Value) -> Result<String> {
+    let schemas = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("the spec has no components.schemas"))?;
+    let (name, schema) = schemas
+        .iter_mut()
+        .find(|(_, s)| s.pointer("/x-siem/ocsf/set").is_some())
+        .ok_or_else(|| anyhow!("no record schema is mapped to OCSF"))?;
+    let mapping = schema
+        .pointer("/x-siem/ocsf")
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let field = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .and_then(|p| {
+            p.iter().find(|(field, s)| {
+                s.get("type") == Some(&json!("string"))
+                    && !mapping.contains(&format!("\"{field}\""))
+            })
+        })
+        .map(|(field, _)| field.clone())
+        .ok_or_else(|| anyhow!("{name} has no string field left to map"))?;
+    let set = schema
+        .pointer_mut("/x-siem/ocsf/set")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow!("{name}'s OCSF mapping has no set"))?;
+    set.insert(NEW_SIEM_TARGET.into(), json!(field));
+    Ok(format!("{name}: x-siem ocsf {NEW_SIEM_TARGET} <- {field}"))
 }
 
 /// The response of a new operation whose records are `record`s, paging as
@@ -690,6 +738,30 @@ fn new_record() -> Value {
                 "minimum": 0,
                 "maximum": 9,
                 "description": "Probe count.",
+            },
+        },
+        "x-siem": {
+            "ocsf": {
+                "class": {"uid": 5023, "name": "Cloud Resources Inventory Info", "category": 5},
+                "why": "A probe reports the state of one resource.",
+                "required": ["time"],
+                "set": {
+                    "activity_id": {"const": 1},
+                    "time": "probe_time",
+                    "severity_id": {"field": "probe_kind", "map": {"alpha": 1, "beta": 2, "gamma": 3}, "default": 0},
+                    "resources.0.uid": "probe_id",
+                    "resources.0.type": {"const": "probe"},
+                },
+            },
+            "ecs": {
+                "required": ["@timestamp"],
+                "set": {
+                    "@timestamp": {"field": "probe_time", "as": "date"},
+                    "event.kind": {"const": "event"},
+                    "event.category": {"const": ["host"]},
+                    "event.type": {"const": ["info"]},
+                    "event.code": "probe_kind",
+                },
             },
         },
     })

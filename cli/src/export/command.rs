@@ -11,6 +11,7 @@ use super::Export;
 use crate::format::Format;
 use crate::names::flag;
 use crate::operations::{arguments, operation_command, operations};
+use crate::schema::EventSchema;
 
 /// The name of the command.
 pub const EXPORT: &str = "export";
@@ -47,6 +48,10 @@ pub fn parse(operation: Operation, matches: &ArgMatches) -> Export {
         .get_one::<Format>("format")
         .copied()
         .unwrap_or(Format::Ndjson);
+    export.schema = matches
+        .get_one::<EventSchema>("schema")
+        .copied()
+        .unwrap_or_default();
     export.output = matches.get_one::<PathBuf>("output").cloned();
     export.checkpoint = matches.get_one::<PathBuf>("checkpoint").cloned();
     export.rejects = matches.get_one::<PathBuf>("rejects").cloned();
@@ -67,6 +72,7 @@ pub fn flags(cmd: Command) -> Command {
             .default_value("ndjson")
             .help("Output format"),
     )
+    .arg(crate::schema::arg())
     .arg(
         Arg::new("output")
             .long("output")

@@ -1,6 +1,8 @@
 //! `hss export`: every record of a paginated operation, each once, to
 //! stdout or a file; records that do not match their schema to
-//! `--rejects`; resumable with `--checkpoint`. The pager follows a list
+//! `--rejects`; resumable with `--checkpoint`. With `--schema ocsf|ecs`,
+//! each record goes out as a SIEM event, and a record its schema cannot
+//! take goes to the rejects. The pager follows a list
 //! that moves while it is read, and every request keeps to the
 //! operation's budget. [`command`] is its command line.
 
@@ -10,7 +12,8 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use futures::StreamExt;
-use hss_client::{Error, HssClient, JsonRecord, Operation, Page, PageOptions, Prefetch};
+use hss_client::siem::MapError;
+use hss_client::{Error, HssClient, JsonRecord, Operation, Page, PageOptions, Prefetch, RecordKey};
 use serde_json::json;
 
 use crate::checkpoint::{Checkpoint, Identity};
@@ -18,6 +21,7 @@ use crate::exit::{Failure, Status};
 use crate::format::{Counting, Format, Sink};
 use crate::output::Synced;
 use crate::progress::Progress;
+use crate::schema::{EventSchema, Mapper};
 use crate::tasks::AbortOnDrop;
 use crate::visit::{Argument, pages};
 
@@ -34,6 +38,8 @@ pub struct Export {
     pub arguments: Vec<Argument>,
     /// The output format.
     pub format: Format,
+    /// What a record goes out as: the HSS record, or a SIEM event.
+    pub schema: EventSchema,
     /// The output file; stdout when `None`.
     pub output: Option<PathBuf>,
     /// Where records that do not match their schema go.
@@ -56,6 +62,7 @@ impl Export {
             operation,
             arguments: Vec::new(),
             format: Format::Ndjson,
+            schema: EventSchema::Hss,
             output: None,
             rejects: None,
             checkpoint: None,
@@ -118,7 +125,11 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
             "--checkpoint needs --output: an export to stdout cannot be resumed",
         ));
     }
-    let format_name = format!("{:?}", export.format).to_lowercase();
+    let mapper = mapper(client, export)?;
+    let mut format_name = format!("{:?}", export.format).to_lowercase();
+    if let Some(mapper) = &mapper {
+        format_name = format!("{format_name}+{}", mapper.name());
+    }
     let identity = identity(export, &format_name);
     // One process a checkpoint: nothing is read or written before it is
     // this process's own.
@@ -132,7 +143,7 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
     };
     let fresh = resumed.is_none();
     let state = resumed.unwrap_or_else(|| Checkpoint::start(&identity));
-    let mut writer = Writer::open(export, state)?;
+    let mut writer = Writer::open(export, state, mapper)?;
     if fresh {
         writer.sink.begin().map_err(|e| write_failed("output", e))?;
     }
@@ -155,6 +166,25 @@ pub async fn run(client: &HssClient, export: &Export) -> Result<Summary, Failure
     }
     progress.finish();
     writer.finish()
+}
+
+/// The mapper of `export`'s records to its SIEM schema, if it has one; an
+/// error for a format that cannot carry events.
+fn mapper(client: &HssClient, export: &Export) -> Result<Option<Mapper>, Failure> {
+    let Some(schema) = export.schema.siem() else {
+        return Ok(None);
+    };
+    match export.format {
+        Format::Ndjson | Format::Json => {}
+        Format::Csv | Format::Table => {
+            return Err(Failure::usage(format!(
+                "--schema {} writes one JSON event a record, which --format {} cannot hold: use --format ndjson",
+                schema.name(),
+                format!("{:?}", export.format).to_lowercase()
+            )));
+        }
+    }
+    Mapper::new(client, export.operation, schema).map(Some)
 }
 
 /// What identifies `export` in its checkpoint.
@@ -236,11 +266,17 @@ struct Writer<'e> {
     rejects: Option<Counting<Synced>>,
     /// One buffer to encode every record into.
     buffer: Vec<u8>,
+    /// What turns records into SIEM events, when they go out as such.
+    mapper: Option<Mapper>,
 }
 
 impl<'e> Writer<'e> {
     /// The outputs of `export`, opened where `state` left them.
-    fn open(export: &'e Export, state: Checkpoint) -> Result<Self, Failure> {
+    fn open(
+        export: &'e Export,
+        state: Checkpoint,
+        mapper: Option<Mapper>,
+    ) -> Result<Self, Failure> {
         let (out, to_terminal) = match &export.output {
             Some(path) => (
                 Out::File(Synced::resume(path, state.output_bytes, "output")?),
@@ -272,6 +308,7 @@ impl<'e> Writer<'e> {
             sink,
             rejects,
             buffer: Vec::with_capacity(4096),
+            mapper,
         })
     }
 
@@ -280,7 +317,7 @@ impl<'e> Writer<'e> {
         let count = page.items.len();
         for item in page.items {
             match item {
-                Ok(record) => self.record(&record)?,
+                Ok(record) => self.record(&record, progress)?,
                 Err(Error::Record {
                     operation,
                     position,
@@ -295,9 +332,19 @@ impl<'e> Writer<'e> {
         self.commit()
     }
 
-    fn record(&mut self, record: &JsonRecord) -> Result<(), Failure> {
+    fn record(&mut self, record: &JsonRecord, progress: &Progress) -> Result<(), Failure> {
         self.buffer.clear();
-        record.write_json(&mut self.buffer).map_err(Failure::from)?;
+        if let Some(mapper) = self.mapper.as_mut() {
+            let value = record.to_value().map_err(Failure::from)?;
+            let id = RecordKey::of_version(record.key, record.version.as_deref());
+            match mapper.event(&value, id) {
+                Ok(event) => serde_json::to_writer(&mut self.buffer, &event)
+                    .map_err(|e| Failure::local(format!("cannot encode an event: {e}")))?,
+                Err(error) => return self.unmapped(value, &error, progress),
+            }
+        } else {
+            record.write_json(&mut self.buffer).map_err(Failure::from)?;
+        }
         let json = std::str::from_utf8(&self.buffer)
             .map_err(|e| Failure::local(format!("a record's JSON is not UTF-8: {e}")))?;
         self.sink
@@ -332,6 +379,31 @@ impl<'e> Writer<'e> {
             "operation": operation,
             "position": position,
             "error": message,
+            "record": record,
+        });
+        serde_json::to_writer(&mut *file, &line)
+            .map_err(io::Error::other)
+            .and_then(|()| file.write_all(b"\n"))
+            .map_err(|e| write_failed("rejects file", e))
+    }
+
+    /// A record its SIEM schema cannot take (a required target left
+    /// empty): to the rejects with the reason, or a warning.
+    fn unmapped(
+        &mut self,
+        record: serde_json::Value,
+        error: &MapError,
+        progress: &Progress,
+    ) -> Result<(), Failure> {
+        self.state.rejected += 1;
+        let operation = self.export.operation.operation_id();
+        let Some(file) = self.rejects.as_mut() else {
+            progress.suspend(|| eprintln!("warning: a record was left out: {error}"));
+            return Ok(());
+        };
+        let line = json!({
+            "operation": operation,
+            "error": error.to_string(),
             "record": record,
         });
         serde_json::to_writer(&mut *file, &line)

@@ -86,66 +86,67 @@ pub fn command() -> Command {
 
 /// The flags of `hss watch` besides its filters.
 fn watch_flags(cmd: Command) -> Command {
-    cmd.arg(
-        Arg::new("state")
-            .long("state")
-            .value_name("FILE")
-            .required(true)
-            .value_parser(clap::value_parser!(PathBuf))
-            .help("Where the watch keeps its place"),
-    )
-    .arg(
-        Arg::new("output")
-            .long("output")
-            .short('o')
-            .value_name("FILE")
-            .value_parser(clap::value_parser!(PathBuf))
-            .help("Append to FILE instead of writing to stdout"),
-    )
-    .arg(
-        Arg::new("interval")
-            .long("interval")
-            .value_name("SECONDS")
-            .default_value("60")
-            .value_parser(clap::value_parser!(u64).range(1..))
-            .help("Seconds from the start of one cycle to the start of the next"),
-    )
-    .arg(
-        Arg::new("once")
-            .long("once")
-            .action(ArgAction::SetTrue)
-            .help("Run one cycle of each feed and exit (for cron and systemd timers)"),
-    )
-    .arg(
-        Arg::new("since")
-            .long("since")
-            .value_name("DURATION")
-            .default_value("24h")
-            .value_parser(parse_duration)
-            .help("How far back the first cycle reads, for operations with a time window"),
-    )
-    .arg(
-        Arg::new("overlap")
-            .long("overlap")
-            .value_name("DURATION")
-            .default_value("2m")
-            .value_parser(parse_duration)
-            .help("How far each time window reaches back, for records indexed late"),
-    )
-    .arg(
-        Arg::new("metrics")
-            .long("metrics")
-            .value_name("ADDR")
-            .value_parser(clap::value_parser!(std::net::SocketAddr))
-            .help("Serve Prometheus metrics at http://ADDR/metrics"),
-    )
-    .arg(
-        Arg::new("page-size")
-            .long("page-size")
-            .value_name("N")
-            .value_parser(clap::value_parser!(i64))
-            .help("Records a page [default: the largest the operation allows]"),
-    )
+    cmd.arg(crate::schema::arg())
+        .arg(
+            Arg::new("state")
+                .long("state")
+                .value_name("FILE")
+                .required(true)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Where the watch keeps its place"),
+        )
+        .arg(
+            Arg::new("output")
+                .long("output")
+                .short('o')
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Append to FILE instead of writing to stdout"),
+        )
+        .arg(
+            Arg::new("interval")
+                .long("interval")
+                .value_name("SECONDS")
+                .default_value("60")
+                .value_parser(clap::value_parser!(u64).range(1..))
+                .help("Seconds from the start of one cycle to the start of the next"),
+        )
+        .arg(
+            Arg::new("once")
+                .long("once")
+                .action(ArgAction::SetTrue)
+                .help("Run one cycle of each feed and exit (for cron and systemd timers)"),
+        )
+        .arg(
+            Arg::new("since")
+                .long("since")
+                .value_name("DURATION")
+                .default_value("24h")
+                .value_parser(parse_duration)
+                .help("How far back the first cycle reads, for operations with a time window"),
+        )
+        .arg(
+            Arg::new("overlap")
+                .long("overlap")
+                .value_name("DURATION")
+                .default_value("2m")
+                .value_parser(parse_duration)
+                .help("How far each time window reaches back, for records indexed late"),
+        )
+        .arg(
+            Arg::new("metrics")
+                .long("metrics")
+                .value_name("ADDR")
+                .value_parser(clap::value_parser!(std::net::SocketAddr))
+                .help("Serve Prometheus metrics at http://ADDR/metrics"),
+        )
+        .arg(
+            Arg::new("page-size")
+                .long("page-size")
+                .value_name("N")
+                .value_parser(clap::value_parser!(i64))
+                .help("Records a page [default: the largest the operation allows]"),
+        )
 }
 
 /// A duration such as `24h`, `30m`, `90s` or `2d`.
@@ -187,6 +188,10 @@ pub fn parse(matches: &ArgMatches) -> Result<Watch, Failure> {
         ),
         once: matches.get_flag("once"),
         metrics: matches.get_one::<std::net::SocketAddr>("metrics").copied(),
+        schema: matches
+            .get_one::<crate::schema::EventSchema>("schema")
+            .copied()
+            .unwrap_or_default(),
     })
 }
 

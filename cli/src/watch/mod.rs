@@ -49,13 +49,16 @@ use hss_client::watch::{CycleSummary, Delivery, Feed, FeedState, Step};
 use hss_client::{Error, HssClient};
 
 pub mod command;
+mod lines;
 mod requests;
 mod state;
 
 use crate::exit::{Failure, Status};
 use crate::metrics::Metrics;
 use crate::output::{FileId, Followed, Rotation};
+use crate::schema::EventSchema;
 use crate::signals::Signals;
+use lines::Lines;
 use requests::{RequestLog, ms_of};
 use state::State;
 
@@ -76,16 +79,8 @@ pub struct Watch {
     pub once: bool,
     /// Where to serve Prometheus metrics.
     pub metrics: Option<SocketAddr>,
-}
-
-/// One NDJSON line: the operation, the version's id and the record.
-fn line(delivery: &Delivery) -> String {
-    format!(
-        "{{\"operation\":{},\"id\":\"{}\",\"record\":{}}}\n",
-        serde_json::Value::from(delivery.operation.operation_id()),
-        delivery.id,
-        delivery.json
-    )
+    /// What a line holds: the HSS record in an envelope, or a SIEM event.
+    pub schema: EventSchema,
 }
 
 /// What a feed's task tells the writer.
@@ -187,6 +182,7 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
     } = Signals::install();
     // Nothing is read or written before the state is this process's own.
     let _lock = crate::lock::hold(&watch.state, "watch", "state")?;
+    let lines = Lines::new(client, &watch.feeds, watch.schema)?;
     let of = state::Of {
         names: watch.feeds.iter().map(|(name, _)| name.clone()).collect(),
         output: watch.output.clone(),
@@ -205,7 +201,7 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
         metrics.serve(addr).await?;
     }
     let (mut receiver, _feeds) = spawn_feeds(client, watch, &state);
-    let mut writer = Writer::new(client, watch, state, output, requests, metrics);
+    let mut writer = Writer::new(client, watch, state, (output, lines), requests, metrics);
     loop {
         tokio::select! {
             message = receiver.recv() => {
@@ -294,6 +290,7 @@ struct Writer<'a> {
     watch: &'a Watch,
     state: State,
     output: Output,
+    lines: Lines,
     requests: std::sync::Arc<RequestLog>,
     metrics: Metrics,
     feeds: Vec<FeedProgress>,
@@ -305,7 +302,7 @@ impl<'a> Writer<'a> {
         client: &'a HssClient,
         watch: &'a Watch,
         state: State,
-        output: Output,
+        (output, lines): (Output, Lines),
         requests: std::sync::Arc<RequestLog>,
         metrics: Metrics,
     ) -> Self {
@@ -322,6 +319,7 @@ impl<'a> Writer<'a> {
             watch,
             state,
             output,
+            lines,
             requests,
             metrics,
             feeds,
@@ -364,7 +362,9 @@ impl<'a> Writer<'a> {
             progress.starts = (progress.starts.1, Some(pass.started));
         }
         for delivery in deliveries {
-            self.output.write(&line(delivery))?;
+            if let Some(line) = self.lines.line(index, delivery) {
+                self.output.write(&line)?;
+            }
             if let (Some(time), Some(from)) = (delivery.time, progress.starts.0)
                 && time >= from
             {

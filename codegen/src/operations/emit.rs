@@ -111,6 +111,7 @@ pub fn facts(models: &[OperationModel]) -> TokenStream {
     let fact_accessors = fact_accessors(&variants, &parameter_consts, &arms);
     let parameter_items = parameter_items(models, &parameter_consts);
     let response_items = &arms.response_items;
+    let (siem_method, siem_items) = super::siem::facts(models, &variants);
     quote! {
         use super::{Field, IntegerSchema, Pagination, Parameter, ParameterLocation, RateLimit, Schema, StringSchema, TimeWindow};
 
@@ -123,9 +124,13 @@ pub fn facts(models: &[OperationModel]) -> TokenStream {
             #name_accessors
 
             #fact_accessors
+
+            #siem_method
         }
 
         #parameter_items
+
+        #siem_items
 
         #(#response_items)*
     }

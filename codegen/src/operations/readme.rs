@@ -14,11 +14,13 @@ pub const END: &str = "<!-- END operations -->";
 /// The markdown of the section (without the marker lines).
 pub fn section(models: &[OperationModel]) -> String {
     let mut out = String::new();
-    out.push_str("| operation | request | client method | pages | calls allowed |\n");
-    out.push_str("| --- | --- | --- | --- | --- |\n");
+    out.push_str(
+        "| operation | request | client method | pages | calls allowed | as an OCSF event |\n",
+    );
+    out.push_str("| --- | --- | --- | --- | --- | --- |\n");
     for m in models {
         out.push_str(&format!(
-            "| `{}` | `{} {}` | `{}()` | {} | {} |\n",
+            "| `{}` | `{} {}` | `{}()` | {} | {} | {} |\n",
             m.operation_id,
             m.http_method,
             m.path,
@@ -28,12 +30,23 @@ pub fn section(models: &[OperationModel]) -> String {
                 .as_ref()
                 .map(|l| per_window(l.budget(), l))
                 .unwrap_or_else(|| "no limit stated".to_string()),
+            ocsf_class(m),
         ));
     }
     for m in models {
         operation(m, &mut out);
     }
     out
+}
+
+/// The OCSF class its records map to (`x-siem`), or "not mapped".
+fn ocsf_class(m: &OperationModel) -> String {
+    m.pagination
+        .iter()
+        .flat_map(|p| &p.siem)
+        .find_map(|mapping| mapping.class.as_ref())
+        .map(|c| format!("{} ({})", c.name, c.uid))
+        .unwrap_or_else(|| "not mapped".to_string())
 }
 
 /// One operation's heading, its sentences and its parameter table.

@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::region::{Endpoint, Region};
 use crate::runtime::budget::Budget;
 use crate::vars::{
-    ENV_IAM_ENDPOINT, ENV_PROJECT_ID, ENV_RATE_LIMIT, ENV_REGION, region_override, required,
+    ENV_DOMAIN_ID, ENV_IAM_ENDPOINT, ENV_PROJECT_ID, ENV_RATE_LIMIT, ENV_REGION, region_override,
+    required,
 };
 
 /// The environment, read through a lookup (which returns `None` for an
@@ -84,6 +85,12 @@ impl<L: Fn(&str) -> Option<String>> Environment<L> {
     /// The project id of `HUAWEICLOUD_SDK_PROJECT_ID`, when it is set.
     pub fn project_id(&self) -> Option<String> {
         self.value(ENV_PROJECT_ID)
+    }
+
+    /// The account (domain) id of `HUAWEICLOUD_SDK_DOMAIN_ID`, when it is
+    /// set.
+    pub fn domain_id(&self) -> Option<String> {
+        self.value(ENV_DOMAIN_ID)
     }
 
     /// The budget of `HSS_RATE_LIMIT`, else the spec's.

@@ -48,6 +48,7 @@ pub struct HssClient {
     client: Client,
     project_id: String,
     endpoint: Endpoint,
+    region: Option<Region>,
 }
 
 impl HssClient {
@@ -77,6 +78,7 @@ impl HssClient {
         let project_id = env.required(crate::vars::ENV_PROJECT_ID)?;
         let region = env.region()?;
         Self::builder()
+            .region(region)
             .endpoint(env.endpoint(region)?)
             .project_id(project_id)
             .credentials(credentials)
@@ -141,6 +143,11 @@ impl HssClient {
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// The region, when it was given (an endpoint alone names none).
+    pub fn region(&self) -> Option<Region> {
+        self.region
     }
 
     /// The request budget it keeps to.
@@ -415,6 +422,7 @@ impl HssClientBuilder {
             client: Client::new_with_client(&endpoint.base_url(), http, state),
             project_id,
             endpoint,
+            region: self.region,
         })
     }
 }

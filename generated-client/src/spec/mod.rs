@@ -19,6 +19,7 @@
 pub mod operations;
 pub mod check;
 mod lookup;
+pub mod siem;
 
 pub use lookup::project_id_parameter;
 pub use operations::Operation;

@@ -157,6 +157,29 @@ impl Operation {
             }
         }
     }
+    /// How its records become events of `schema`, when the spec maps
+    /// them (`x-siem`).
+    pub const fn siem(
+        self,
+        schema: super::siem::SiemSchema,
+    ) -> Option<&'static super::siem::Mapping> {
+        match (self, schema) {
+            (Self::ListClusterEvents, super::siem::SiemSchema::Ocsf) => {
+                Some(&LIST_CLUSTER_EVENTS_OCSF)
+            }
+            (Self::ListClusterEvents, super::siem::SiemSchema::Ecs) => {
+                Some(&LIST_CLUSTER_EVENTS_ECS)
+            }
+            (Self::ListClusterEventLogs, super::siem::SiemSchema::Ocsf) => {
+                Some(&LIST_CLUSTER_EVENT_LOGS_OCSF)
+            }
+            (Self::ListClusterEventLogs, super::siem::SiemSchema::Ecs) => {
+                Some(&LIST_CLUSTER_EVENT_LOGS_ECS)
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
 }
 const LIST_CLUSTER_EVENTS_PARAMETERS: &[Parameter] = &[
     Parameter {
@@ -504,6 +527,594 @@ const LIST_CLUSTER_EVENT_LOGS_PARAMETERS: &[Parameter] = &[
         wildcard: None,
     },
 ];
+const LIST_CLUSTER_EVENTS_OCSF: super::siem::Mapping = super::siem::Mapping {
+    schema: super::siem::SiemSchema::Ocsf,
+    version: "1.8.0",
+    class: Some(super::siem::OcsfClass {
+        uid: 2004i64,
+        name: "Detection Finding",
+        category: 2i64,
+    }),
+    profiles: &["cloud"],
+    unmapped: Some("unmapped"),
+    original: None,
+    required: &["time", "finding_info.uid"],
+    needs_one_of: &[("resources.*", &["name", "uid"])],
+    rules: &[
+        super::siem::Rule {
+            target: "cloud.account.uid",
+            value: super::siem::Source::Context(super::siem::ContextValue::Account),
+        },
+        super::siem::Rule {
+            target: "cloud.provider",
+            value: super::siem::Source::Const(super::siem::Const::Str("Huawei Cloud")),
+        },
+        super::siem::Rule {
+            target: "cloud.region",
+            value: super::siem::Source::Context(super::siem::ContextValue::Region),
+        },
+        super::siem::Rule {
+            target: "metadata.product.name",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("Host Security Service"),
+            ),
+        },
+        super::siem::Rule {
+            target: "metadata.product.vendor_name",
+            value: super::siem::Source::Const(super::siem::Const::Str("Huawei Cloud")),
+        },
+        super::siem::Rule {
+            target: "metadata.uid",
+            value: super::siem::Source::Context(super::siem::ContextValue::Id),
+        },
+        super::siem::Rule {
+            target: "activity_id",
+            value: super::siem::Source::Cases {
+                cases: &[
+                    (
+                        super::siem::Condition::In("handle_status", &["handled"]),
+                        super::siem::Const::Int(3i64),
+                    ),
+                    (
+                        super::siem::Condition::Differs("update_time", "create_time"),
+                        super::siem::Const::Int(2i64),
+                    ),
+                ],
+                default: Some(super::siem::Const::Int(1i64)),
+            },
+        },
+        super::siem::Rule {
+            target: "cloud.project_uid",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field("project_id", super::siem::Convert::AsIs),
+                    super::siem::Source::Context(super::siem::ContextValue::Project),
+                ],
+            ),
+        },
+        super::siem::Rule {
+            target: "finding_info.created_time",
+            value: super::siem::Source::Field("create_time", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "finding_info.desc",
+            value: super::siem::Source::Field(
+                "resource_info.message",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "finding_info.modified_time",
+            value: super::siem::Source::Field("update_time", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "finding_info.title",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field("event_name", super::siem::Convert::AsIs),
+                    super::siem::Source::Field("policy_name", super::siem::Convert::AsIs),
+                ],
+            ),
+        },
+        super::siem::Rule {
+            target: "finding_info.types",
+            value: super::siem::Source::Field(
+                "event_class_id",
+                super::siem::Convert::List,
+            ),
+        },
+        super::siem::Rule {
+            target: "finding_info.uid",
+            value: super::siem::Source::Field("event_id", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "is_alert",
+            value: super::siem::Source::Const(super::siem::Const::Bool(true)),
+        },
+        super::siem::Rule {
+            target: "message",
+            value: super::siem::Source::Field(
+                "resource_info.message",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.0.name",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field(
+                        "resource_info.name",
+                        super::siem::Convert::AsIs,
+                    ),
+                    super::siem::Source::Field(
+                        "resource_info.resource_name",
+                        super::siem::Convert::AsIs,
+                    ),
+                ],
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.0.namespace",
+            value: super::siem::Source::Field(
+                "resource_info.namespace",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.0.type",
+            value: super::siem::Source::Field(
+                "resource_info.kind",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.0.version",
+            value: super::siem::Source::Field(
+                "resource_info.version",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.1.name",
+            value: super::siem::Source::Field("cluster_name", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "resources.1.type",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("Kubernetes cluster"),
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.1.uid",
+            value: super::siem::Source::Field("cluster_id", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "severity_id",
+            value: super::siem::Source::Map {
+                field: "action",
+                cases: &[("warn", super::siem::Const::Int(3i64))],
+                default: Some(super::siem::Const::Int(0i64)),
+            },
+        },
+        super::siem::Rule {
+            target: "status_id",
+            value: super::siem::Source::Map {
+                field: "handle_status",
+                cases: &[
+                    ("handled", super::siem::Const::Int(4i64)),
+                    ("unhandled", super::siem::Const::Int(1i64)),
+                ],
+                default: Some(super::siem::Const::Int(0i64)),
+            },
+        },
+        super::siem::Rule {
+            target: "time",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field(
+                        "update_time",
+                        super::siem::Convert::AsIs,
+                    ),
+                    super::siem::Source::Field("create_time", super::siem::Convert::AsIs),
+                ],
+            ),
+        },
+    ],
+};
+const LIST_CLUSTER_EVENTS_ECS: super::siem::Mapping = super::siem::Mapping {
+    schema: super::siem::SiemSchema::Ecs,
+    version: "9.4.0",
+    class: None,
+    profiles: &[],
+    unmapped: None,
+    original: Some("hss.record"),
+    required: &["@timestamp"],
+    needs_one_of: &[],
+    rules: &[
+        super::siem::Rule {
+            target: "cloud.account.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Account),
+        },
+        super::siem::Rule {
+            target: "cloud.provider",
+            value: super::siem::Source::Const(super::siem::Const::Str("huaweicloud")),
+        },
+        super::siem::Rule {
+            target: "cloud.region",
+            value: super::siem::Source::Context(super::siem::ContextValue::Region),
+        },
+        super::siem::Rule {
+            target: "cloud.service.name",
+            value: super::siem::Source::Const(super::siem::Const::Str("hss")),
+        },
+        super::siem::Rule {
+            target: "event.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Id),
+        },
+        super::siem::Rule {
+            target: "event.module",
+            value: super::siem::Source::Const(super::siem::Const::Str("hss")),
+        },
+        super::siem::Rule {
+            target: "hss.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Id),
+        },
+        super::siem::Rule {
+            target: "observer.product",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("Host Security Service"),
+            ),
+        },
+        super::siem::Rule {
+            target: "observer.vendor",
+            value: super::siem::Source::Const(super::siem::Const::Str("Huawei Cloud")),
+        },
+        super::siem::Rule {
+            target: "@timestamp",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field(
+                        "update_time",
+                        super::siem::Convert::Date,
+                    ),
+                    super::siem::Source::Field("create_time", super::siem::Convert::Date),
+                ],
+            ),
+        },
+        super::siem::Rule {
+            target: "cloud.project.id",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field("project_id", super::siem::Convert::AsIs),
+                    super::siem::Source::Context(super::siem::ContextValue::Project),
+                ],
+            ),
+        },
+        super::siem::Rule {
+            target: "event.action",
+            value: super::siem::Source::Field("action", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "event.category",
+            value: super::siem::Source::Const(
+                super::siem::Const::Strs(&["intrusion_detection"]),
+            ),
+        },
+        super::siem::Rule {
+            target: "event.code",
+            value: super::siem::Source::Field(
+                "event_class_id",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "event.created",
+            value: super::siem::Source::Field("create_time", super::siem::Convert::Date),
+        },
+        super::siem::Rule {
+            target: "event.dataset",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("hss.cluster_events"),
+            ),
+        },
+        super::siem::Rule {
+            target: "event.kind",
+            value: super::siem::Source::Const(super::siem::Const::Str("alert")),
+        },
+        super::siem::Rule {
+            target: "event.type",
+            value: super::siem::Source::Map {
+                field: "action",
+                cases: &[("warn", super::siem::Const::Strs(&["allowed"]))],
+                default: Some(super::siem::Const::Strs(&["info"])),
+            },
+        },
+        super::siem::Rule {
+            target: "message",
+            value: super::siem::Source::Field(
+                "resource_info.message",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.api_version",
+            value: super::siem::Source::Field(
+                "resource_info.version",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.cluster.id",
+            value: super::siem::Source::Field("cluster_id", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "orchestrator.cluster.name",
+            value: super::siem::Source::Field("cluster_name", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "orchestrator.namespace",
+            value: super::siem::Source::Field(
+                "resource_info.namespace",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.resource.name",
+            value: super::siem::Source::First(
+                &[
+                    super::siem::Source::Field(
+                        "resource_info.name",
+                        super::siem::Convert::AsIs,
+                    ),
+                    super::siem::Source::Field(
+                        "resource_info.resource_name",
+                        super::siem::Convert::AsIs,
+                    ),
+                ],
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.resource.type",
+            value: super::siem::Source::Field(
+                "resource_info.kind",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.type",
+            value: super::siem::Source::Const(super::siem::Const::Str("kubernetes")),
+        },
+        super::siem::Rule {
+            target: "rule.id",
+            value: super::siem::Source::Field("policy_id", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "rule.name",
+            value: super::siem::Source::Field("policy_name", super::siem::Convert::AsIs),
+        },
+    ],
+};
+const LIST_CLUSTER_EVENT_LOGS_OCSF: super::siem::Mapping = super::siem::Mapping {
+    schema: super::siem::SiemSchema::Ocsf,
+    version: "1.8.0",
+    class: Some(super::siem::OcsfClass {
+        uid: 5023i64,
+        name: "Cloud Resources Inventory Info",
+        category: 5i64,
+    }),
+    profiles: &["cloud"],
+    unmapped: Some("unmapped"),
+    original: None,
+    required: &["time"],
+    needs_one_of: &[("resources.*", &["name", "uid"])],
+    rules: &[
+        super::siem::Rule {
+            target: "cloud.account.uid",
+            value: super::siem::Source::Context(super::siem::ContextValue::Account),
+        },
+        super::siem::Rule {
+            target: "cloud.project_uid",
+            value: super::siem::Source::Context(super::siem::ContextValue::Project),
+        },
+        super::siem::Rule {
+            target: "cloud.provider",
+            value: super::siem::Source::Const(super::siem::Const::Str("Huawei Cloud")),
+        },
+        super::siem::Rule {
+            target: "cloud.region",
+            value: super::siem::Source::Context(super::siem::ContextValue::Region),
+        },
+        super::siem::Rule {
+            target: "metadata.product.name",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("Host Security Service"),
+            ),
+        },
+        super::siem::Rule {
+            target: "metadata.product.vendor_name",
+            value: super::siem::Source::Const(super::siem::Const::Str("Huawei Cloud")),
+        },
+        super::siem::Rule {
+            target: "metadata.uid",
+            value: super::siem::Source::Context(super::siem::ContextValue::Id),
+        },
+        super::siem::Rule {
+            target: "activity_id",
+            value: super::siem::Source::Const(super::siem::Const::Int(1i64)),
+        },
+        super::siem::Rule {
+            target: "message",
+            value: super::siem::Source::Field("reason", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "resources.0.name",
+            value: super::siem::Source::Field(
+                "resource_name",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.0.namespace",
+            value: super::siem::Source::Field("namespace", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "resources.0.type",
+            value: super::siem::Source::Field(
+                "resource_type",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.1.name",
+            value: super::siem::Source::Field("cluster_name", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "resources.1.type",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("Kubernetes cluster"),
+            ),
+        },
+        super::siem::Rule {
+            target: "resources.1.uid",
+            value: super::siem::Source::Field("cluster_id", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "severity_id",
+            value: super::siem::Source::Map {
+                field: "event_type",
+                cases: &[
+                    ("Normal", super::siem::Const::Int(1i64)),
+                    ("Warning", super::siem::Const::Int(3i64)),
+                ],
+                default: Some(super::siem::Const::Int(0i64)),
+            },
+        },
+        super::siem::Rule {
+            target: "time",
+            value: super::siem::Source::Field("time", super::siem::Convert::AsIs),
+        },
+    ],
+};
+const LIST_CLUSTER_EVENT_LOGS_ECS: super::siem::Mapping = super::siem::Mapping {
+    schema: super::siem::SiemSchema::Ecs,
+    version: "9.4.0",
+    class: None,
+    profiles: &[],
+    unmapped: None,
+    original: Some("hss.record"),
+    required: &["@timestamp"],
+    needs_one_of: &[],
+    rules: &[
+        super::siem::Rule {
+            target: "cloud.account.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Account),
+        },
+        super::siem::Rule {
+            target: "cloud.project.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Project),
+        },
+        super::siem::Rule {
+            target: "cloud.provider",
+            value: super::siem::Source::Const(super::siem::Const::Str("huaweicloud")),
+        },
+        super::siem::Rule {
+            target: "cloud.region",
+            value: super::siem::Source::Context(super::siem::ContextValue::Region),
+        },
+        super::siem::Rule {
+            target: "cloud.service.name",
+            value: super::siem::Source::Const(super::siem::Const::Str("hss")),
+        },
+        super::siem::Rule {
+            target: "event.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Id),
+        },
+        super::siem::Rule {
+            target: "event.module",
+            value: super::siem::Source::Const(super::siem::Const::Str("hss")),
+        },
+        super::siem::Rule {
+            target: "hss.id",
+            value: super::siem::Source::Context(super::siem::ContextValue::Id),
+        },
+        super::siem::Rule {
+            target: "observer.product",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("Host Security Service"),
+            ),
+        },
+        super::siem::Rule {
+            target: "observer.vendor",
+            value: super::siem::Source::Const(super::siem::Const::Str("Huawei Cloud")),
+        },
+        super::siem::Rule {
+            target: "@timestamp",
+            value: super::siem::Source::Field("time", super::siem::Convert::Date),
+        },
+        super::siem::Rule {
+            target: "event.category",
+            value: super::siem::Source::Const(
+                super::siem::Const::Strs(&["configuration"]),
+            ),
+        },
+        super::siem::Rule {
+            target: "event.dataset",
+            value: super::siem::Source::Const(
+                super::siem::Const::Str("hss.cluster_event_logs"),
+            ),
+        },
+        super::siem::Rule {
+            target: "event.kind",
+            value: super::siem::Source::Const(super::siem::Const::Str("event")),
+        },
+        super::siem::Rule {
+            target: "event.reason",
+            value: super::siem::Source::Field("reason", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "event.type",
+            value: super::siem::Source::Const(super::siem::Const::Strs(&["info"])),
+        },
+        super::siem::Rule {
+            target: "log.level",
+            value: super::siem::Source::Field("event_type", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "message",
+            value: super::siem::Source::Field("reason", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "orchestrator.cluster.id",
+            value: super::siem::Source::Field("cluster_id", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "orchestrator.cluster.name",
+            value: super::siem::Source::Field("cluster_name", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "orchestrator.namespace",
+            value: super::siem::Source::Field("namespace", super::siem::Convert::AsIs),
+        },
+        super::siem::Rule {
+            target: "orchestrator.resource.name",
+            value: super::siem::Source::Field(
+                "resource_name",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.resource.type",
+            value: super::siem::Source::Field(
+                "resource_type",
+                super::siem::Convert::AsIs,
+            ),
+        },
+        super::siem::Rule {
+            target: "orchestrator.type",
+            value: super::siem::Source::Const(super::siem::Const::Str("kubernetes")),
+        },
+    ],
+};
 const LIST_CLUSTER_EVENTS_RESPONSE: Schema = Schema::Object(
     &[
         Field {

@@ -1,0 +1,352 @@
+//! Records as SIEM events (`hss_client::siem`, mapped as the spec's
+//! `x-siem` says): every OCSF event validates against the official OCSF
+//! schema of its class, and every ECS document uses ECS fields with ECS's
+//! types; for the spec's documented examples, the edge fixtures, and
+//! records of hss-mock's moving lists, read by watch feeds. Nothing here
+//! names an operation: each mapped operation is taken from the table.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+use hss_client::prelude::*;
+use hss_client::siem::{Context, MapError, map_record};
+use hss_client::spec::siem::{Convert, Source};
+use hss_client::watch::{Feed, FeedState, Step};
+use hss_client::{Query, RecordKey, SiemSchema};
+use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
+use hss_tests::requests::selecting_query;
+use hss_tests::service::mock_config;
+use hss_tests::siem::{ecs_problems, mapped, validate_ocsf};
+use hss_tests::{decode_as, fixtures, load_spec, operation_answering_with, response_examples};
+use serde_json::Value;
+
+const AK: &str = "AKSIEMTEST0000000001";
+const SK: &str = "sk-siem-test-0000000000000000000000001";
+
+/// The records of a response body: its items field, as the typed response
+/// encodes them.
+fn records(operation: Operation, body: &Value) -> Vec<Value> {
+    let items = operation
+        .pagination()
+        .map(|p| p.items)
+        .unwrap_or("data_list");
+    body.get(items)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn context(id: RecordKey) -> Context {
+    Context::default()
+        .with_region("cn-north-4")
+        .with_project("0123456789abcdef0123456789abcdef")
+        .with_account("fedcba9876543210fedcba9876543210")
+        .with_id(id.to_string())
+}
+
+/// The top-level names an ECS mapping keeps for itself (where the
+/// original record goes).
+fn custom(operation: Operation) -> Vec<&'static str> {
+    operation
+        .siem(SiemSchema::Ecs)
+        .and_then(|m| m.original)
+        .map(|o| o.split('.').next().unwrap_or(o))
+        .into_iter()
+        .collect()
+}
+
+/// Maps `record` to every schema, checking the ECS document on the way;
+/// the OCSF event (to validate together), or the error.
+fn map_both(operation: Operation, record: &Value, label: &str) -> Result<Value, MapError> {
+    let id = RecordKey::of_version(RecordKey::from_json(operation, record), None);
+    let ocsf = map_record(operation, record, SiemSchema::Ocsf, &context(id))?;
+    if operation.siem(SiemSchema::Ecs).is_some() {
+        let ecs = map_record(operation, record, SiemSchema::Ecs, &context(id))?;
+        let problems = ecs_problems(&ecs, &custom(operation));
+        assert!(
+            problems.is_empty(),
+            "{label}: ECS problems: {problems:#?}\n{ecs:#}"
+        );
+        assert!(ecs["@timestamp"].is_string(), "{label}: no @timestamp");
+    }
+    Ok(ocsf)
+}
+
+/// Every documented example, and every edge fixture the generated types
+/// accept, maps to an OCSF event of its class that the official schema
+/// accepts and an ECS document of ECS fields. A fixture record the
+/// schemas cannot take (no time at all) is refused with the target it
+/// lacks, and costs only itself.
+#[test]
+fn documented_examples_and_fixtures_become_valid_events() {
+    let spec = load_spec().expect("spec loads");
+    let mut events = Vec::new();
+    let mut refused = Vec::new();
+    let mut bodies: Vec<(String, Operation, Value, bool)> = Vec::new();
+    for example in response_examples(&spec) {
+        if let Some(operation) = operation_answering_with(&example.schema) {
+            let body = decode_as(&example.schema, &example.value).expect("example decodes");
+            bodies.push((example.label, operation, body.reencoded, true));
+        }
+    }
+    for (schema, name, value) in fixtures() {
+        if let (Some(operation), Ok(body)) = (
+            operation_answering_with(&schema),
+            decode_as(&schema, &value),
+        ) {
+            bodies.push((format!("{schema}/{name}"), operation, body.reencoded, false));
+        }
+    }
+    for (label, operation, body, documented) in &bodies {
+        if operation.siem(SiemSchema::Ocsf).is_none() {
+            continue;
+        }
+        for record in records(*operation, body) {
+            match map_both(*operation, &record, label) {
+                Ok(event) => events.push(event),
+                Err(MapError::Required { target, .. }) if !documented => {
+                    refused.push(format!("{label}: {target}"));
+                }
+                Err(other) => panic!("{label}: {other}"),
+            }
+        }
+    }
+    let per_operation = mapped(SiemSchema::Ocsf).len();
+    assert!(
+        events.len() >= per_operation,
+        "events from every mapped operation: {}",
+        events.len()
+    );
+    let report = validate_ocsf(&events);
+    assert_eq!(report.checked, events.len() as u64, "{}", report.problems);
+    assert_eq!(report.invalid, 0, "{}", report.problems);
+    eprintln!("{} events valid; refused: {refused:?}", events.len());
+}
+
+/// A record without what a schema requires is refused, naming the target;
+/// the mapping of an operation the spec does not map says so.
+#[test]
+fn a_record_without_a_required_target_is_refused_by_name() {
+    for operation in mapped(SiemSchema::Ocsf) {
+        let mapping = operation.siem(SiemSchema::Ocsf).expect("mapped");
+        let error = map_record(
+            operation,
+            &serde_json::json!({}),
+            SiemSchema::Ocsf,
+            &Context::default(),
+        )
+        .expect_err("an empty record has none of the required targets");
+        match error {
+            MapError::Required { target, .. } => {
+                assert!(mapping.required.contains(&target), "{target}");
+                assert!(error.to_string().contains(target), "{error}");
+            }
+            other => panic!("{operation}: {other}"),
+        }
+        let not_object = map_record(
+            operation,
+            &Value::from(1),
+            SiemSchema::Ocsf,
+            &Context::default(),
+        );
+        assert!(matches!(not_object, Err(MapError::NotAnObject { .. })));
+    }
+}
+
+async fn mock(live: LiveConfig) -> RunningMock {
+    start(MockConfig {
+        credentials: MockCredentials::new().with_key_pair(AK, SK),
+        ..mock_config(1000, None, live, Duration::ZERO)
+    })
+    .await
+    .expect("mock starts")
+}
+
+fn client(mock: &RunningMock) -> HssClient {
+    HssClient::builder()
+        .endpoint(Endpoint::parse(&mock.base_url()).expect("endpoint"))
+        .project_id(hss_mock::DEFAULT_PROJECT_ID)
+        .credentials(Credentials::ak_sk(AK, SK).expect("credentials"))
+        .budget(Budget::Off)
+        .build()
+        .expect("client builds")
+}
+
+/// The feed of `operation` over every record the mock serves.
+fn feed(mock: &RunningMock, operation: Operation) -> Feed {
+    let paging = operation.pagination().expect("pages");
+    let window = operation.time_window();
+    let query = selecting_query(mock, operation)
+        .into_iter()
+        .filter(|(name, _)| {
+            name != paging.offset
+                && name != paging.limit
+                && window.is_none_or(|w| name != w.start && name != w.end)
+        })
+        .fold(Query::new(operation), |q, (name, value)| {
+            q.with(name, value)
+        });
+    let mut feed = Feed::new(query);
+    // From long before the mock's first record.
+    feed.since = Duration::from_secs(5 * 365 * 86_400);
+    feed
+}
+
+/// Records of moving lists (arrivals, changes, removals), read by a watch
+/// feed cycle after cycle: every version maps to a valid OCSF event and
+/// ECS document, and a record read again in a new version keeps its
+/// finding's uid, with a new modified time and a new event uid.
+#[tokio::test]
+async fn records_of_moving_lists_become_valid_events() {
+    let live = LiveConfig {
+        arrivals_per_sec: 50.0,
+        changes_per_sec: 200.0,
+        removals_per_sec: 5.0,
+        ..LiveConfig::default()
+    };
+    let mock = mock(live).await;
+    let client = client(&mock);
+    let mut events = Vec::new();
+    for operation in mapped(SiemSchema::Ocsf) {
+        let feed = feed(&mock, operation);
+        let mut state = FeedState::default();
+        let mut by_key: BTreeMap<RecordKey, Vec<Value>> = BTreeMap::new();
+        for cycle in 0..3 {
+            if cycle > 0 {
+                // Time for the list to move; nothing here depends on how
+                // much it moved, only that versions can be told apart.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            let mut steps = feed.cycle(client.clone(), state.clone());
+            while let Some(step) = steps.next().await {
+                match step.expect("a step") {
+                    Step::Page {
+                        deliveries,
+                        state: next,
+                    } => {
+                        for d in deliveries {
+                            let record: Value = serde_json::from_str(&d.json).expect("json");
+                            let event =
+                                map_record(operation, &record, SiemSchema::Ocsf, &context(d.id))
+                                    .unwrap_or_else(|e| panic!("{operation}: {e}"));
+                            assert_eq!(event["metadata"]["uid"], d.id.to_string());
+                            let ecs =
+                                map_record(operation, &record, SiemSchema::Ecs, &context(d.id))
+                                    .unwrap_or_else(|e| panic!("{operation}: {e}"));
+                            let problems = ecs_problems(&ecs, &custom(operation));
+                            assert!(problems.is_empty(), "{operation}: {problems:#?}");
+                            check_rules(operation, &record, &event, SiemSchema::Ocsf);
+                            check_rules(operation, &record, &ecs, SiemSchema::Ecs);
+                            by_key.entry(d.key).or_default().push(event.clone());
+                            events.push(event);
+                        }
+                        state = next;
+                    }
+                    Step::Done { state: next, .. } => state = next,
+                    _ => {}
+                }
+            }
+        }
+        let delivered: usize = by_key.values().map(Vec::len).sum();
+        assert!(delivered >= 1000, "{operation}: {delivered} records");
+        if operation
+            .pagination()
+            .and_then(|p| p.record_version)
+            .is_some()
+        {
+            check_versions(operation, &by_key);
+        }
+    }
+    let report = validate_ocsf(&events);
+    assert_eq!(report.checked, events.len() as u64, "{}", report.problems);
+    assert_eq!(report.invalid, 0, "{}", report.problems);
+}
+
+/// The value at a dotted path.
+fn at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(value, |node, key| match node {
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        other => other.get(key),
+    })
+}
+
+/// The event carries what the spec's rules say: each field a rule copies
+/// as it is, at its target (outside lists, whose items may be left out),
+/// and, where the mapping keeps leftovers, every top-level field of the
+/// record either copied by a rule or under the leftovers.
+fn check_rules(operation: Operation, record: &Value, event: &Value, schema: SiemSchema) {
+    let Some(mapping) = operation.siem(schema) else {
+        return;
+    };
+    let mut copied = Vec::new();
+    for rule in mapping.rules {
+        let mut sources = vec![rule.value];
+        while let Some(source) = sources.pop() {
+            match source {
+                Source::Field(path, how) => {
+                    copied.push(path);
+                    let in_list = rule.target.split('.').any(|s| s.parse::<usize>().is_ok());
+                    if how == Convert::AsIs
+                        && !in_list
+                        && matches!(rule.value, Source::Field(..))
+                        && let Some(value) = at(record, path).filter(|v| !v.is_null())
+                    {
+                        assert_eq!(
+                            at(event, rule.target),
+                            Some(value),
+                            "{operation} {}",
+                            rule.target
+                        );
+                    }
+                }
+                Source::First(list) => sources.extend(list.iter().copied()),
+                _ => {}
+            }
+        }
+    }
+    let Some(leftovers) = mapping.unmapped else {
+        return;
+    };
+    for (field, value) in record.as_object().into_iter().flatten() {
+        let copied_here = copied
+            .iter()
+            .any(|c| *c == field || c.starts_with(&format!("{field}.")));
+        if !value.is_null() && !copied_here {
+            assert!(
+                at(event, &format!("{leftovers}.{field}")).is_some(),
+                "{operation}: {field} is neither mapped nor under {leftovers}"
+            );
+        }
+    }
+}
+
+/// Versions of one record: the same `finding_info.uid` when the mapping
+/// has one, a new `metadata.uid`, and a later time; not a Create.
+fn check_versions(operation: Operation, by_key: &BTreeMap<RecordKey, Vec<Value>>) {
+    let changed: Vec<&Vec<Value>> = by_key.values().filter(|v| v.len() > 1).collect();
+    assert!(
+        !changed.is_empty(),
+        "{operation}: no record changed while watched"
+    );
+    for versions in changed {
+        for pair in versions.windows(2) {
+            let (before, after) = (&pair[0], &pair[1]);
+            assert_eq!(before["finding_info"]["uid"], after["finding_info"]["uid"]);
+            assert_ne!(before["metadata"]["uid"], after["metadata"]["uid"]);
+            assert!(
+                after["time"].as_i64() > before["time"].as_i64(),
+                "{before}\n{after}"
+            );
+            if after["finding_info"].is_object() {
+                assert!(
+                    after["finding_info"]["modified_time"].as_i64()
+                        > before["finding_info"]["modified_time"].as_i64()
+                );
+                // A finding's later version is an update (or a close),
+                // never a new finding.
+                assert_ne!(after["activity_id"], 1, "{after}");
+            }
+        }
+    }
+}
