@@ -79,6 +79,9 @@ enum Contender {
         /// `hss export --prefetch`.
         #[arg(long, default_value = "1")]
         prefetch: String,
+        /// `hss export --schema`.
+        #[arg(long, default_value = "hss")]
+        schema: String,
     },
     /// `hss export` of a list that moves while it is exported, checked
     /// against the mock's truth at its start and its end: prints, besides
@@ -247,6 +250,7 @@ struct ExportRun<'a> {
     output: &'a std::path::Path,
     rate_limit: &'a str,
     prefetch: &'a str,
+    schema: &'a str,
 }
 
 /// Runs `hss export` of [`OPERATION`]; the number of lines written and the
@@ -263,6 +267,7 @@ fn export(args: &Args, ak: &str, sk: &str, run: &ExportRun<'_>) -> Result<(u64, 
         .args(["--rate-limit", run.rate_limit])
         .args(["export", &command, "--format", "ndjson", "--quiet"])
         .args(["--prefetch", run.prefetch])
+        .args(["--schema", run.schema])
         .args(["--page-size", &page_size().to_string(), "--output"])
         .arg(output)
         .status()
@@ -466,12 +471,14 @@ async fn run(args: Args) -> Result<()> {
             output,
             rate_limit,
             prefetch,
+            schema,
         } => {
             let run = ExportRun {
                 hss,
                 output,
                 rate_limit,
                 prefetch,
+                schema,
             };
             let (lines, wall_s) = export(&args, &ak, &sk, &run)?;
             peak = children_peak_rss_bytes();
@@ -489,6 +496,7 @@ async fn run(args: Args) -> Result<()> {
                 output,
                 rate_limit,
                 prefetch: "1",
+                schema: "hss",
             };
             let (lines, wall_s) = export(&args, &ak, &sk, &run)?;
             let last = truth(&args.url).await?;

@@ -184,6 +184,7 @@ pub struct ReadmeExamples;
 #[doc = include_str!("../../docs/credentials.md")]
 #[doc = include_str!("../../docs/cli.md")]
 #[doc = include_str!("../../docs/watch.md")]
+#[doc = include_str!("../../docs/siem.md")]
 #[doc = include_str!("../../docs/changing-the-spec.md")]
 #[doc = include_str!("../../docs/testing.md")]
 pub struct DocsExamples;

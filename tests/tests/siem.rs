@@ -350,3 +350,88 @@ fn check_versions(operation: Operation, by_key: &BTreeMap<RecordKey, Vec<Value>>
         }
     }
 }
+
+/// The ECS target whose value is the record version's id.
+fn ecs_id_target() -> Vec<&'static str> {
+    let mut targets: Vec<&str> = mapped(SiemSchema::Ecs)
+        .into_iter()
+        .filter_map(|op| op.siem(SiemSchema::Ecs))
+        .flat_map(|m| m.rules.iter())
+        .filter(|r| r.value == Source::Context(hss_client::spec::siem::ContextValue::Id))
+        .map(|r| r.target)
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    targets
+}
+
+/// The shipping files of `docs/siem/` fit the events: the index template
+/// maps every field the ECS documents hold outside ECS, the original
+/// record as one flattened field, on top of the ECS mappings; Vector and
+/// Fluent Bit read the output the systemd unit writes, as JSON, and key
+/// documents by a field that holds the version's id.
+#[test]
+fn the_documented_shippers_and_index_template_fit_the_events() {
+    let root = hss_tests::workspace_root();
+    let read =
+        |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let template: Value = serde_json::from_str(&read("docs/siem/ecs-index-template.json"))
+        .expect("the template is JSON");
+    assert!(
+        template["composed_of"]
+            .as_array()
+            .is_some_and(|c| c.contains(&Value::from("ecs@mappings"))),
+        "the template builds on ecs@mappings"
+    );
+    for op in mapped(SiemSchema::Ecs) {
+        let mapping = op.siem(SiemSchema::Ecs).expect("mapped");
+        let custom = custom(op);
+        let mut targets: Vec<&str> = mapping.rules.iter().map(|r| r.target).collect();
+        targets.extend(mapping.original);
+        for target in targets
+            .into_iter()
+            .filter(|t| custom.iter().any(|c| t.starts_with(&format!("{c}."))))
+        {
+            let pointer = format!(
+                "/template/mappings/properties/{}",
+                target.replace('.', "/properties/")
+            );
+            let kind = template
+                .pointer(&format!("{pointer}/type"))
+                .and_then(Value::as_str);
+            assert!(kind.is_some(), "{op}: the template does not map {target}");
+            if Some(target) == mapping.original {
+                assert_eq!(kind, Some("flattened"), "{target}");
+            }
+        }
+    }
+    let unit = read("docs/watch/hss-watch.service");
+    let ids = ecs_id_target();
+    assert!(!ids.is_empty(), "an ECS field holds the version's id");
+    for file in ["docs/siem/vector.toml", "docs/siem/fluent-bit.yaml"] {
+        let text = read(file);
+        let path = text
+            .lines()
+            .find_map(|l| {
+                let l = l.trim();
+                l.strip_prefix("include = [\"")
+                    .or_else(|| l.strip_prefix("path: "))
+            })
+            .map(|p| p.trim_end_matches("\"]").to_string())
+            .unwrap_or_else(|| panic!("{file} names no file to read"));
+        assert!(
+            unit.contains(&format!("--output {path}")),
+            "{file} reads {path}, the unit writes elsewhere"
+        );
+        assert!(
+            text.contains("parse_json") || text.contains("parser: json"),
+            "{file} parses each line as JSON"
+        );
+        assert!(
+            ids.iter()
+                .any(|id| text.contains(&format!("id_key = \"{id}\""))
+                    || text.contains(&format!("id_key: {id}"))),
+            "{file} keys documents by {ids:?}"
+        );
+    }
+}

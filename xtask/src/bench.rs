@@ -57,7 +57,7 @@ struct Contender {
     big: bool,
 }
 
-const CONTENDERS: [Contender; 6] = [
+const CONTENDERS: [Contender; 7] = [
     Contender {
         key: "a",
         name: "(a) hss-client stream, sequential",
@@ -86,6 +86,11 @@ const CONTENDERS: [Contender; 6] = [
     Contender {
         key: "f",
         name: "(f) hss export --format ndjson to a file, large mock",
+        big: true,
+    },
+    Contender {
+        key: "g",
+        name: "(g) hss export --schema ocsf to a file, large mock",
         big: true,
     },
 ];
@@ -463,11 +468,12 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
                     match key {
                         "b" => c.args(["stream", "--prefetch", "4"]),
                         "c" => c.arg("raw"),
-                        "f" => c
+                        "f" | "g" => c
                             .args(["export", "--hss"])
                             .arg(&hss_bin)
                             .arg("--output")
-                            .arg(&export_file),
+                            .arg(&export_file)
+                            .args(["--schema", if key == "g" { "ocsf" } else { "hss" }]),
                         _ => c.args(["stream", "--prefetch", "1"]),
                     };
                     c
@@ -560,6 +566,7 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
     let e_rss_over_a =
         ratio(&|r| Some(r.get("e")?.peak_rss_bytes as f64 / r.get("a")?.peak_rss_bytes as f64));
     let f_time_over_e = ratio(&|r| Some(r.get("f")?.wall_s / r.get("e")?.wall_s));
+    let g_time_over_f = ratio(&|r| Some(r.get("g")?.wall_s / r.get("f")?.wall_s));
     let mut targets = vec![
         goal_row("(a) items/s vs (d)", ">= 20x", a_over_d, |v| v >= 20.0),
         goal_row("(a) wall time vs (c)", "<= 1.25x", a_time_over_c, |v| {
@@ -572,6 +579,12 @@ pub fn run(root: &Path, options: &Options) -> Result<ExitCode> {
             "<= 1.2x",
             f_time_over_e,
             |v| v <= 1.2,
+        ),
+        goal_row(
+            "(g) export --schema ocsf wall time vs (f) --schema hss",
+            "<= 1.3x",
+            g_time_over_f,
+            |v| v <= 1.3,
         ),
     ];
     for (key, what) in [
