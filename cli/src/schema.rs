@@ -4,7 +4,7 @@
 
 use clap::Arg;
 use hss_client::env::Environment;
-use hss_client::siem::{Context, MapError, map_record};
+use hss_client::siem::{Context, MapError, into_event};
 use hss_client::{HssClient, Operation, RecordKey, SiemSchema};
 use serde_json::Value;
 
@@ -77,9 +77,9 @@ impl Mapper {
     }
 
     /// The event of one record version, `id` its id.
-    pub fn event(&mut self, record: &Value, id: RecordKey) -> Result<Value, MapError> {
+    pub fn event(&mut self, record: Value, id: RecordKey) -> Result<Value, MapError> {
         self.context.id = Some(id.to_string());
-        map_record(self.operation, record, self.schema, &self.context)
+        into_event(self.operation, record, self.schema, &self.context)
     }
 
     /// The schema's name.

@@ -135,18 +135,29 @@ pub fn map_record(
     schema: SiemSchema,
     context: &Context,
 ) -> Result<Value, MapError> {
+    into_event(operation, record.clone(), schema, context)
+}
+
+/// Like [`map_record`], taking the record: what the event keeps of it
+/// (leftovers, the original) is moved, not copied.
+pub fn into_event(
+    operation: Operation,
+    record: Value,
+    schema: SiemSchema,
+    context: &Context,
+) -> Result<Value, MapError> {
     let name = operation.operation_id();
     let mapping = operation.siem(schema).ok_or(MapError::NotMapped {
         operation: name,
         schema,
     })?;
-    let Value::Object(fields) = record else {
+    if !record.is_object() {
         return Err(MapError::NotAnObject { operation: name });
-    };
+    }
     let mut event = Value::Object(Map::new());
     let mut copied = Vec::new();
     for rule in mapping.rules {
-        if let Some(value) = evaluate(&rule.value, record, context, &mut copied) {
+        if let Some(value) = evaluate(&rule.value, &record, context, &mut copied) {
             set(&mut event, rule.target, value);
         }
     }
@@ -157,7 +168,8 @@ pub fn map_record(
             target,
         });
     }
-    finish(&mut event, mapping, fields, &copied);
+    stamp(&mut event, mapping);
+    keep_record(&mut event, mapping, record, &copied);
     compact(&mut event);
     for (path, keys) in mapping.needs_one_of {
         let pattern: Vec<&str> = path.split('.').collect();
@@ -166,9 +178,8 @@ pub fn map_record(
     Ok(event)
 }
 
-/// What the engine adds: the class and version facts, the leftovers and
-/// the original record.
-fn finish(event: &mut Value, mapping: &Mapping, record: &Map<String, Value>, copied: &[&str]) {
+/// What the engine adds: the class and version facts.
+fn stamp(event: &mut Value, mapping: &Mapping) {
     match mapping.schema {
         SiemSchema::Ocsf => {
             if let Some(class) = mapping.class {
@@ -189,14 +200,26 @@ fn finish(event: &mut Value, mapping: &Mapping, record: &Map<String, Value>, cop
         }
         SiemSchema::Ecs => set(event, "ecs.version", mapping.version.into()),
     }
-    if let Some(target) = mapping.unmapped {
-        let leftovers = leftovers(record, "", copied);
-        if !leftovers.is_empty() {
-            set(event, target, Value::Object(leftovers));
+}
+
+/// What the event keeps of the record: what no rule copied (`unmapped`),
+/// and the whole record (`original`).
+fn keep_record(event: &mut Value, mapping: &Mapping, record: Value, copied: &[&str]) {
+    let Value::Object(mut fields) = record else {
+        return;
+    };
+    match (mapping.unmapped, mapping.original) {
+        (Some(unmapped), original) => {
+            if let Some(original) = original {
+                set(event, original, Value::Object(fields.clone()));
+            }
+            strip_copied(&mut fields, copied);
+            if !fields.is_empty() {
+                set(event, unmapped, Value::Object(fields));
+            }
         }
-    }
-    if let Some(target) = mapping.original {
-        set(event, target, Value::Object(record.clone()));
+        (None, Some(original)) => set(event, original, Value::Object(fields)),
+        (None, None) => {}
     }
 }
 
@@ -376,33 +399,27 @@ fn compact(value: &mut Value) {
     }
 }
 
-/// What `record` (at `prefix`) holds that no rule copied: whole fields,
-/// and the uncopied fields of objects some of whose fields were copied.
-fn leftovers(record: &Map<String, Value>, prefix: &str, copied: &[&str]) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (name, value) in record {
-        let path = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}.{name}")
-        };
-        if copied.contains(&path.as_str()) {
-            continue;
+/// Leaves in `fields` only what no rule copied: each copied path is taken
+/// out, and an object left empty by that goes too; so do nulls.
+fn strip_copied(fields: &mut Map<String, Value>, copied: &[&str]) {
+    for path in copied {
+        remove_path(fields, path);
+    }
+    fields.retain(|_, value| !value.is_null());
+}
+
+fn remove_path(fields: &mut Map<String, Value>, path: &str) {
+    match path.split_once('.') {
+        None => {
+            fields.remove(path);
         }
-        let inner = format!("{path}.");
-        let partly = copied.iter().any(|c| c.starts_with(&inner));
-        match value {
-            Value::Object(fields) if partly => {
-                let rest = leftovers(fields, &path, copied);
-                if !rest.is_empty() {
-                    out.insert(name.clone(), Value::Object(rest));
+        Some((head, rest)) => {
+            if let Some(Value::Object(inner)) = fields.get_mut(head) {
+                remove_path(inner, rest);
+                if inner.is_empty() {
+                    fields.remove(head);
                 }
-            }
-            _ if value.is_null() => {}
-            _ => {
-                out.insert(name.clone(), value.clone());
             }
         }
     }
-    out
 }

@@ -40,11 +40,7 @@ impl Lines {
         };
         let event = serde_json::from_str(&delivery.json)
             .map_err(|e| e.to_string())
-            .and_then(|record| {
-                mapper
-                    .event(&record, delivery.id)
-                    .map_err(|e| e.to_string())
-            });
+            .and_then(|record| mapper.event(record, delivery.id).map_err(|e| e.to_string()));
         match event {
             Ok(event) => Some(format!("{event}\n")),
             Err(reason) => {
