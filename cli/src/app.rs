@@ -26,6 +26,7 @@ use hss_client::{HssClient, Operation};
 use crate::config::Globals;
 use crate::exit::{Failure, Status};
 use crate::export::command::EXPORT;
+use crate::mcp::command::MCP;
 use crate::names::{flag, operation_named};
 use crate::operations::{operation_command, operations};
 use crate::watch::command::WATCH;
@@ -65,6 +66,7 @@ pub fn command() -> Command {
     }
     root.subcommand(crate::export::command::command())
         .subcommand(crate::watch::command::command())
+        .subcommand(crate::mcp::command::command())
 }
 
 /// The flags every command takes, before or after the command.
@@ -130,6 +132,11 @@ pub async fn run(
         return Err(Failure::usage("no command given; see hss --help"));
     };
     match name {
+        MCP => {
+            let mcp = crate::mcp::command::parse(sub)?;
+            let client = globals.client(&lookup).await?;
+            crate::mcp::run(&client, &mcp).await
+        }
         WATCH => {
             let watch = crate::watch::command::parse(sub)?;
             let first = watch.feeds[0].1.operation();

@@ -26,6 +26,7 @@ pub mod export;
 pub mod format;
 pub mod lock;
 pub mod logging;
+pub mod mcp;
 pub mod metrics;
 pub mod names;
 pub mod operations;

@@ -5,6 +5,7 @@ mod common;
 mod credentials;
 mod daemon;
 mod export;
+mod mcp;
 mod service;
 mod siem;
 mod watch;

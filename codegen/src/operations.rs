@@ -60,6 +60,8 @@ pub struct OperationModel {
     pub path: String,
     /// The summary.
     pub summary: String,
+    /// The description.
+    pub description: String,
     /// Every parameter, path item level first, in spec order.
     pub parameters: Vec<ParameterModel>,
     /// How it pages, when it does.
@@ -248,6 +250,7 @@ fn operation(source: &SpecSource, op: &OperationRef<'_>) -> Result<OperationMode
         http_method: op.method.to_uppercase(),
         path: op.path.to_string(),
         summary: text(op.operation.get("summary")),
+        description: text(op.operation.get("description")),
         parameters: parameters_out,
         pagination,
         time_window,

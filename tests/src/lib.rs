@@ -5,6 +5,7 @@
 pub mod requests;
 pub mod service;
 pub mod siem;
+pub mod venv;
 
 use std::path::{Path, PathBuf};
 

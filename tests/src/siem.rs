@@ -11,7 +11,7 @@
 //!   `ecs_flat.yml`): every field exists, with ECS's type, as a list where
 //!   ECS says so, and with one of ECS's allowed values where it lists them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -46,61 +46,13 @@ pub fn mapped(schema: SiemSchema) -> Vec<Operation> {
         .collect()
 }
 
-/// The python of the venv that holds the pinned OCSF tools, made on first
-/// use (in a directory of its own, then renamed into place, so that two
-/// processes never see half a venv).
-fn ocsf_python() -> &'static Result<PathBuf, String> {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let root = workspace_root();
-        let venv = root.join("target/venvs/ocsf");
-        let python = venv.join("bin/python");
-        let ready = |python: &Path| {
-            Command::new(python)
-                .args(["-c", "import ocsf_json_schema, jsonschema"])
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if ready(&python) {
-            return Ok(python);
-        }
-        let staging = root.join(format!("target/venvs/ocsf.{}", std::process::id()));
-        let requirements = root.join("scripts/ocsf-requirements.txt");
-        run(Command::new("python3").arg("-m").arg("venv").arg(&staging))?;
-        run(Command::new(staging.join("bin/pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--require-hashes",
-                "-r",
-            ])
-            .arg(&requirements))?;
-        let _ = std::fs::remove_dir_all(&venv);
-        std::fs::rename(&staging, &venv)
-            .or_else(|e| if ready(&python) { Ok(()) } else { Err(e) })
-            .map_err(|e| format!("cannot move the OCSF venv into {}: {e}", venv.display()))?;
-        // A venv's scripts name its directory; the python binary does not.
-        if ready(&python) {
-            Ok(python)
-        } else {
-            Err(format!("{} cannot import the OCSF tools", python.display()))
-        }
-    })
-}
-
-fn run(command: &mut Command) -> Result<(), String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{command:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
+/// The python of the venv that holds the pinned OCSF tools.
+fn ocsf_python() -> Result<PathBuf, String> {
+    crate::venv::python(
+        "ocsf",
+        "scripts/ocsf-requirements.txt",
+        "ocsf_json_schema, jsonschema",
+    )
 }
 
 /// What the OCSF validator said of a set of events.

@@ -166,6 +166,7 @@ fn name_accessors(models: &[OperationModel], variants: &[syn::Ident]) -> TokenSt
     let http_methods = models.iter().map(|m| &m.http_method);
     let paths = models.iter().map(|m| &m.path);
     let summaries = models.iter().map(|m| &m.summary);
+    let descriptions = models.iter().map(|m| &m.description);
     quote! {
         /// The spec's operationId.
         pub const fn operation_id(self) -> &'static str {
@@ -190,6 +191,11 @@ fn name_accessors(models: &[OperationModel], variants: &[syn::Ident]) -> TokenSt
         /// The spec's summary.
         pub const fn summary(self) -> &'static str {
             match self { #(Self::#variants => #summaries,)* }
+        }
+
+        /// The spec's description (empty when it has none).
+        pub const fn description(self) -> &'static str {
+            match self { #(Self::#variants => #descriptions,)* }
         }
     }
 }

@@ -183,6 +183,16 @@ impl Cursor {
         }
     }
 
+    /// Whether the pass is complete: the list was read to its end.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The offset of the next page to request.
+    pub fn next_offset(&self) -> i64 {
+        self.next_offset
+    }
+
     /// A pass that starts at `offset` over a list known to move: pages
     /// overlap from the first on, so that even records that leave before
     /// the position as fast as others arrive at the tail (what records

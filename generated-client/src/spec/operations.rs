@@ -63,6 +63,17 @@ impl Operation {
             Self::ListClusterEventLogs => "List Kubernetes cluster event logs",
         }
     }
+    /// The spec's description (empty when it has none).
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::ListClusterEvents => {
+                "Returns the alarm events raised by cluster protection policies in all clusters of the project, a page at a time."
+            }
+            Self::ListClusterEventLogs => {
+                "Returns the Kubernetes events recorded for one cluster between start_time and end_time, a page at a time."
+            }
+        }
+    }
     /// Every parameter, in the spec's order.
     pub const fn parameters(self) -> &'static [Parameter] {
         match self {
