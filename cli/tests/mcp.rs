@@ -13,7 +13,7 @@ use std::time::Duration;
 use hss_client::{Operation, RecordKey};
 use hss_mock::{Arrive, Credentials, LiveConfig, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
-use hss_tests::service::scale;
+use hss_tests::service::{keys, scale};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
@@ -92,6 +92,15 @@ fn arguments(mock: &RunningMock, operation: Operation, max_records: i64) -> Valu
     Value::Object(out)
 }
 
+/// The keys of the records a `page` scenario gathered, each asserted to
+/// come once.
+fn once_each(operation: Operation, paged: &Value) -> BTreeSet<RecordKey> {
+    let records = paged["records"].as_array().expect("records");
+    let distinct = keys(operation, records);
+    assert_eq!(distinct.len(), records.len(), "{operation}: a record twice");
+    distinct
+}
+
 fn paged() -> Vec<Operation> {
     Operation::ALL
         .iter()
@@ -153,19 +162,9 @@ async fn paging_through_the_cursor_gives_every_record_once() {
             "{operation}: {}",
             paged["error"]
         );
-        let keys: Vec<RecordKey> = paged["records"]
-            .as_array()
-            .expect("records")
-            .iter()
-            .map(|r| RecordKey::from_json(operation, r))
-            .collect();
-        let distinct: BTreeSet<RecordKey> = keys.iter().copied().collect();
-        assert_eq!(distinct.len(), keys.len(), "{operation}: a record twice");
+        let distinct = once_each(operation, &paged);
         let (_, truth) = mock.truth(operation, None).expect("truth");
-        let expected: BTreeSet<RecordKey> = truth
-            .iter()
-            .map(|r| RecordKey::from_json(operation, r))
-            .collect();
+        let expected = keys(operation, &truth);
         assert_eq!(distinct, expected, "{operation}");
         assert!(
             paged["calls"].as_u64() >= Some(expected.len() as u64 / 100),
@@ -188,21 +187,8 @@ async fn paging_a_moving_list_misses_nothing_present_throughout() {
             json!({"tool": operation.method_name(), "arguments": arguments(&mock, operation, 100)});
         let paged = run(client(&mock, &["--rate-limit", "off"], "page", &input)).await;
         let after = std::time::SystemTime::now();
-        let keys: Vec<RecordKey> = paged["records"]
-            .as_array()
-            .expect("records")
-            .iter()
-            .map(|r| RecordKey::from_json(operation, r))
-            .collect();
-        let distinct: BTreeSet<RecordKey> = keys.iter().copied().collect();
-        assert_eq!(distinct.len(), keys.len(), "{operation}: a record twice");
-        let at = |t| {
-            let (_, records) = mock.truth(operation, Some(t)).expect("truth");
-            records
-                .iter()
-                .map(|r| RecordKey::from_json(operation, r))
-                .collect::<BTreeSet<_>>()
-        };
+        let distinct = once_each(operation, &paged);
+        let at = |t| keys(operation, &mock.truth(operation, Some(t)).expect("truth").1);
         let throughout: BTreeSet<RecordKey> =
             at(before).intersection(&at(after)).copied().collect();
         let missed: Vec<_> = throughout.difference(&distinct).collect();

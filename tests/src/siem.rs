@@ -213,3 +213,36 @@ fn type_problem(kind: &str, value: &Value) -> Option<String> {
     };
     (!fits).then(|| format!("{value} is not an ECS {kind}"))
 }
+
+/// Asserts what the OCSF events of one record's versions, in the order
+/// they were written, must show: at least one record came in more than
+/// one version, and each later version has the same `finding_info.uid`,
+/// a new `metadata.uid` and a later `time`; a finding's also has a later
+/// `finding_info.modified_time`, and is an update or a close, never a new
+/// finding (activity 1).
+pub fn assert_versions<'e>(label: &str, records: impl IntoIterator<Item = &'e [Value]>) {
+    let changed: Vec<&[Value]> = records.into_iter().filter(|v| v.len() > 1).collect();
+    assert!(
+        !changed.is_empty(),
+        "{label}: no record changed while watched"
+    );
+    for versions in changed {
+        for pair in versions.windows(2) {
+            let (before, after) = (&pair[0], &pair[1]);
+            assert_eq!(before["finding_info"]["uid"], after["finding_info"]["uid"]);
+            assert_ne!(before["metadata"]["uid"], after["metadata"]["uid"]);
+            assert!(
+                after["time"].as_i64() > before["time"].as_i64(),
+                "{before}\n{after}"
+            );
+            if after["finding_info"].is_object() {
+                let modified = |e: &Value| {
+                    e.pointer("/finding_info/modified_time")
+                        .and_then(Value::as_i64)
+                };
+                assert!(modified(after) > modified(before), "{before}\n{after}");
+                assert_ne!(after["activity_id"], 1, "{after}");
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ use hss_client::{Query, RecordKey, SiemSchema};
 use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
 use hss_tests::requests::selecting_query;
 use hss_tests::service::mock_config;
-use hss_tests::siem::{ecs_problems, mapped, validate_ocsf};
+use hss_tests::siem::{assert_versions, ecs_problems, mapped, validate_ocsf};
 use hss_tests::{decode_as, fixtures, load_spec, operation_answering_with, response_examples};
 use serde_json::Value;
 
@@ -255,7 +255,7 @@ async fn records_of_moving_lists_become_valid_events() {
             .and_then(|p| p.record_version)
             .is_some()
         {
-            check_versions(operation, &by_key);
+            assert_versions(&operation.to_string(), by_key.values().map(Vec::as_slice));
         }
     }
     let report = validate_ocsf(&events);
@@ -317,36 +317,6 @@ fn check_rules(operation: Operation, record: &Value, event: &Value, schema: Siem
                 at(event, &format!("{leftovers}.{field}")).is_some(),
                 "{operation}: {field} is neither mapped nor under {leftovers}"
             );
-        }
-    }
-}
-
-/// Versions of one record: the same `finding_info.uid` when the mapping
-/// has one, a new `metadata.uid`, and a later time; not a Create.
-fn check_versions(operation: Operation, by_key: &BTreeMap<RecordKey, Vec<Value>>) {
-    let changed: Vec<&Vec<Value>> = by_key.values().filter(|v| v.len() > 1).collect();
-    assert!(
-        !changed.is_empty(),
-        "{operation}: no record changed while watched"
-    );
-    for versions in changed {
-        for pair in versions.windows(2) {
-            let (before, after) = (&pair[0], &pair[1]);
-            assert_eq!(before["finding_info"]["uid"], after["finding_info"]["uid"]);
-            assert_ne!(before["metadata"]["uid"], after["metadata"]["uid"]);
-            assert!(
-                after["time"].as_i64() > before["time"].as_i64(),
-                "{before}\n{after}"
-            );
-            if after["finding_info"].is_object() {
-                assert!(
-                    after["finding_info"]["modified_time"].as_i64()
-                        > before["finding_info"]["modified_time"].as_i64()
-                );
-                // A finding's later version is an update (or a close),
-                // never a new finding.
-                assert_ne!(after["activity_id"], 1, "{after}");
-            }
         }
     }
 }

@@ -31,6 +31,10 @@
 //!    record field no rule copied before, which the events must then
 //!    carry (the tests check every field rule against the events).
 //!
+//! Each new operation is also a new `hss mcp` tool: the suite's MCP tests
+//! list the tools through a real MCP client and compare them with the
+//! operations table.
+//!
 //! Then, in the copy and with no other edit, it runs `cargo xtask validate`,
 //! `cargo xtask generate`, `cargo xtask generate --check` and the README's
 //! test command. The workspace's tests read every operation, parameter and
