@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hss_client::{Operation, RecordKey};
 use hss_mock::{Arrive, Credentials, LiveConfig, MockConfig, RunningMock};
-use hss_tests::requests::selecting_query;
+use hss_tests::requests::selecting_filters;
 use hss_tests::service::{keys, scale};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -75,12 +75,8 @@ async fn run(mut command: Command) -> Value {
 
 /// The arguments of `operation`'s tool that select the mock's records.
 fn arguments(mock: &RunningMock, operation: Operation, max_records: i64) -> Value {
-    let paging = operation.pagination().expect("pages");
     let mut out = serde_json::Map::new();
-    for (name, value) in selecting_query(mock, operation) {
-        if name == paging.offset || name == paging.limit {
-            continue;
-        }
+    for (name, value) in selecting_filters(mock, operation, true) {
         let parameter = operation.parameter(&name).expect("a parameter");
         let value = match parameter.schema {
             hss_client::spec::Schema::Integer(_) => json!(value.parse::<i64>().expect("integer")),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use hss_client::{Operation, SiemSchema};
 use hss_mock::{Credentials, LiveConfig, MockConfig, RunningMock};
-use hss_tests::requests::selecting_query;
+use hss_tests::requests::selecting_filters;
 use hss_tests::siem::{assert_versions, ecs_problems, mapped, validate_ocsf};
 use serde_json::Value;
 use tokio::process::Command;
@@ -39,18 +39,10 @@ fn hss(mock: &RunningMock) -> Command {
     command
 }
 
-/// The flags that select the mock's records: every filter of
-/// [`selecting_query`] but the paging parameters, and the time window's
-/// too when `window` is false (watch sets it itself).
+/// The flags that select the mock's records ([`selecting_filters`]).
 fn filters(mock: &RunningMock, op: Operation, window: bool) -> Vec<String> {
-    let paging = op.pagination().expect("pages");
-    let span = op.time_window();
     let mut flags = Vec::new();
-    for (name, value) in selecting_query(mock, op) {
-        let is_window = span.is_some_and(|w| name == w.start || name == w.end);
-        if name == paging.offset || name == paging.limit || (is_window && !window) {
-            continue;
-        }
+    for (name, value) in selecting_filters(mock, op, window) {
         if let Some(parameter) = op.parameter(&name) {
             flags.push(format!("--{}", parameter.rust_name.replace('_', "-")));
             flags.push(value);

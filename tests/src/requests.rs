@@ -54,6 +54,25 @@ pub fn selecting_query(
     query
 }
 
+/// The filters of [`selecting_query`]: every parameter it sets but the
+/// paging ones, and but the time window's unless `with_window` (a feed or
+/// a watch sets the window itself).
+pub fn selecting_filters(
+    mock: &hss_mock::RunningMock,
+    operation: Operation,
+    with_window: bool,
+) -> Vec<(String, String)> {
+    let paging = operation.pagination();
+    let window = operation.time_window();
+    selecting_query(mock, operation)
+        .into_iter()
+        .filter(|(name, _)| {
+            paging.is_none_or(|p| name != p.offset && name != p.limit)
+                && (with_window || window.is_none_or(|w| name != w.start && name != w.end))
+        })
+        .collect()
+}
+
 /// The widest value of an integer parameter, as text: its highest or its
 /// lowest.
 pub fn extreme(operation: Operation, name: &str, highest: bool) -> String {

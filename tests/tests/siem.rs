@@ -15,7 +15,7 @@ use hss_client::spec::siem::{Convert, Source};
 use hss_client::watch::{Feed, FeedState, Step};
 use hss_client::{Query, RecordKey, SiemSchema};
 use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
-use hss_tests::requests::selecting_query;
+use hss_tests::requests::selecting_filters;
 use hss_tests::service::mock_config;
 use hss_tests::siem::{assert_versions, ecs_problems, mapped, validate_ocsf};
 use hss_tests::{decode_as, fixtures, load_spec, operation_answering_with, response_examples};
@@ -175,15 +175,8 @@ fn client(mock: &RunningMock) -> HssClient {
 
 /// The feed of `operation` over every record the mock serves.
 fn feed(mock: &RunningMock, operation: Operation) -> Feed {
-    let paging = operation.pagination().expect("pages");
-    let window = operation.time_window();
-    let query = selecting_query(mock, operation)
+    let query = selecting_filters(mock, operation, false)
         .into_iter()
-        .filter(|(name, _)| {
-            name != paging.offset
-                && name != paging.limit
-                && window.is_none_or(|w| name != w.start && name != w.end)
-        })
         .fold(Query::new(operation), |q, (name, value)| {
             q.with(name, value)
         });

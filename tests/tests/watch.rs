@@ -12,7 +12,7 @@ use hss_client::prelude::*;
 use hss_client::watch::{Feed, FeedState, Mode, Step};
 use hss_client::{Query, RecordKey};
 use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
-use hss_tests::requests::selecting_query;
+use hss_tests::requests::selecting_filters;
 use hss_tests::service::{WINDOW, budget, mock_config, scale};
 
 const AK: &str = "AKWATCHTEST000000001";
@@ -40,15 +40,8 @@ fn client(mock: &RunningMock, operation: Operation) -> HssClient {
 /// The feed of `operation`: the filters that select the mock's records
 /// (no paging, no time window: the feed sets those).
 fn feed(mock: &RunningMock, operation: Operation) -> Feed {
-    let paging = operation.pagination().expect("pages");
-    let window = operation.time_window();
-    let query = selecting_query(mock, operation)
+    let query = selecting_filters(mock, operation, false)
         .into_iter()
-        .filter(|(name, _)| {
-            name != paging.offset
-                && name != paging.limit
-                && window.is_none_or(|w| name != w.start && name != w.end)
-        })
         .fold(Query::new(operation), |q, (name, value)| {
             q.with(name, value)
         });
