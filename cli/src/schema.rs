@@ -4,7 +4,7 @@
 
 use clap::Arg;
 use hss_client::env::Environment;
-use hss_client::siem::{Context, MapError, into_event};
+use hss_client::siem::{Context, MapError, Plan};
 use hss_client::{HssClient, Operation, RecordKey, SiemSchema};
 use serde_json::Value;
 
@@ -44,10 +44,9 @@ pub fn arg() -> Arg {
 }
 
 /// Turns records of one operation into events of one SIEM schema.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Mapper {
-    operation: Operation,
-    schema: SiemSchema,
+    plan: Plan,
     context: Context,
 }
 
@@ -60,30 +59,53 @@ impl Mapper {
         operation: Operation,
         schema: SiemSchema,
     ) -> Result<Self, Failure> {
-        if operation.siem(schema).is_none() {
-            return Err(Failure::usage(format!(
+        let plan = Plan::new(operation, schema).map_err(|_| {
+            Failure::usage(format!(
                 "--schema {0}: the spec does not map {1} records to {0}; use --schema hss",
                 schema.name(),
                 operation.operation_id()
-            )));
-        }
+            ))
+        })?;
         let mut context = Context::of_client(client);
         context.account = Environment::process().domain_id();
-        Ok(Mapper {
-            operation,
-            schema,
-            context,
+        Ok(Mapper { plan, context })
+    }
+
+    /// Appends the event of one record version, `id` its id, to `out` as
+    /// compact JSON; an error, with nothing appended, when the record
+    /// cannot be mapped.
+    pub fn write(
+        &mut self,
+        record: &Value,
+        id: RecordKey,
+        out: &mut Vec<u8>,
+    ) -> Result<(), MapError> {
+        self.context.id = Some(id.to_string());
+        let event = self.plan.event(record, &self.context)?;
+        let start = out.len();
+        serde_json::to_writer(&mut *out, &event).map_err(|e| {
+            out.truncate(start);
+            MapError::Encode {
+                operation: self.plan.operation().operation_id(),
+                schema: self.plan.schema(),
+                message: e.to_string(),
+            }
         })
     }
 
-    /// The event of one record version, `id` its id.
-    pub fn event(&mut self, record: Value, id: RecordKey) -> Result<Value, MapError> {
+    /// The event of one record version, `id` its id, as a JSON value.
+    pub fn event(&mut self, record: &Value, id: RecordKey) -> Result<Value, MapError> {
         self.context.id = Some(id.to_string());
-        into_event(self.operation, record, self.schema, &self.context)
+        let event = self.plan.event(record, &self.context)?;
+        serde_json::to_value(&event).map_err(|e| MapError::Encode {
+            operation: self.plan.operation().operation_id(),
+            schema: self.plan.schema(),
+            message: e.to_string(),
+        })
     }
 
     /// The schema's name.
     pub fn name(&self) -> &'static str {
-        self.schema.name()
+        self.plan.schema().name()
     }
 }

@@ -39,6 +39,7 @@ impl SchemaKind {
         match self {
             SchemaKind::Ocsf => &[
                 "class_uid",
+                "class_name",
                 "category_uid",
                 "type_uid",
                 "metadata.version",
@@ -428,6 +429,22 @@ fn check_targets(scope: &Scope<'_>, model: &MappingModel) -> Result<(), Finding>
             )));
         }
     }
+    let taken: Vec<&str> = engine
+        .iter()
+        .copied()
+        .chain(reserved.into_iter().flatten())
+        .collect();
+    for (i, (target, _)) in model.rules.iter().enumerate() {
+        let others = model.rules[i + 1..].iter().map(|(t, _)| t.as_str());
+        if let Some(other) = others
+            .chain(taken.iter().copied())
+            .find(|o| meet(target, o))
+        {
+            return Err(scope.finding(format!(
+                "the targets {target} and {other} meet: a target holds a value or other targets, not both, and a list position is a number"
+            )));
+        }
+    }
     let is_set = |t: &str| model.rules.iter().any(|(target, _)| target == t);
     if let Some(missing) = model.required.iter().find(|t| !is_set(t)) {
         return Err(scope.finding(format!("{missing} is required but no rule sets it")));
@@ -436,6 +453,21 @@ fn check_targets(scope: &Scope<'_>, model: &MappingModel) -> Result<(), Finding>
         return Err(scope.finding("x-siem.ocsf must set activity_id (type_uid is made from it)"));
     }
     Ok(())
+}
+
+/// Whether two targets cannot both be set: one is inside the other, or
+/// one makes a list where the other makes an object.
+fn meet(a: &str, b: &str) -> bool {
+    let position = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (mut a, mut b) = (a.split('.'), b.split('.'));
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) if x == y => {}
+            (Some(x), Some(y)) => return position(x) != position(y),
+            // One ends where the other goes on, or both end: the same.
+            _ => return true,
+        }
+    }
 }
 
 fn is_under(target: &str, root: &str) -> bool {

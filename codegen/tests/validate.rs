@@ -411,6 +411,32 @@ fn a_siem_mapping_naming_no_field_or_missing_a_listed_value_is_a_finding() {
         ),
         (
             Box::new(|spec, name| {
+                siem_set(spec, name, "ocsf")
+                    .insert("class_name".into(), serde_json::json!({"const": "x"}));
+            }),
+            "a rule may not set it",
+        ),
+        (
+            Box::new(|spec, name| {
+                // The top-level set writes cloud.provider.
+                siem_set(spec, name, "ocsf")
+                    .insert("cloud".into(), serde_json::json!({"const": "x"}));
+            }),
+            "meet",
+        ),
+        (
+            Box::new(|spec, name| {
+                let set = siem_set(spec, name, "ocsf");
+                set.insert(
+                    "observables.0.name".into(),
+                    serde_json::json!({"const": "x"}),
+                );
+                set.insert("observables.kind".into(), serde_json::json!({"const": "y"}));
+            }),
+            "meet",
+        ),
+        (
+            Box::new(|spec, name| {
                 let field = listed_field(spec, name).0;
                 siem_set(spec, name, "ecs").insert(
                     "@timestamp".into(),

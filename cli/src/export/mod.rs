@@ -337,13 +337,8 @@ impl<'e> Writer<'e> {
         if let Some(mapper) = self.mapper.as_mut() {
             let value = record.to_value().map_err(Failure::from)?;
             let id = RecordKey::of_version(record.key, record.version.as_deref());
-            match mapper.event(value, id) {
-                Ok(event) => serde_json::to_writer(&mut self.buffer, &event)
-                    .map_err(|e| Failure::local(format!("cannot encode an event: {e}")))?,
-                Err(error) => {
-                    let value = record.to_value().map_err(Failure::from)?;
-                    return self.unmapped(value, &error, progress);
-                }
+            if let Err(error) = mapper.write(&value, id, &mut self.buffer) {
+                return self.unmapped(value, &error, progress);
             }
         } else {
             record.write_json(&mut self.buffer).map_err(Failure::from)?;

@@ -174,7 +174,7 @@ pub async fn run(
                 None => records.push(value),
                 Some(mapper) => {
                     let id = RecordKey::of_version(record.key, record.version.as_deref());
-                    match mapper.event(value, id) {
+                    match mapper.event(&value, id) {
                         Ok(event) => records.push(event),
                         Err(_) => left_out += 1,
                     }

@@ -38,11 +38,19 @@ impl Lines {
         let Some(mapper) = self.mappers.get_mut(index) else {
             return Some(envelope(delivery));
         };
-        let event = serde_json::from_str(&delivery.json)
+        let mut line = Vec::with_capacity(delivery.json.len() * 2);
+        let written = serde_json::from_str(&delivery.json)
             .map_err(|e| e.to_string())
-            .and_then(|record| mapper.event(record, delivery.id).map_err(|e| e.to_string()));
-        match event {
-            Ok(event) => Some(format!("{event}\n")),
+            .and_then(|record| {
+                mapper
+                    .write(&record, delivery.id, &mut line)
+                    .map_err(|e| e.to_string())
+            });
+        match written.and_then(|()| String::from_utf8(line).map_err(|e| e.to_string())) {
+            Ok(mut line) => {
+                line.push('\n');
+                Some(line)
+            }
             Err(reason) => {
                 tracing::warn!(id = %delivery.id, "a record version was left out: {reason}");
                 None
