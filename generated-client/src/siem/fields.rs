@@ -48,6 +48,26 @@ impl Fields {
         })
     }
 
+    /// How many paths there are.
+    pub(super) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// What `record` holds that is not among the paths marked in
+    /// `copied` (by index).
+    pub(super) fn rest<'e>(
+        &'e self,
+        record: &'e Map<String, Value>,
+        copied: &'e [bool],
+    ) -> Rest<'e> {
+        Rest {
+            fields: record,
+            segment: &self.root,
+            copied,
+            top: true,
+        }
+    }
+
     /// Each path's value in `record` (by index); `None` where it has none.
     pub(super) fn find<'r>(&self, record: &'r Map<String, Value>) -> Vec<Option<&'r Value>> {
         let mut found = vec![None; self.count];
@@ -57,6 +77,17 @@ impl Fields {
 }
 
 impl Segment {
+    /// Whether the path that ends here was copied.
+    fn is_copied(&self, copied: &[bool]) -> bool {
+        self.index
+            .is_some_and(|i| copied.get(i).copied().unwrap_or(false))
+    }
+
+    /// Whether a path at or below here was copied.
+    fn touched(&self, copied: &[bool]) -> bool {
+        self.is_copied(copied) || self.next.iter().any(|(_, next)| next.touched(copied))
+    }
+
     /// Sets the values of the paths at and below this segment, `value`
     /// being its value.
     fn find<'r>(&self, value: &'r Value, found: &mut [Option<&'r Value>]) {
@@ -103,6 +134,78 @@ impl Segment {
                 }
             }
         }
+    }
+}
+
+/// The fields of an object less the copied paths: a copied path is left
+/// out, and an object left empty by that goes too; at the top, so do
+/// nulls.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Rest<'e> {
+    fields: &'e Map<String, Value>,
+    /// The object's place among the paths.
+    segment: &'e Segment,
+    copied: &'e [bool],
+    top: bool,
+}
+
+/// A field of the leftovers: whole, or less what was copied below it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Part<'e> {
+    /// The value as the record holds it.
+    Whole(&'e Value),
+    /// An object less copied paths.
+    Rest(Rest<'e>),
+}
+
+impl<'e> Rest<'e> {
+    /// What is left, in the record's order.
+    pub(super) fn parts(self) -> impl Iterator<Item = (&'e str, Part<'e>)> {
+        // The keys and the names of the paths' segments come sorted: one
+        // pass over both finds each key's segment.
+        let sorted = keys_are_sorted();
+        let next = &self.segment.next;
+        let mut at = 0;
+        self.fields.iter().filter_map(move |(key, value)| {
+            if self.top && value.is_null() {
+                return None;
+            }
+            let segment = if sorted {
+                while next
+                    .get(at)
+                    .is_some_and(|(name, _)| compare(name, key).is_lt())
+                {
+                    at += 1;
+                }
+                next.get(at).filter(|(name, _)| *name == key.as_str())
+            } else {
+                next.iter().find(|(name, _)| *name == key.as_str())
+            };
+            let whole = Some((key.as_str(), Part::Whole(value)));
+            let Some((_, segment)) = segment.filter(|(_, s)| s.touched(self.copied)) else {
+                return whole;
+            };
+            if segment.is_copied(self.copied) {
+                return None;
+            }
+            match value {
+                Value::Object(fields) => {
+                    let rest = Rest {
+                        fields,
+                        segment,
+                        copied: self.copied,
+                        top: false,
+                    };
+                    (!rest.is_empty()).then_some((key.as_str(), Part::Rest(rest)))
+                }
+                _ => whole,
+            }
+        })
+    }
+
+    /// Whether nothing is left.
+    pub(super) fn is_empty(self) -> bool {
+        self.parts().next().is_none()
     }
 }
 
@@ -159,6 +262,54 @@ mod tests {
         assert_eq!(found[2], Some(&json!("second")));
         assert_eq!(found[3], None, "a key that only begins like the path");
         assert_eq!(found[4], None, "below a text");
+    }
+
+    /// The leftovers of `record` when the paths `read` are read and
+    /// `copied` copied.
+    fn leftovers(record: &Value, read: &[&'static str], copied: &[&'static str]) -> Value {
+        let Value::Object(record) = record else {
+            unreachable!("a literal object")
+        };
+        let mut fields = Fields::default();
+        read.iter().chain(copied).for_each(|p| {
+            fields.index(p);
+        });
+        let mut marks = vec![false; fields.count()];
+        for path in copied {
+            let index = fields.index(path);
+            marks[index] = true;
+        }
+        serde_json::to_value(fields.rest(record, &marks)).unwrap_or_default()
+    }
+
+    #[test]
+    fn leftovers_are_what_no_rule_copied() {
+        let record = json!({
+            "a": 1,
+            "a-b": 2,
+            "b": {"c": 2, "d": 3, "e": {"f": 1}},
+            "e": null,
+            "g": {"h": 1},
+            "i": {},
+            "j": [{"k": 1}],
+            "n": 5,
+        });
+        let copied = ["a", "b.c", "b.e.f", "g.h", "j.0.k", "missing.path"];
+        assert_eq!(
+            leftovers(&record, &["n", "b.d"], &copied),
+            json!({
+                "a-b": 2,
+                "b": {"d": 3},
+                "i": {},
+                "j": [{"k": 1}],
+                "n": 5,
+            }),
+            "a copied path goes, an object it leaves empty goes, nulls at the top go, lists are kept whole, a path read but not copied stays"
+        );
+        assert_eq!(
+            leftovers(&record, &[], &[]).as_object().map(Map::len),
+            Some(7)
+        );
     }
 
     #[test]

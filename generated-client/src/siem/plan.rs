@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::context::Context;
 use super::error::MapError;
-use super::fields::{compare, keys_are_sorted};
+use super::fields::Rest;
 use super::source::Got;
 use super::tree::{Kind, Leaf, Node, Tree};
 use crate::spec::Operation;
@@ -73,7 +73,7 @@ impl Plan {
             return Err(MapError::NotAnObject { operation });
         };
         let found = self.tree.fields.find(fields);
-        let mut copied = Vec::new();
+        let mut copied = vec![false; self.tree.fields.count()];
         let values: Vec<Option<Got<'r>>> = self
             .tree
             .leaves
@@ -101,8 +101,6 @@ impl Plan {
             .tree
             .activity
             .and_then(|leaf| values.get(leaf)?.as_ref()?.as_i64());
-        copied.sort_unstable();
-        copied.dedup();
         let mut event = Event {
             plan: self,
             fields,
@@ -125,8 +123,8 @@ pub struct Event<'r> {
     pub(super) fields: &'r Map<String, Value>,
     /// Each leaf's value, for the leaves of rules.
     pub(super) values: Vec<Option<Got<'r>>>,
-    /// The record fields the rules copied, sorted.
-    pub(super) copied: Vec<&'static str>,
+    /// Which of the fields the plan reads (by index) the rules copied.
+    copied: Vec<bool>,
     /// OCSF's `activity_id`.
     pub(super) activity: Option<i64>,
     /// Whether each node, by id, is written.
@@ -200,98 +198,8 @@ impl<'r> Event<'r> {
 
     /// What the record holds that no rule copied.
     pub(super) fn leftovers(&self) -> Rest<'_> {
-        Rest {
-            fields: self.fields,
-            copied: &self.copied,
-            depth: 0,
-        }
+        self.plan.tree.fields.rest(self.fields, &self.copied)
     }
-}
-
-/// The fields of an object less the copied paths: each copied path is
-/// left out, and an object left empty by that goes too; at the top, so do
-/// nulls.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Rest<'e> {
-    pub(super) fields: &'e Map<String, Value>,
-    /// The copied paths below this object, sorted, each with its first
-    /// `depth` bytes naming this object.
-    pub(super) copied: &'e [&'static str],
-    pub(super) depth: usize,
-}
-
-impl<'e> Rest<'e> {
-    /// What is left, in the record's order: each field whole, or less
-    /// what was copied below it.
-    pub(super) fn parts(self) -> impl Iterator<Item = (&'e str, Part<'e>)> {
-        // The record's keys come sorted (serde_json's maps are), as do the
-        // copied paths: one pass over both finds each key's paths.
-        let sorted = keys_are_sorted();
-        let mut from = 0;
-        self.fields.iter().filter_map(move |(key, value)| {
-            if !sorted {
-                from = 0;
-            }
-            if self.depth == 0 && value.is_null() {
-                return None;
-            }
-            let (whole, below, next) = self.under(from, key);
-            from = next;
-            if whole {
-                return None;
-            }
-            match value {
-                Value::Object(fields) if !below.is_empty() => {
-                    let rest = Rest {
-                        fields,
-                        copied: below,
-                        depth: self.depth + key.len() + 1,
-                    };
-                    (!rest.is_empty()).then_some((key.as_str(), Part::Rest(rest)))
-                }
-                _ => Some((key.as_str(), Part::Whole(value))),
-            }
-        })
-    }
-
-    /// Whether nothing is left.
-    pub(super) fn is_empty(self) -> bool {
-        self.parts().next().is_none()
-    }
-
-    /// From the copied path at `from` on: whether `key` itself was copied,
-    /// the copied paths below it, and where the paths of keys after it
-    /// begin.
-    fn under(&self, from: usize, key: &str) -> (bool, &'e [&'static str], usize) {
-        let copied = self.copied;
-        let depth = self.depth;
-        let tail = move |i: usize| copied.get(i).and_then(|p| p.get(depth..));
-        let mut at = from;
-        while tail(at).is_some_and(|t| compare(t, key).is_lt()) {
-            at += 1;
-        }
-        let start = at;
-        let (mut whole, mut below) = (false, start..start);
-        while let Some(t) = tail(at).filter(|t| t.starts_with(key)) {
-            match t.as_bytes().get(key.len()) {
-                None => whole = true,
-                Some(b'.') if below.is_empty() => below = at..at + 1,
-                Some(b'.') => below.end = at + 1,
-                Some(_) => {}
-            }
-            at += 1;
-        }
-        (whole, copied.get(below).unwrap_or(&[]), start)
-    }
-}
-
-/// A field of the leftovers: whole, or less what was copied below it.
-#[derive(Clone, Copy, Debug)]
-pub(super) enum Part<'e> {
-    /// The value as the record holds it.
-    Whole(&'e Value),
-    /// An object less copied paths.
-    Rest(Rest<'e>),
 }
 
 #[cfg(test)]
@@ -300,55 +208,6 @@ mod tests {
 
     use super::*;
     use crate::spec::siem::Source;
-
-    fn leftovers(record: &Value, copied: &[&'static str]) -> Value {
-        let Value::Object(fields) = record else {
-            unreachable!("a literal object")
-        };
-        let mut copied = copied.to_vec();
-        copied.sort_unstable();
-        let rest = Rest {
-            fields,
-            copied: &copied,
-            depth: 0,
-        };
-        let parts: Map<String, Value> = rest
-            .parts()
-            .map(|(key, part)| {
-                let value = match part {
-                    Part::Whole(value) => value.clone(),
-                    Part::Rest(rest) => serde_json::to_value(rest).unwrap_or_default(),
-                };
-                (key.to_string(), value)
-            })
-            .collect();
-        Value::Object(parts)
-    }
-
-    #[test]
-    fn leftovers_are_what_no_rule_copied() {
-        let record = json!({
-            "a": 1,
-            "a-b": 2,
-            "b": {"c": 2, "d": 3, "e": {"f": 1}},
-            "e": null,
-            "g": {"h": 1},
-            "i": {},
-            "j": [{"k": 1}],
-        });
-        let copied = ["a", "b.c", "b.e.f", "g.h", "j.0.k", "missing.path"];
-        assert_eq!(
-            leftovers(&record, &copied),
-            json!({
-                "a-b": 2,
-                "b": {"d": 3},
-                "i": {},
-                "j": [{"k": 1}],
-            }),
-            "a copied path goes, an object it leaves empty goes, nulls at the top go, lists are kept whole"
-        );
-        assert_eq!(leftovers(&record, &[]).as_object().map(Map::len), Some(6));
-    }
 
     /// A record with every field `mapping` reads (each a number, which
     /// every conversion takes), and one it does not.

@@ -69,9 +69,8 @@ pub(super) fn constant<S: Serializer>(c: &Const, serializer: S) -> Result<S::Ok,
 /// [`Fields`].
 #[derive(Debug)]
 pub(super) enum Step {
-    /// A record field: its index, how it is written, and its path (to
-    /// leave it out of the leftovers).
-    Field(usize, Convert, &'static str),
+    /// A record field: its index, and how it is written.
+    Field(usize, Convert),
     /// A constant.
     Const(Const),
     /// A fact the record does not hold.
@@ -104,7 +103,7 @@ impl Step {
     /// The step of `source`, its paths added to `fields`.
     pub(super) fn of(source: &'static Source, fields: &mut Fields) -> Self {
         match *source {
-            Source::Field(path, how) => Step::Field(fields.index(path), how, path),
+            Source::Field(path, how) => Step::Field(fields.index(path), how),
             Source::Const(c) => Step::Const(c),
             Source::Context(which) => Step::Context(which),
             Source::First(list) => Step::First(list.iter().map(|s| Step::of(s, fields)).collect()),
@@ -127,19 +126,21 @@ impl Step {
         }
     }
 
-    /// The step's value, given the record's `found` fields; the field
-    /// paths it copies are added to `copied`.
+    /// The step's value, given the record's `found` fields; the fields it
+    /// copies are marked in `copied` (by index).
     pub(super) fn evaluate<'r>(
         &self,
         found: &[Option<&'r Value>],
         context: &'r Context,
-        copied: &mut Vec<&'static str>,
+        copied: &mut [bool],
     ) -> Option<Got<'r>> {
         let field = |index: usize| found.get(index).copied().flatten().filter(|v| !v.is_null());
         match self {
-            Step::Field(index, how, path) => {
+            Step::Field(index, how) => {
                 let got = convert(field(*index)?, *how)?;
-                copied.push(path);
+                if let Some(mark) = copied.get_mut(*index) {
+                    *mark = true;
+                }
                 Some(got)
             }
             Step::Const(c) => Some(Got::Const(*c)),

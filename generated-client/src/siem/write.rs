@@ -3,7 +3,8 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use super::plan::{Event, Part, Rest};
+use super::fields::{Part, Rest};
+use super::plan::Event;
 use super::source::constant;
 use super::tree::{Kind, Leaf, Node};
 
