@@ -81,27 +81,13 @@ impl Mapper {
         out: &mut Vec<u8>,
     ) -> Result<(), MapError> {
         self.context.id = Some(id.to_string());
-        let event = self.plan.event(record, &self.context)?;
-        let start = out.len();
-        serde_json::to_writer(&mut *out, &event).map_err(|e| {
-            out.truncate(start);
-            MapError::Encode {
-                operation: self.plan.operation().operation_id(),
-                schema: self.plan.schema(),
-                message: e.to_string(),
-            }
-        })
+        self.plan.write(record, &self.context, out)
     }
 
     /// The event of one record version, `id` its id, as a JSON value.
     pub fn event(&mut self, record: &Value, id: RecordKey) -> Result<Value, MapError> {
         self.context.id = Some(id.to_string());
-        let event = self.plan.event(record, &self.context)?;
-        serde_json::to_value(&event).map_err(|e| MapError::Encode {
-            operation: self.plan.operation().operation_id(),
-            schema: self.plan.schema(),
-            message: e.to_string(),
-        })
+        self.plan.value(record, &self.context)
     }
 
     /// The schema's name.

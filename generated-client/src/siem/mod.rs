@@ -61,13 +61,7 @@ pub fn map_record(
     schema: SiemSchema,
     context: &Context,
 ) -> Result<Value, MapError> {
-    let plan = Plan::new(operation, schema)?;
-    let event = plan.event(record, context)?;
-    serde_json::to_value(&event).map_err(|e| MapError::Encode {
-        operation: operation.operation_id(),
-        schema,
-        message: e.to_string(),
-    })
+    Plan::new(operation, schema)?.value(record, context)
 }
 
 /// Like [`map_record`], taking the record.

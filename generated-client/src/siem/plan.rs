@@ -60,6 +60,36 @@ impl Plan {
         self.mapping.schema
     }
 
+    /// Appends the event of `record` to `out` as compact JSON; an error,
+    /// with nothing appended, when the record cannot be mapped.
+    pub fn write(
+        &self,
+        record: &Value,
+        context: &Context,
+        out: &mut Vec<u8>,
+    ) -> Result<(), MapError> {
+        let event = self.event(record, context)?;
+        let start = out.len();
+        serde_json::to_writer(&mut *out, &event).map_err(|e| {
+            out.truncate(start);
+            self.encode_failed(e)
+        })
+    }
+
+    /// The event of `record` as a JSON value.
+    pub fn value(&self, record: &Value, context: &Context) -> Result<Value, MapError> {
+        let event = self.event(record, context)?;
+        serde_json::to_value(&event).map_err(|e| self.encode_failed(e))
+    }
+
+    fn encode_failed(&self, error: serde_json::Error) -> MapError {
+        MapError::Encode {
+            operation: self.operation.operation_id(),
+            schema: self.mapping.schema,
+            message: error.to_string(),
+        }
+    }
+
     /// The event of `record` (JSON, with the spec's field names), ready to
     /// be written with serde (`serde_json::to_writer`); an error when a
     /// required target gets no value.
