@@ -46,11 +46,9 @@ impl Lines {
                     .write(&record, delivery.id, &mut line)
                     .map_err(|e| e.to_string())
             });
+        line.push(b'\n');
         match written.and_then(|()| String::from_utf8(line).map_err(|e| e.to_string())) {
-            Ok(mut line) => {
-                line.push('\n');
-                Some(line)
-            }
+            Ok(line) => Some(line),
             Err(reason) => {
                 tracing::warn!(id = %delivery.id, "a record version was left out: {reason}");
                 None

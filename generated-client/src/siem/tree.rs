@@ -75,15 +75,14 @@ impl Tree {
         };
         let mut targets: Vec<(&'static str, usize)> = Vec::new();
         for rule in mapping.rules {
+            let step = Step::of(&rule.value, &mut tree.fields);
             match targets.iter().find(|(t, _)| *t == rule.target) {
                 Some(&(_, index)) => {
-                    let step = Step::of(&rule.value, &mut tree.fields);
                     if let Some(Leaf::Rules(steps)) = tree.leaves.get_mut(index) {
                         steps.push(step);
                     }
                 }
                 None => {
-                    let step = Step::of(&rule.value, &mut tree.fields);
                     let index = tree.add(rule.target, Leaf::Rules(vec![step]));
                     targets.push((rule.target, index));
                 }
