@@ -1627,7 +1627,7 @@ pub mod types {
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
     }
-    ///Action the policy took. The page lists no values; warn is the value its example shows. Other values are kept as they came.
+    ///Action the policy took: warn (admitted, with an alarm), deny (the admission was blocked) or dryrun (recorded only). Other values are kept as they came.
     ///
     /// An open set: values that are not listed decode into `Unknown`
     /// and encode back unchanged.
@@ -1635,6 +1635,10 @@ pub mod types {
     pub enum ClusterEventAction {
         ///`warn`
         Warn,
+        ///`deny`
+        Deny,
+        ///`dryrun`
+        Dryrun,
         /// A value the spec does not list, kept as it came.
         Unknown(::std::string::String),
     }
@@ -1650,11 +1654,13 @@ pub mod types {
     }
     impl ClusterEventAction {
         /// The documented values.
-        pub const KNOWN: &'static [Self] = &[Self::Warn];
+        pub const KNOWN: &'static [Self] = &[Self::Warn, Self::Deny, Self::Dryrun];
         /// The value as it appears on the wire.
         pub fn as_str(&self) -> &str {
             match self {
                 Self::Warn => "warn",
+                Self::Deny => "deny",
+                Self::Dryrun => "dryrun",
                 Self::Unknown(value) => value.as_str(),
             }
         }
@@ -1667,6 +1673,8 @@ pub mod types {
         fn from(value: &str) -> Self {
             match value {
                 "warn" => Self::Warn,
+                "deny" => Self::Deny,
+                "dryrun" => Self::Dryrun,
                 other => Self::Unknown(other.to_string()),
             }
         }

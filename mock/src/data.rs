@@ -28,6 +28,9 @@ const CLUSTER_TYPES: [&str; 4] = ["cce", "self_built_hw", "aws", "self_built_idc
 const NAMESPACES: [&str; 5] = ["default", "kube-system", "payments", "monitoring", "test"];
 const KINDS: [&str; 4] = ["Pod", "Deployment", "DaemonSet", "StatefulSet"];
 const IMAGES: [&str; 4] = ["nginx", "redis", "busybox", "alpine"];
+/// A cluster policy's actions, alarms the most often: admitted with an
+/// alarm, blocked, recorded only.
+const ACTIONS: [&str; 5] = ["warn", "warn", "deny", "warn", "dryrun"];
 const RESOURCE_TYPES: [&str; 4] = ["Pod", "Node", "imagetag", "Deployment"];
 const REASONS: [&str; 5] = ["Pulling", "Pulled", "Created", "Started", "BackOff"];
 
@@ -175,8 +178,9 @@ impl Dataset {
         let policy = h % 7;
         let kind = pick(&KINDS, g >> 8);
         let image = pick(&IMAGES, g >> 16);
+        let action = pick(&ACTIONS, h >> 48);
         let resource = ResourceInfo {
-            enforcement_action: "warn",
+            enforcement_action: action,
             group: if kind == "Pod" { "" } else { "apps" },
             kind,
             message: format!("hit label a{}, vul image {image} can not startup.", g % 10),
@@ -186,7 +190,7 @@ impl Dataset {
         };
         let event_content = serde_json::to_string(&resource.camel_case()).unwrap_or_default();
         ClusterEvent {
-            action: "warn",
+            action,
             cluster_name: &cluster.name,
             cluster_id: &cluster.id,
             event_name: format!("{} violation", pick(&KINDS, h >> 40)),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use hss_client::prelude::*;
 use hss_client::siem::{Context, MapError, map_record};
-use hss_client::spec::siem::{Convert, Source};
+use hss_client::spec::siem::{Const, Convert, Source};
 use hss_client::watch::{Feed, FeedState, Step};
 use hss_client::{Query, RecordKey, SiemSchema};
 use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
@@ -152,6 +152,59 @@ fn a_record_without_a_required_target_is_refused_by_name() {
         );
         assert!(matches!(not_object, Err(MapError::NotAnObject { .. })));
     }
+}
+
+/// A severity mapped from a listed value is never Unknown (0): every value
+/// the spec lists for the field a severity is read from is a known
+/// severity, so a SIEM rule that filters on severity sees every one.
+#[test]
+fn every_listed_value_a_severity_is_read_from_has_a_severity() {
+    let mut maps = 0;
+    for operation in mapped(SiemSchema::Ocsf) {
+        let mapping = operation.siem(SiemSchema::Ocsf).expect("mapped");
+        for rule in mapping.rules.iter().filter(|r| r.target == "severity_id") {
+            if let Source::Map { field, cases, .. } = rule.value {
+                maps += 1;
+                for (value, constant) in cases {
+                    assert!(
+                        matches!(constant, Const::Int(n) if *n > 0),
+                        "{operation}: {field} {value} maps to severity {constant:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(maps > 0, "no OCSF mapping reads its severity from a field");
+}
+
+/// The fixture of policy actions (`blocked-admission`): a blocked
+/// admission is ECS `event.type: [denied]`, and no action it holds maps
+/// to an Unknown severity.
+#[test]
+fn a_blocked_admission_is_denied_and_every_action_has_a_severity() {
+    let mut denied = 0;
+    let mut checked = 0;
+    for (schema, name, value) in fixtures() {
+        if name != "blocked-admission" {
+            continue;
+        }
+        let operation = operation_answering_with(&schema).expect("a fixture of an operation");
+        let body = decode_as(&schema, &value).expect("the fixture decodes");
+        for record in records(operation, &body.reencoded) {
+            let id = RecordKey::of_version(RecordKey::from_json(operation, &record), None);
+            let ocsf = map_record(operation, &record, SiemSchema::Ocsf, &context(id))
+                .expect("maps to OCSF");
+            let ecs =
+                map_record(operation, &record, SiemSchema::Ecs, &context(id)).expect("maps to ECS");
+            assert_ne!(ocsf["severity_id"], 0, "{schema}/{name}: {record}");
+            if ecs["event"]["type"] == serde_json::json!(["denied"]) {
+                denied += 1;
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no blocked-admission fixture");
+    assert_eq!(denied, 1, "exactly the one blocked admission is denied");
 }
 
 async fn mock(live: LiveConfig) -> RunningMock {

@@ -703,7 +703,11 @@ const LIST_CLUSTER_EVENTS_OCSF: super::siem::Mapping = super::siem::Mapping {
             target: "severity_id",
             value: super::siem::Source::Map {
                 field: "action",
-                cases: &[("warn", super::siem::Const::Int(3i64))],
+                cases: &[
+                    ("deny", super::siem::Const::Int(3i64)),
+                    ("dryrun", super::siem::Const::Int(2i64)),
+                    ("warn", super::siem::Const::Int(3i64)),
+                ],
                 default: Some(super::siem::Const::Int(0i64)),
             },
         },
@@ -836,7 +840,11 @@ const LIST_CLUSTER_EVENTS_ECS: super::siem::Mapping = super::siem::Mapping {
             target: "event.type",
             value: super::siem::Source::Map {
                 field: "action",
-                cases: &[("warn", super::siem::Const::Strs(&["allowed"]))],
+                cases: &[
+                    ("deny", super::siem::Const::Strs(&["denied"])),
+                    ("dryrun", super::siem::Const::Strs(&["allowed"])),
+                    ("warn", super::siem::Const::Strs(&["allowed"])),
+                ],
                 default: Some(super::siem::Const::Strs(&["info"])),
             },
         },
@@ -1143,7 +1151,7 @@ const LIST_CLUSTER_EVENTS_RESPONSE: Schema = Schema::Object(
                                 min_length: None,
                                 max_length: None,
                                 pattern: None,
-                                values: &["warn"],
+                                values: &["warn", "deny", "dryrun"],
                                 closed: false,
                                 format: None,
                                 default: None,
