@@ -23,8 +23,9 @@
 //! counts every request the one before may have sent, from its answer (or,
 //! unanswered, from the restart), and stays inside the budget.
 //!
-//! As a daemon beside logrotate and a shipper: one process per state
-//! ([`crate::lock`]: a second is refused, naming the first one's pid);
+//! As a daemon beside logrotate and a shipper: one process per state and
+//! per output ([`crate::lock`]: a second is refused, naming the first
+//! one's pid);
 //! every write to the output is an append; the state records which file
 //! it covers and its length, and a rotation (the file renamed away,
 //! created anew, or copied and truncated) is followed on start, on SIGHUP
@@ -180,12 +181,19 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
         mut stop,
         mut hangup,
     } = Signals::install();
-    // Nothing is read or written before the state is this process's own.
+    // Nothing is read or written before the state is this process's own,
+    // and the output: a watch that cut its output back to its own state
+    // would cut another's lines.
     let _lock = crate::lock::hold(&watch.state, "watch", "state")?;
+    let _output_lock = match &watch.output {
+        Some(path) => Some(crate::lock::hold(path, "watch", "output")?),
+        None => None,
+    };
     let lines = Lines::new(client, &watch.feeds, watch.schema)?;
     let of = state::Of {
         names: watch.feeds.iter().map(|(name, _)| name.clone()).collect(),
         output: watch.output.clone(),
+        schema: watch.schema.siem().map_or("hss", |siem| siem.name()),
     };
     let loaded = State::load(&watch.state, &of)?;
     let saved = loaded.as_ref().map(|s| (s.output_file, s.output_bytes));

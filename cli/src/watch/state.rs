@@ -1,6 +1,6 @@
 //! The state of a watch (`--state`): every feed's state and the output it
-//! covers, written atomically after each page; a state of another watch
-//! is refused.
+//! covers, written atomically after each page; a state of another watch,
+//! or of another `--schema`, is refused.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,18 +29,24 @@ pub(crate) struct State {
     /// rotation was followed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) output_file: Option<FileId>,
+    /// What the lines hold (`--schema`; absent in states written before
+    /// it was recorded, which take the schema of their next run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) schema: Option<String>,
     /// Each feed's state, by name.
     pub(crate) feeds: BTreeMap<String, FeedState>,
 }
 
-/// What a watch is, as its state knows it: its feeds' names and its
-/// output.
+/// What a watch is, as its state knows it: its feeds' names, its output
+/// and what the output's lines hold.
 #[derive(Clone, Debug)]
 pub(crate) struct Of {
     /// The feeds' names, as given.
     pub(crate) names: Vec<String>,
     /// The output file; `None` for stdout.
     pub(crate) output: Option<std::path::PathBuf>,
+    /// The schema's name (`hss`, `ocsf`, `ecs`).
+    pub(crate) schema: &'static str,
 }
 
 impl Of {
@@ -65,12 +71,13 @@ impl State {
             version: VERSION,
             fingerprint: of.fingerprint(),
             watch: of.names.clone(),
+            schema: Some(of.schema.to_string()),
             ..State::default()
         }
     }
 
     /// The state at `path`, when there is one; a state of another watch
-    /// than `of`, or of another layout, is refused.
+    /// than `of`, of another schema, or of another layout, is refused.
     pub(crate) fn load(path: &Path, of: &Of) -> Result<Option<State>, Failure> {
         let Some(state) = crate::state_file::read::<State>(path, "state", "watch state")? else {
             return Ok(None);
@@ -91,11 +98,52 @@ impl State {
                 of.names.join("; ")
             )));
         }
-        Ok(Some(state))
+        match state.schema.as_deref() {
+            Some(schema) if schema != of.schema => Err(Failure::usage(format!(
+                "the state {} is of a watch that writes --schema {schema}, and this one \
+                 gives --schema {}: one output holds one format. Rerun with --schema {schema}, \
+                 or give the watch in --schema {} a --state and an --output of its own \
+                 (its first cycle backfills)",
+                path.display(),
+                of.schema,
+                of.schema
+            ))),
+            Some(_) => Ok(Some(state)),
+            None => Ok(Some(State {
+                schema: Some(of.schema.to_string()),
+                ..state
+            })),
+        }
     }
 
     /// Writes the state atomically.
     pub(crate) fn save(&self, path: &Path) -> Result<(), Failure> {
         crate::state_file::write(path, "state", self, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(schema: &'static str) -> Of {
+        Of {
+            names: vec!["ListThings".to_string()],
+            output: Some("out.ndjson".into()),
+            schema,
+        }
+    }
+
+    #[test]
+    fn a_state_of_another_schema_is_refused_saying_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        State::new(&of("hss")).save(&path).unwrap();
+        assert!(State::load(&path, &of("hss")).unwrap().is_some());
+        let refused = State::load(&path, &of("ocsf")).unwrap_err();
+        assert_eq!(refused.status, crate::exit::Status::Usage);
+        for said in ["--schema hss", "--schema ocsf", "--state", "--output"] {
+            assert!(refused.message.contains(said), "{}", refused.message);
+        }
     }
 }
