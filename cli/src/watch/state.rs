@@ -1,6 +1,8 @@
 //! The state of a watch (`--state`): every feed's state and the output it
-//! covers, written atomically after each page; a state of another watch,
-//! or of another `--schema`, is refused.
+//! covers (which file, its length, and a digest of its last bytes: an
+//! [`output::Mark`](crate::output::Mark)), written atomically before the
+//! first byte is written to a file and after each page; a state of
+//! another watch, or of another `--schema`, is refused.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::exit::Failure;
-use crate::output::FileId;
+use crate::output::{FileId, Mark, Tail};
 
 /// The version of the state file's layout.
 pub(crate) const VERSION: u32 = 1;
@@ -29,6 +31,10 @@ pub(crate) struct State {
     /// rotation was followed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) output_file: Option<FileId>,
+    /// The output's last bytes before that length, by digest (absent in
+    /// states written before the output was known by its content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) output_tail: Option<Tail>,
     /// What the lines hold (`--schema`; absent in states written before
     /// it was recorded, which take the schema of their next run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,6 +122,22 @@ impl State {
         }
     }
 
+    /// The output as the state names it.
+    pub(crate) fn output(&self) -> Mark {
+        Mark {
+            file: self.output_file,
+            bytes: self.output_bytes,
+            tail: self.output_tail.clone(),
+        }
+    }
+
+    /// Names `mark` as the output the state covers.
+    pub(crate) fn set_output(&mut self, mark: &Mark) {
+        self.output_file = mark.file;
+        self.output_bytes = mark.bytes;
+        self.output_tail = mark.tail.clone();
+    }
+
     /// Writes the state atomically.
     pub(crate) fn save(&self, path: &Path) -> Result<(), Failure> {
         crate::state_file::write(path, "state", self, false)
@@ -145,5 +167,26 @@ mod tests {
         for said in ["--schema hss", "--schema ocsf", "--state", "--output"] {
             assert!(refused.message.contains(said), "{}", refused.message);
         }
+    }
+
+    #[test]
+    fn a_state_written_before_tails_and_schemas_loads_and_takes_its_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        let old = serde_json::json!({
+            "version": VERSION,
+            "fingerprint": of("ocsf").fingerprint(),
+            "watch": ["ListThings"],
+            "output_bytes": 12,
+            "output_file": {"device": 1, "inode": 2},
+            "feeds": {},
+        });
+        std::fs::write(&path, old.to_string()).unwrap();
+        let state = State::load(&path, &of("ocsf")).unwrap().unwrap();
+        assert_eq!(state.schema.as_deref(), Some("ocsf"));
+        assert_eq!(state.output().bytes, 12);
+        assert_eq!(state.output().tail, None);
+        state.save(&path).unwrap();
+        assert!(State::load(&path, &of("hss")).is_err());
     }
 }
