@@ -483,7 +483,9 @@ impl Followed {
 
     /// Checks whether the output was rotated since it was last committed
     /// to; if so, goes on with the file at the path, which it creates when
-    /// there is none. Call it with nothing buffered; after a rotation, the
+    /// there is none. Another file that holds just what was written (a
+    /// copy, moved to another volume) is gone on with too, but is no
+    /// rotation. Call it with nothing buffered; after a rotation, the
     /// state must name the output as [`Followed::mark`] gives it before
     /// anything is written.
     pub fn follow(&mut self) -> io::Result<Option<Rotation>> {
@@ -498,13 +500,27 @@ impl Followed {
                 (length < written).then_some(Rotation::Truncated { length, written })
             }
         };
-        if rotation.is_some() {
-            self.out.flush()?;
-            let (file, mark, window) = open_at(self.out.path(), |_, _, length| Ok(length))?;
-            self.out = Synced::over(self.out.path(), file, window);
-            self.mark = mark;
-        }
-        Ok(rotation)
+        let Some(rotation) = rotation else {
+            return Ok(None);
+        };
+        self.out.flush()?;
+        let tail = self.mark.tail.clone();
+        let mut copy = false;
+        let (file, mark, window) = open_at(self.out.path(), |file, _, length| {
+            // A copy of the output as it was written (moved to another
+            // volume) is the output still.
+            copy = matches!(rotation, Rotation::Replaced)
+                && written > 0
+                && length == written
+                && match &tail {
+                    Some(tail) => holds_tail(file, written, tail)?,
+                    None => false,
+                };
+            Ok(length)
+        })?;
+        self.out = Synced::over(self.out.path(), file, window);
+        self.mark = mark;
+        Ok((!copy).then_some(rotation))
     }
 
     /// Writes `text` (to the buffer; [`Followed::commit`] writes it out).
@@ -737,6 +753,14 @@ mod tests {
         assert_eq!(out.follow().unwrap(), None);
         out.write("4\n").unwrap();
         out.commit().unwrap();
+        // A copy with the same content (moved to another volume): the same
+        // output, no rotation, and the writes go to the copy.
+        std::fs::copy(&path, dir.path().join("copy")).unwrap();
+        std::fs::rename(dir.path().join("copy"), &path).unwrap();
+        assert_eq!(out.follow().unwrap(), None);
+        out.write("4b\n").unwrap();
+        out.commit().unwrap();
+        assert_eq!(text(&path), "4\n4b\n");
         // rename alone.
         std::fs::rename(&path, dir.path().join("out.3")).unwrap();
         assert_eq!(out.follow().unwrap(), Some(Rotation::Gone));
@@ -746,7 +770,7 @@ mod tests {
         assert_eq!(out.follow().unwrap(), None);
         assert_eq!(text(&dir.path().join("out.1")), "1\n2\n");
         assert_eq!(text(&dir.path().join("out.2")), "3\n");
-        assert_eq!(text(&dir.path().join("out.3")), "4\n");
+        assert_eq!(text(&dir.path().join("out.3")), "4\n4b\n");
         assert_eq!(text(&path), "5\n");
     }
 
