@@ -3,8 +3,10 @@
 //! change of `--schema` refused, the state saved before the first byte,
 //! an output copied to another file taken for the same output by its
 //! content, a copy-and-truncate followed by a crash never gluing a line,
-//! and no false "truncated" after a rotation. The crashes are injected (a
-//! state and an output as a killed process leaves them), never timed.
+//! and no false "truncated" after a rotation; and an export that refuses
+//! to resume an output changed since its checkpoint. The crashes are
+//! injected (a state and an output as a killed process leaves them),
+//! never timed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -350,4 +352,65 @@ async fn a_rotation_says_rotated_and_never_truncated_after() {
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(log.contains("rotated"), "{log}");
     assert!(!log.contains("truncated"), "after a SIGHUP rotation: {log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_refuses_to_resume_an_output_changed_since_its_checkpoint() {
+    let operation = listed().expect("the spec has an operation that pages with no time window");
+    // A second an answer: the export is killed while its second page is on
+    // its way, well after its first was checkpointed.
+    let mock = mock(300, LiveConfig::default(), Duration::from_secs(1)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (output, checkpoint) = (
+        dir.path().join("out.ndjson"),
+        dir.path().join("export.ckpt"),
+    );
+    let page = operation
+        .pagination()
+        .map_or(1, |p| p.min_limit)
+        .to_string();
+    let export = || {
+        let mut command = crate::common::hss(&mock, AK, crate::watch::SK);
+        command
+            .args(["--rate-limit", &budget(operation)])
+            .arg("export")
+            .arg(operation.method_name().replace('_', "-"))
+            .args(["--page-size", &page, "--output"])
+            .arg(&output)
+            .arg("--checkpoint")
+            .arg(&checkpoint);
+        command
+    };
+    let mut child = export()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawns");
+    until("a checkpoint", || checkpoint.exists()).await;
+    child.start_kill().expect("kill -9");
+    let _ = child.wait().await;
+    assert!(checkpoint.exists(), "the export ended before it was killed");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).expect("a checkpoint"))
+            .expect("JSON");
+    let bytes = saved["output_bytes"].as_u64().expect("a length") as usize;
+    assert!(bytes > 1, "{saved}");
+    // The output changed since: the same length, one byte of its last
+    // line another.
+    let mut changed = std::fs::read(&output).expect("an output");
+    changed[bytes - 2] = if changed[bytes - 2] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
+    std::fs::write(&output, &changed).expect("written");
+    let rerun = export().output().await.expect("runs");
+    let message = text(&rerun.stderr);
+    assert_eq!(rerun.status.code(), Some(2), "{message}");
+    assert!(message.contains("changed since"), "{message}");
+    assert_eq!(
+        std::fs::read(&output).expect("an output"),
+        changed,
+        "the output is left as it was"
+    );
 }
