@@ -4,7 +4,10 @@
 //! from there with no record lost or written twice. It holds the pager's
 //! whole [`Cursor`]: the next offset, the last total, and the keys of the
 //! records written last, so a list that moved meanwhile is followed as if
-//! the export had never stopped.
+//! the export had never stopped. With each output's length it keeps a
+//! digest of its last bytes ([`Tail`]): a rerun goes on only in a file
+//! that still holds them there, and refuses one changed since, instead of
+//! cutting it at a length that means nothing in it.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::exit::Failure;
+use crate::output::Tail;
 
 /// The version of the checkpoint file's layout.
 const VERSION: u32 = 2;
@@ -39,6 +43,13 @@ pub struct Checkpoint {
     pub output_bytes: u64,
     /// The rejects file's length in bytes after the last page.
     pub rejects_bytes: u64,
+    /// The output's last bytes before that length, by digest (absent in
+    /// checkpoints written before, which go by the length alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tail: Option<Tail>,
+    /// The rejects file's last bytes before its length, by digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejects_tail: Option<Tail>,
 }
 
 /// What identifies an export.
@@ -85,6 +96,8 @@ impl Checkpoint {
             rejected: 0,
             output_bytes: 0,
             rejects_bytes: 0,
+            output_tail: None,
+            rejects_tail: None,
         }
     }
 
@@ -119,5 +132,32 @@ impl Checkpoint {
     /// after a crash) sees the old one or the new one, never a part.
     pub fn save(&self, path: &Path) -> Result<(), Failure> {
         crate::state_file::write(path, "checkpoint", self, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> Identity<'static> {
+        Identity {
+            operation: "ListThings",
+            arguments: Vec::new(),
+            format: "ndjson",
+            output: Some(PathBuf::from("out.ndjson")),
+            rejects: None,
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_written_before_tails_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoint");
+        let mut old = serde_json::to_value(Checkpoint::start(&identity())).unwrap();
+        old.as_object_mut().unwrap().remove("output_tail");
+        std::fs::write(&path, old.to_string()).unwrap();
+        let loaded = Checkpoint::load(&path, &identity()).unwrap().unwrap();
+        assert_eq!(loaded.output_tail, None);
+        assert_eq!(loaded, Checkpoint::start(&identity()));
     }
 }

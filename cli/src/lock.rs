@@ -1,7 +1,9 @@
-//! One process per state: `hss watch` locks its state, and `hss export`
-//! its checkpoint, before it reads or writes either, so that a second
-//! process started by mistake (a cron job beside a systemd unit) is
-//! refused instead of writing the same output at the same time.
+//! One process per state: `hss watch` locks its state and its output, and
+//! `hss export` its checkpoint, before it reads or writes either, so that
+//! a second process started by mistake (a cron job beside a systemd unit,
+//! or a second unit writing to the same file) is refused instead of
+//! writing the same output at the same time, or cutting back lines the
+//! other wrote.
 //!
 //! The lock is an exclusive `flock` on a file beside the guarded one
 //! (`STATE.lock`), which holds the holder's process id for the message a
@@ -39,7 +41,8 @@ pub fn path_of(guarded: &Path) -> PathBuf {
 
 /// Takes the lock of `guarded` for this process, or refuses with a usage
 /// error naming it and the process that holds it. `command` is `watch` or
-/// `export`, `what` what `guarded` is to it (`state`, `checkpoint`).
+/// `export`, `what` what `guarded` is to it (`state`, `output`,
+/// `checkpoint`).
 pub fn hold(guarded: &Path, command: &str, what: &str) -> Result<Lock, Failure> {
     let path = path_of(guarded);
     let fail = |e: io::Error| {
@@ -67,7 +70,7 @@ pub fn hold(guarded: &Path, command: &str, what: &str) -> Result<Lock, Failure> 
             );
             return Err(Failure::usage(format!(
                 "the {what} {} is in use by another hss {command} ({holder}); \
-                 one process a {what}: stop that one first, or give this one a {what} of its own",
+                 one process per {what}: stop that one first, or give this one another {what}",
                 guarded.display()
             )));
         }

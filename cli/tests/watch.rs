@@ -370,11 +370,20 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
     // Once a page has been delivered (its state saved), the next page's
     // answer is a third of a second away: the signal comes while it is on
     // its way.
+    // (The state is saved before the first byte too: a page was delivered
+    // once it names some of the output.)
+    let page_saved = || {
+        std::fs::read_to_string(&state)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|saved| saved["output_bytes"].as_u64())
+            .is_some_and(|bytes| bytes > 0)
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !state.exists() && std::time::Instant::now() < deadline {
+    while !page_saved() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(state.exists(), "no page was delivered in a minute");
+    assert!(page_saved(), "no page was delivered in a minute");
     tokio::time::sleep(Duration::from_millis(150)).await;
     let pid = child.id().expect("running");
     let _ = std::process::Command::new("kill")

@@ -279,7 +279,12 @@ impl<'e> Writer<'e> {
     ) -> Result<Self, Failure> {
         let (out, to_terminal) = match &export.output {
             Some(path) => (
-                Out::File(Synced::resume(path, state.output_bytes, "output")?),
+                Out::File(Synced::resume(
+                    path,
+                    state.output_bytes,
+                    state.output_tail.as_ref(),
+                    "output",
+                )?),
                 false,
             ),
             None => (
@@ -297,7 +302,12 @@ impl<'e> Writer<'e> {
         );
         let rejects = match &export.rejects {
             Some(path) => Some(Counting::new(
-                Synced::resume(path, state.rejects_bytes, "rejects file")?,
+                Synced::resume(
+                    path,
+                    state.rejects_bytes,
+                    state.rejects_tail.as_ref(),
+                    "rejects file",
+                )?,
                 state.rejects_bytes,
             )),
             None => None,
@@ -425,11 +435,13 @@ impl<'e> Writer<'e> {
         };
         if let Out::File(file) = self.sink.get_mut() {
             file.sync().map_err(|e| write_failed("output", e))?;
+            self.state.output_tail = Some(file.tail(self.state.output_bytes));
         }
         if let Some(file) = self.rejects.as_mut() {
             file.get_mut()
                 .sync()
                 .map_err(|e| write_failed("rejects file", e))?;
+            self.state.rejects_tail = Some(file.get_mut().tail(self.state.rejects_bytes));
         }
         self.state.save(path)
     }

@@ -17,21 +17,27 @@
 //! still needed to skip what was delivered) and the output's length. After
 //! a crash, even `kill -9`, rerunning the same command cuts the output
 //! back to what the state covers and goes on, so every record version is
-//! written exactly once across the runs. Beside the state, `FILE.requests`
+//! written exactly once across the runs. The state names the output
+//! before the first byte is written to it (at start, and after a
+//! rotation), so that a crash in the first page is cut back too. Beside
+//! the state, `FILE.requests`
 //! gets a line for every request as it takes its place in the budget,
 //! before it is sent, and another when it is answered: a restarted process
 //! counts every request the one before may have sent, from its answer (or,
 //! unanswered, from the restart), and stays inside the budget.
 //!
-//! As a daemon beside logrotate and a shipper: one process per state
-//! ([`crate::lock`]: a second is refused, naming the first one's pid);
-//! every write to the output is an append; the state records which file
-//! it covers and its length, and a rotation (the file renamed away,
-//! created anew, or copied and truncated) is followed on start, on SIGHUP
-//! and before every page ([`crate::output::Followed`]), said in one log
-//! line and never refused. SIGHUP never ends the process. When the reader
-//! of stdout goes away, watch ends with an error and the state covers
-//! exactly the lines written before.
+//! As a daemon beside logrotate and a shipper: one process per state and
+//! per output ([`crate::lock`]: a second is refused, naming the first
+//! one's pid); every write to the output is an append; the state records
+//! which file it covers, its length and a digest of its last bytes, so
+//! that a copy of the output (moved to another volume) is known as the
+//! same output, and a rotation (the file renamed away, created anew, or
+//! copied and truncated) is followed on start, on SIGHUP and before every
+//! page ([`crate::output::Followed`]), said in one log line and never
+//! refused; the state then names the new file at its own length. SIGHUP
+//! never ends the process. When the reader of stdout goes away, watch
+//! ends with an error and the state covers exactly the lines written
+//! before.
 //!
 //! The one case of at-least-once: a crash between writing a page and
 //! saving the state, when the output was rotated in between, leaves that
@@ -55,7 +61,7 @@ mod state;
 
 use crate::exit::{Failure, Status};
 use crate::metrics::Metrics;
-use crate::output::{FileId, Followed, Rotation};
+use crate::output::{Followed, Mark, Rotation};
 use crate::schema::EventSchema;
 use crate::signals::Signals;
 use lines::Lines;
@@ -95,9 +101,8 @@ enum Output {
 }
 
 impl Output {
-    /// The output a state covers (`saved`: its file and length, none for a
-    /// new state).
-    fn open(path: Option<&Path>, saved: Option<(Option<FileId>, u64)>) -> Result<Self, Failure> {
+    /// The output a state covers (`saved`: none for a new state).
+    fn open(path: Option<&Path>, saved: Option<&Mark>) -> Result<Self, Failure> {
         let Some(path) = path else {
             return Ok(Output::Stdout(io::stdout()));
         };
@@ -109,17 +114,25 @@ impl Output {
     }
 
     /// Goes on with the file at the path when the output was rotated since
-    /// `written` bytes were committed to it.
-    fn follow(&mut self, written: u64) -> Result<(), Failure> {
+    /// it was last committed to; whether it was.
+    fn follow(&mut self) -> Result<bool, Failure> {
         let Output::File(file) = self else {
-            return Ok(());
+            return Ok(false);
         };
-        match file.follow(written) {
+        match file.follow() {
             Ok(Some(rotation)) => say_rotated(file.path(), rotation),
-            Ok(None) => {}
+            Ok(None) => return Ok(false),
             Err(error) => return Err(write_failed(Some(file.path()), &error)),
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// The output as the state must name it (none for stdout).
+    fn mark(&self) -> Option<&Mark> {
+        match self {
+            Output::File(file) => Some(file.mark()),
+            Output::Stdout(_) => None,
+        }
     }
 
     fn write(&mut self, text: &str) -> Result<(), Failure> {
@@ -130,9 +143,9 @@ impl Output {
         written.map_err(|e| write_failed(self.path(), &e))
     }
 
-    /// Writes out and syncs what was written; the file and its length (none
-    /// for stdout).
-    fn commit(&mut self) -> Result<Option<(FileId, u64)>, Failure> {
+    /// Writes out and syncs what was written; the output as the state must
+    /// name it (none for stdout).
+    fn commit(&mut self) -> Result<Option<Mark>, Failure> {
         let committed = match self {
             Output::File(file) => file.commit().map(Some),
             Output::Stdout(out) => out.lock().flush().map(|()| None),
@@ -149,10 +162,16 @@ impl Output {
 }
 
 /// A write to the output (`None`: stdout) that failed, in watch's terms:
-/// nothing after the last page the state covers was taken as written, so
-/// a rerun loses nothing.
+/// nothing after the last page the state covers was taken as written (the
+/// state names the output before its first byte), so a rerun loses
+/// nothing.
 fn write_failed(path: Option<&Path>, error: &io::Error) -> Failure {
-    let rerun = "the state covers every line written before it: rerun the same command to go on";
+    let rerun = if error.kind() == io::ErrorKind::StorageFull {
+        "the disk is full: free some space, then rerun the same command to go on \
+         (the state covers every line written before it, and the rerun cuts back the rest)"
+    } else {
+        "the state covers every line written before it: rerun the same command to go on"
+    };
     Failure::local(match path {
         None if error.kind() == io::ErrorKind::BrokenPipe => {
             format!("the reader of stdout went away (broken pipe); {rerun}")
@@ -180,19 +199,32 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
         mut stop,
         mut hangup,
     } = Signals::install();
-    // Nothing is read or written before the state is this process's own.
+    // Nothing is read or written before the state is this process's own,
+    // and the output: a watch that cut its output back to its own state
+    // would cut another's lines.
     let _lock = crate::lock::hold(&watch.state, "watch", "state")?;
+    let _output_lock = match &watch.output {
+        Some(path) => Some(crate::lock::hold(path, "watch", "output")?),
+        None => None,
+    };
     let lines = Lines::new(client, &watch.feeds, watch.schema)?;
     let of = state::Of {
         names: watch.feeds.iter().map(|(name, _)| name.clone()).collect(),
         output: watch.output.clone(),
+        schema: watch.schema.siem().map_or("hss", |siem| siem.name()),
     };
     let loaded = State::load(&watch.state, &of)?;
-    let saved = loaded.as_ref().map(|s| (s.output_file, s.output_bytes));
-    let state = loaded.unwrap_or_else(|| State::new(&of));
+    let saved = loaded.as_ref().map(State::output);
+    let mut state = loaded.unwrap_or_else(|| State::new(&of));
     // The budget of each operation holds across a restart.
     let requests = RequestLog::open(&watch.state, client)?;
-    let output = Output::open(watch.output.as_deref(), saved)?;
+    let output = Output::open(watch.output.as_deref(), saved.as_ref())?;
+    // Before the first byte is written, the state names the output as it
+    // is: a crash in the first page is cut back as in any other.
+    if let Some(mark) = output.mark() {
+        state.set_output(mark);
+    }
+    state.save(&watch.state)?;
     let metrics = Metrics::new(client.clone());
     for (_, feed) in &watch.feeds {
         metrics.watching(feed.operation());
@@ -215,7 +247,7 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
             // A page is written whole or not at all: the state on disk
             // already agrees with the output.
             () = stop.recv() => return Ok(Status::Done),
-            () = hangup.recv() => writer.output.follow(writer.state.output_bytes)?,
+            () = hangup.recv() => writer.follow()?,
         }
     }
     Ok(Status::Done)
@@ -345,6 +377,18 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Goes on with the file at the output's path when it was rotated; the
+    /// state names the new file before anything is written to it.
+    fn follow(&mut self) -> Result<(), Failure> {
+        if self.output.follow()? {
+            if let Some(mark) = self.output.mark() {
+                self.state.set_output(mark);
+            }
+            self.state.save(&self.watch.state)?;
+        }
+        Ok(())
+    }
+
     /// Writes a page's lines (to the output at its path, rotated or not),
     /// syncs them, then saves the state that covers them.
     fn page(
@@ -353,7 +397,7 @@ impl<'a> Writer<'a> {
         deliveries: &[Delivery],
         feed_state: FeedState,
     ) -> Result<(), Failure> {
-        self.output.follow(self.state.output_bytes)?;
+        self.follow()?;
         let now = ms_of(SystemTime::now());
         let progress = &mut self.feeds[index];
         if let Some(pass) = &feed_state.pass
@@ -372,9 +416,8 @@ impl<'a> Writer<'a> {
                 progress.lag = Some(progress.lag.map_or(seconds, |l| l.max(seconds)));
             }
         }
-        if let Some((file, bytes)) = self.output.commit()? {
-            self.state.output_file = Some(file);
-            self.state.output_bytes = bytes;
+        if let Some(mark) = self.output.commit()? {
+            self.state.set_output(&mark);
         }
         let (name, feed) = &self.watch.feeds[index];
         self.metrics
