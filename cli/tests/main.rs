@@ -6,6 +6,7 @@ mod credentials;
 mod daemon;
 mod export;
 mod mcp;
+mod mcp_listen;
 mod service;
 mod siem;
 mod watch;
