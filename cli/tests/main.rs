@@ -7,6 +7,7 @@ mod daemon;
 mod export;
 mod mcp;
 mod mcp_listen;
+mod mcp_progress;
 mod service;
 mod siem;
 mod watch;
