@@ -11,3 +11,4 @@ mod mcp_progress;
 mod service;
 mod siem;
 mod watch;
+mod watch_reports;
