@@ -12,3 +12,4 @@ mod service;
 mod siem;
 mod watch;
 mod watch_reports;
+mod watch_startup;

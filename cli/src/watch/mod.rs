@@ -177,12 +177,13 @@ fn say_rotated(path: &Path, rotation: Rotation) {
 }
 
 /// Runs the watch until SIGINT or SIGTERM (or, with `--once`, one cycle of
-/// each feed).
-pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
+/// each feed); `signals` are this process's handlers, installed before
+/// anything else it did.
+pub async fn run(client: &HssClient, watch: &Watch, signals: Signals) -> Result<Status, Failure> {
     let Signals {
         mut stop,
         mut hangup,
-    } = Signals::install();
+    } = signals;
     // Nothing is read or written before the state is this process's own.
     let _lock = crate::lock::hold(&watch.state, "watch", "state")?;
     let lines = Lines::new(client, &watch.feeds, watch.schema, watch.rejects.as_deref())?;
