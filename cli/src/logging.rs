@@ -1,13 +1,19 @@
 //! Logs to stderr through `tracing`. Warnings and errors always reach it
-//! (a record left out, a request retried), so that nothing goes wrong
-//! without a word, `-v` or not; `-v` adds where the credentials came from
-//! and each request (never a secret: the client's logs name access keys
-//! and sources only); `-vv` everything at debug.
+//! (a record left out, keys that cannot be fetched again), so that
+//! nothing goes wrong without a word, `-v` or not; `-v` adds where the
+//! credentials came from and each request (never a secret: the client's
+//! logs name access keys and sources only); `-vv` everything at debug.
+//!
+//! The request pipeline's own warnings (a request failed, is retried, or
+//! met the service's quota) are about single requests, which are `-v`'s:
+//! without it, a request that fails for good is the one error line the
+//! command ends with, and one retried is no failure.
 
-/// The filter of `verbosity` (0: warnings and errors only).
+/// The filter of `verbosity` (0: warnings and errors, but single
+/// requests' only at `-v`).
 fn filter(verbosity: u8) -> &'static str {
     match verbosity {
-        0 => "warn",
+        0 => "warn,hss_client::runtime::pipeline=error",
         1 => "warn,hss_client=debug,hss_cli=info",
         _ => "debug",
     }
