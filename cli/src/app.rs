@@ -7,7 +7,7 @@
 //!            [--prefetch N|auto] [--checkpoint FILE] [--rejects FILE] [--quiet]
 //! hss watch <operation>... [--<parameter> VALUE]... --state FILE [--output FILE]
 //!           [--interval SECONDS] [--once] [--since DURATION] [--overlap DURATION]
-//!           [--metrics ADDR]
+//!           [--metrics ADDR] [--rejects FILE] [--schema hss|ocsf|ecs]
 //! ```
 //!
 //! One command per operation of the spec, named by its kebab-case

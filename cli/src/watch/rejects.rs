@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use hss_client::watch::{Delivery, Rejected};
+use hss_client::{Operation, RecordKey};
 use serde_json::{Value, json};
 
 use crate::exit::Failure;
@@ -58,11 +59,21 @@ impl Rejects {
     ) -> Result<(), Failure> {
         let mut lines = Vec::with_capacity(rejected.len() + unmapped.len());
         for record in rejected {
-            lines.push(rejected_line(record));
+            lines.push(rejected_line(
+                record.operation,
+                (record.position, &record.message),
+                &record.raw,
+                record.id,
+            ));
             metrics.left_out(record.operation, LeftOut::Schema, 1);
         }
         for (delivery, reason) in unmapped {
-            lines.push(unmapped_line(delivery, reason));
+            lines.push(unmapped_line(
+                delivery.operation,
+                reason,
+                &delivery.json,
+                delivery.id,
+            ));
             metrics.left_out(delivery.operation, LeftOut::Unmapped, 1);
         }
         if lines.is_empty() {
@@ -95,28 +106,36 @@ impl Rejects {
     }
 }
 
-/// The line of a record that breaks its schema.
-fn rejected_line(record: &Rejected) -> String {
-    let raw: Value = serde_json::from_str(&record.raw).unwrap_or(Value::String(record.raw.clone()));
+/// The raw record as JSON; as a string when it is not JSON.
+fn raw_value(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()))
+}
+
+/// The line of a record of `operation` that breaks its schema: read at
+/// `position`, with `message` saying how.
+fn rejected_line(
+    operation: Operation,
+    (position, message): (i64, &str),
+    raw: &str,
+    id: RecordKey,
+) -> String {
     json!({
-        "operation": record.operation.operation_id(),
-        "position": record.position,
-        "error": record.message,
-        "record": raw,
-        "id": record.id.to_string(),
+        "operation": operation.operation_id(),
+        "position": position,
+        "error": message,
+        "record": raw_value(raw),
+        "id": id.to_string(),
     })
     .to_string()
 }
 
-/// The line of a version its SIEM schema cannot take.
-fn unmapped_line(delivery: &Delivery, reason: &str) -> String {
-    let raw: Value =
-        serde_json::from_str(&delivery.json).unwrap_or(Value::String(delivery.json.clone()));
+/// The line of a version its SIEM schema cannot take, for `reason`.
+fn unmapped_line(operation: Operation, reason: &str, raw: &str, id: RecordKey) -> String {
     json!({
-        "operation": delivery.operation.operation_id(),
+        "operation": operation.operation_id(),
         "error": reason,
-        "record": raw,
-        "id": delivery.id.to_string(),
+        "record": raw_value(raw),
+        "id": id.to_string(),
     })
     .to_string()
 }
@@ -142,4 +161,48 @@ fn append(path: &Path, lines: &[String]) -> Result<(), Failure> {
     text.push('\n');
     file.write_all(text.as_bytes()).map_err(failed)?;
     file.sync_data().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn operation() -> Operation {
+        hss_client::Operation::ALL[0]
+    }
+
+    #[test]
+    fn lines_hold_what_export_s_rejects_hold_and_the_id() {
+        let id = RecordKey::of(&["\"a\"".to_string()]);
+        let line = rejected_line(operation(), (49, "an id is a number"), r#"{"x_id":1}"#, id);
+        let value: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["operation"], operation().operation_id());
+        assert_eq!(value["position"], 49);
+        assert_eq!(value["error"], "an id is a number");
+        assert_eq!(value["record"]["x_id"], 1);
+        assert_eq!(value["id"], id.to_string());
+        let line = unmapped_line(operation(), "needs a time", "not json", id);
+        let value: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["error"], "needs a time");
+        assert_eq!(value["record"], "not json", "kept as it came");
+        assert!(value.get("position").is_none());
+    }
+
+    #[test]
+    fn the_file_is_created_at_start_and_appended_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rejects.ndjson");
+        std::fs::write(&path, "earlier\n").unwrap();
+        let rejects = Rejects::open(Some(&path)).unwrap();
+        assert_eq!(rejects.count(), 0);
+        append(&path, &["one".to_string(), "two".to_string()]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "earlier\none\ntwo\n"
+        );
+        let missing = dir.path().join("no-such-dir").join("rejects.ndjson");
+        let refused = Rejects::open(Some(&missing)).unwrap_err();
+        assert_eq!(refused.status, crate::exit::Status::Usage);
+        assert!(refused.message.contains("--rejects"), "{}", refused.message);
+    }
 }
