@@ -12,7 +12,8 @@ Scenarios (JSON gives their input; one JSON object is printed):
                              cursor until none is returned: every record
   calls {"tool", "arguments", "count"}          count calls in a row, each
                              with a progress callback: the results, and the
-                             progress messages heard
+                             progress notifications heard, each with the
+                             index of its call
 """
 
 import asyncio
@@ -71,7 +72,7 @@ async def scenario(session, name, spec):
         heard, results = [], []
 
         async def progress(value, total, message):
-            heard.append({"progress": value, "total": total, "message": message})
+            heard.append({"call": len(results), "progress": value, "total": total, "message": message})
 
         for _ in range(int(spec.get("count", 1))):
             result = await session.call_tool(tool, arguments, progress_callback=progress)

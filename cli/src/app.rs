@@ -7,7 +7,7 @@
 //!            [--prefetch N|auto] [--checkpoint FILE] [--rejects FILE] [--quiet]
 //! hss watch <operation>... [--<parameter> VALUE]... --state FILE [--output FILE]
 //!           [--interval SECONDS] [--once] [--since DURATION] [--overlap DURATION]
-//!           [--metrics ADDR]
+//!           [--metrics ADDR] [--rejects FILE] [--schema hss|ocsf|ecs]
 //! ```
 //!
 //! One command per operation of the spec, named by its kebab-case
@@ -55,8 +55,9 @@ pub fn command() -> Command {
              Every operation keeps to the rate limit the spec documents for it: requests wait \
              for their turn rather than be refused. --rate-limit (or HSS_RATE_LIMIT) sets \
              another budget, or none.\n\n\
-             Exit status: 0 done, 1 done with rejected records, 2 usage or configuration error, \
-             3 service error.",
+             Exit status: 0 done, 1 done with rejected records, 2 usage or configuration error \
+             (a setting missing or malformed), 3 service error (the service, or a service on the \
+             way such as IAM's project lookup, failed or could not be reached).",
         )
         .subcommand_required(true)
         .arg_required_else_help(true);
@@ -138,10 +139,17 @@ pub async fn run(
             crate::mcp::run(&client, &mcp).await
         }
         WATCH => {
+            // The handlers first: a SIGHUP while the credentials are
+            // fetched and the project looked up must not end the daemon,
+            // and a SIGTERM then ends it cleanly.
+            let mut signals = crate::signals::Signals::install();
             let watch = crate::watch::command::parse(sub)?;
             let first = watch.feeds[0].1.operation();
-            let client = client(&globals, first, sub, &lookup).await?;
-            crate::watch::run(&client, &watch).await
+            let client = tokio::select! {
+                client = client(&globals, first, sub, &lookup) => client?,
+                () = signals.stop.recv() => return Ok(Status::Done),
+            };
+            crate::watch::run(&client, &watch, signals).await
         }
         EXPORT => {
             let Some((name, sub)) = sub.subcommand() else {

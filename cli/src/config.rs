@@ -69,12 +69,7 @@ impl Globals {
         if let Some(iam) = env.iam_endpoint() {
             builder = builder.iam_endpoint(iam);
         }
-        let client = builder.load().await.map_err(|error| match error {
-            hss_client::Error::NoProjectId => Failure::usage(format!(
-                "no project id: pass --project-id or set {ENV_PROJECT_ID}, name it in the profile file, or give a region to look it up in"
-            )),
-            other => usage(other),
-        })?;
+        let client = builder.load().await.map_err(load_failure)?;
         if let Some(source) = client.credentials_source() {
             tracing::info!("credentials from {source}");
         }
@@ -90,4 +85,50 @@ fn parse_region(id: &str, from: &str) -> Result<Region, Failure> {
 /// A configuration that cannot give a client is a usage error (status 2).
 fn usage(error: hss_client::Error) -> Failure {
     Failure::usage(error.to_string())
+}
+
+/// Why a client could not be loaded, with the status of its cause: a
+/// setting missing or malformed (no source gave credentials, no project
+/// id, a value out of form) is a usage error (2), so that systemd's
+/// `RestartPreventExitStatus=2` and an operator read it as "fix the
+/// command line"; a service or the network failing on the way (IAM
+/// answering 503, a connection refused, a timeout) is not (3).
+fn load_failure(error: hss_client::Error) -> Failure {
+    use hss_client::Error;
+    match error {
+        Error::NoProjectId => Failure::usage(format!(
+            "no project id: pass --project-id or set {ENV_PROJECT_ID}, name it in the profile file, or give a region to look it up in"
+        )),
+        Error::Config(_) | Error::Credentials { .. } | Error::InvalidInput { .. } => usage(error),
+        // The service or the network: the status of the error (3).
+        other => Failure::from(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Status;
+
+    #[test]
+    fn a_missing_setting_is_usage_and_a_failing_service_is_not() {
+        let settings = [
+            hss_client::Error::NoProjectId,
+            hss_client::Error::Config("the access key id (AK) is empty".into()),
+            hss_client::Error::Credentials {
+                source_name: "the default chain".into(),
+                message: "no source gave credentials".into(),
+            },
+        ];
+        for error in settings {
+            assert_eq!(load_failure(error).status, Status::Usage);
+        }
+        let service = hss_client::Error::IdentityService {
+            source_name: "the project lookup at http://iam".into(),
+            message: "HTTP 503".into(),
+        };
+        let failure = load_failure(service);
+        assert_eq!(failure.status, Status::Service);
+        assert!(failure.message.contains("HTTP 503"), "{}", failure.message);
+    }
 }

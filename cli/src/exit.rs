@@ -41,6 +41,7 @@ impl Status {
             | Error::Pagination { .. }
             | Error::Record { .. }
             | Error::Credentials { .. }
+            | Error::IdentityService { .. }
             | Error::EventContent { .. } => Status::Service,
             _ => Status::Service,
         }

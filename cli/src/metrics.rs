@@ -3,7 +3,8 @@
 //!
 //! | metric | type | labels |
 //! | --- | --- | --- |
-//! | `hss_watch_records_delivered` | counter | `operation` |
+//! | `hss_watch_records_delivered` | counter | `operation`: record versions written as lines |
+//! | `hss_watch_records_left_out` | counter | `operation`, `reason` ([`LeftOut`]): record versions not written, set aside (`--rejects`) |
 //! | `hss_watch_requests` | counter | `operation`, `status` (`error` for a transport failure) |
 //! | `hss_watch_lag_seconds` | gauge | `operation`: in the last cycle, the longest a record that arrived or changed since the cycle before took from its time to its line |
 //! | `hss_watch_budget_wait_seconds` | counter | `operation`: time requests waited for the budget |
@@ -28,6 +29,31 @@ struct OperationLabel {
     operation: String,
 }
 
+/// Why a record version was left out rather than written.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeftOut {
+    /// The record breaks its schema (`reason="schema"`).
+    Schema,
+    /// Its SIEM schema cannot take it (`reason="unmapped"`).
+    Unmapped,
+}
+
+impl LeftOut {
+    fn label(self) -> &'static str {
+        match self {
+            LeftOut::Schema => "schema",
+            LeftOut::Unmapped => "unmapped",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LeftOutLabels {
+    operation: String,
+    reason: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     operation: String,
@@ -37,6 +63,7 @@ struct RequestLabels {
 struct Inner {
     registry: Registry,
     delivered: Family<OperationLabel, Counter>,
+    left_out: Family<LeftOutLabels, Counter>,
     requests: Family<RequestLabels, Counter>,
     lag: Family<OperationLabel, Gauge<f64, AtomicU64>>,
     budget_wait: Family<OperationLabel, Counter<f64, AtomicU64>>,
@@ -63,6 +90,7 @@ impl Metrics {
     pub fn new(client: HssClient) -> Self {
         let mut registry = Registry::default();
         let delivered = Family::<OperationLabel, Counter>::default();
+        let left_out = Family::<LeftOutLabels, Counter>::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let lag = Family::<OperationLabel, Gauge<f64, AtomicU64>>::default();
         let budget_wait = Family::<OperationLabel, Counter<f64, AtomicU64>>::default();
@@ -70,6 +98,11 @@ impl Metrics {
             "hss_watch_records_delivered",
             "Record versions written",
             delivered.clone(),
+        );
+        registry.register(
+            "hss_watch_records_left_out",
+            "Record versions not written as lines but set aside, by why",
+            left_out.clone(),
         );
         registry.register(
             "hss_watch_requests",
@@ -90,6 +123,7 @@ impl Metrics {
             inner: Arc::new(Inner {
                 registry,
                 delivered,
+                left_out,
                 requests,
                 lag,
                 budget_wait,
@@ -105,6 +139,12 @@ impl Metrics {
     pub fn watching(&self, operation: Operation) {
         let label = label(operation);
         let _ = self.inner.delivered.get_or_create(&label);
+        for reason in [LeftOut::Schema, LeftOut::Unmapped] {
+            let _ = self.inner.left_out.get_or_create(&LeftOutLabels {
+                operation: label.operation.clone(),
+                reason: reason.label().to_string(),
+            });
+        }
         let _ = self.inner.lag.get_or_create(&label);
         let _ = self.inner.budget_wait.get_or_create(&label);
     }
@@ -114,6 +154,17 @@ impl Metrics {
         self.inner
             .delivered
             .get_or_create(&label(operation))
+            .inc_by(count);
+    }
+
+    /// `count` more records of `operation` were left out, for `reason`.
+    pub fn left_out(&self, operation: Operation, reason: LeftOut, count: u64) {
+        self.inner
+            .left_out
+            .get_or_create(&LeftOutLabels {
+                operation: operation.operation_id().to_string(),
+                reason: reason.label().to_string(),
+            })
             .inc_by(count);
     }
 

@@ -118,6 +118,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A service that gives what a client is built with (the project
+    /// lookup at IAM) could not be reached, did not answer in time, or
+    /// answered with an error status or with what is not its answer: the
+    /// service or the network failed, not the configuration. Nothing was
+    /// sent to HSS.
+    #[error("{source_name}: {message}")]
+    IdentityService {
+        /// The service, as the error's source names it.
+        source_name: String,
+        /// What went wrong (never a secret).
+        message: String,
+    },
+
     /// An event's `event_content` is not the JSON document it should be.
     #[error("event {event_id}: event_content is not valid JSON: {source}")]
     EventContent {
@@ -152,6 +165,7 @@ impl Error {
             Error::Config(_)
             | Error::NoProjectId
             | Error::Credentials { .. }
+            | Error::IdentityService { .. }
             | Error::EventContent { .. } => None,
         }
     }

@@ -6,7 +6,10 @@
 //! request budget, and gives the records to deliver a page at a time, each
 //! with the [`FeedState`] after that page: the caller writes the records,
 //! then persists the state, and a restart from the persisted state
-//! delivers every record version exactly once across the runs.
+//! delivers every record version exactly once across the runs. A record
+//! that breaks its schema is not delivered but handed over beside the
+//! deliveries ([`Rejected`]) and counted in the cycle's summary: nothing
+//! is dropped without a trace.
 //!
 //! How a cycle reads, by what the spec and the data say:
 //!
@@ -48,7 +51,7 @@ use crate::error::Error;
 use crate::paging::options::PageOptions;
 use crate::paging::pager::{Cursor, Page};
 use crate::query::{JsonRecord, Query};
-use crate::record::RecordKey;
+use crate::record::{RecordKey, version_from_json};
 use crate::spec::Operation;
 
 /// Most keys a feed that reads from the head keeps: beyond it, the ones
@@ -139,6 +142,10 @@ pub struct Pass {
     pub total_before: Option<i64>,
     /// When it started, in ms since the epoch.
     pub started: i64,
+    /// Records read in this pass that break their schema, each handed to
+    /// the caller in its page's step.
+    #[serde(default)]
+    pub rejected: u64,
 }
 
 /// Everything a feed's cycles need to go on, in a new process too.
@@ -179,14 +186,37 @@ pub struct Delivery {
     pub time: Option<i64>,
 }
 
+/// A record of a page that breaks its schema: it is not delivered, but
+/// handed to the caller, so that nothing is dropped without a trace (set
+/// it aside, as `hss watch --rejects` does).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rejected {
+    /// The operation.
+    pub operation: Operation,
+    /// The record's position in the list when it was read (its offset).
+    pub position: i64,
+    /// What does not match the schema.
+    pub message: String,
+    /// The record as it came, in JSON.
+    pub raw: String,
+    /// An id for this version of this record, from the key and version
+    /// fields its JSON gives (as [`Delivery::id`]).
+    pub id: RecordKey,
+}
+
 /// One step of a cycle.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Step {
-    /// A page was read: deliver these records, then keep `state`.
+    /// A page was read: deliver these records, set aside the rejected
+    /// ones, then keep `state`.
     Page {
         /// The records to deliver.
         deliveries: Vec<Delivery>,
+        /// The page's records that break their schema, in their order: not
+        /// delivered, and not met again by later cycles unless they change.
+        rejected: Vec<Rejected>,
         /// The state once they are delivered.
         state: FeedState,
     },
@@ -211,6 +241,9 @@ pub struct CycleSummary {
     pub mode: Mode,
     /// Records delivered.
     pub records: u64,
+    /// Records that broke their schema, reported in the pages' steps and
+    /// not delivered.
+    pub rejected: u64,
     /// Pages requested.
     pub requests: u64,
     /// How the next cycle will read.
@@ -310,6 +343,7 @@ impl Feed {
             new: 0,
             total_before: state.last_total,
             started: now,
+            rejected: 0,
         }
     }
 
@@ -383,42 +417,90 @@ impl Run {
                 self.finished = true;
                 Some(Err(error))
             }
-            Some(Ok(page)) => {
-                let mut known = 0usize;
-                let mut deliveries = Vec::new();
-                for item in page.items {
-                    let record = match item {
-                        Ok(record) => record,
-                        // A record that breaks its schema is left out; the
-                        // cycle goes on.
-                        Err(error) if error.is_record() => continue,
-                        Err(error) => {
-                            self.finished = true;
-                            return Some(Err(error));
-                        }
-                    };
-                    match self.take(record) {
-                        Ok(Some(delivery)) => deliveries.push(delivery),
-                        Ok(None) => known += 1,
-                        Err(error) => {
-                            self.finished = true;
-                            return Some(Err(error));
-                        }
-                    }
+            Some(Ok(page)) => match self.page(page) {
+                Ok(step) => Some(Ok(step)),
+                Err(error) => {
+                    self.finished = true;
+                    Some(Err(error))
                 }
-                self.pass.cursor = page.cursor;
-                self.state.last_total = page.total.or(self.state.last_total);
-                if self.pass.mode == Mode::Head && known > 0 {
-                    // A record delivered already, in the same version: in
-                    // a newest-first list everything after it was too, so
-                    // the head cycle is done with this page.
-                    self.pages = stream::empty().boxed();
-                }
-                let mut state = self.state.clone();
-                state.pass = Some(self.pass.clone());
-                Some(Ok(Step::Page { deliveries, state }))
+            },
+        }
+    }
+
+    /// The step of one page: its records to deliver, and those that break
+    /// their schema, each new version once.
+    fn page(&mut self, page: Page<JsonRecord>) -> Result<Step, Error> {
+        let mut known = 0usize;
+        let (mut deliveries, mut rejected) = (Vec::new(), Vec::new());
+        for item in page.items {
+            match item {
+                Ok(record) => match self.take(record)? {
+                    Some(delivery) => deliveries.push(delivery),
+                    None => known += 1,
+                },
+                // A record that breaks its schema costs only itself: it is
+                // handed to the caller, and the cycle goes on.
+                Err(Error::Record {
+                    position,
+                    message,
+                    raw,
+                    ..
+                }) => match self.reject(position, message, raw) {
+                    Some(record) => rejected.push(record),
+                    None => known += 1,
+                },
+                Err(error) => return Err(error),
             }
         }
+        self.pass.cursor = page.cursor;
+        self.state.last_total = page.total.or(self.state.last_total);
+        if self.pass.mode == Mode::Head && known > 0 {
+            // A record delivered already, in the same version: in a
+            // newest-first list everything after it was too, so the head
+            // cycle is done with this page.
+            self.pages = stream::empty().boxed();
+        }
+        let mut state = self.state.clone();
+        state.pass = Some(self.pass.clone());
+        Ok(Step::Page {
+            deliveries,
+            rejected,
+            state,
+        })
+    }
+
+    /// Notes a record read: its key, version and time. Whether it is new,
+    /// or in a new version (to be handed on).
+    fn note(&mut self, key: RecordKey, version: Option<&String>, time: Option<i64>) -> bool {
+        if let (Some(before), Some(version)) = (&self.pass.last_version, version) {
+            self.pass.compared += 1;
+            if !not_rising(before, version) {
+                self.pass.falling = false;
+            }
+        }
+        if version.is_some() {
+            self.pass.last_version = version.cloned();
+        }
+        let cycle = self.pass.cycle;
+        let known = self.state.delivered.get(&key).cloned();
+        if known.as_ref().is_some_and(|d| d.seen < cycle) {
+            self.pass.met_earlier = true;
+        } else if known.is_none() && self.pass.met_earlier {
+            self.pass.new_after_earlier = true;
+        }
+        let fresh = known.as_ref().is_none_or(|d| d.version.as_ref() != version);
+        self.state.delivered.insert(
+            key,
+            Delivered {
+                version: version.cloned(),
+                time,
+                seen: cycle,
+            },
+        );
+        if fresh && known.is_none() {
+            self.pass.new += 1;
+        }
+        fresh
     }
 
     /// Whether `record` is to be delivered (new, or in a new version), and
@@ -432,36 +514,8 @@ impl Run {
                 .get(field)?
                 .as_i64()
         });
-        if let (Some(before), Some(version)) = (&self.pass.last_version, &record.version) {
-            self.pass.compared += 1;
-            if !not_rising(before, version) {
-                self.pass.falling = false;
-            }
-        }
-        if record.version.is_some() {
-            self.pass.last_version = record.version.clone();
-        }
-        let cycle = self.pass.cycle;
-        let known = self.state.delivered.get(&record.key).cloned();
-        if known.as_ref().is_some_and(|d| d.seen < cycle) {
-            self.pass.met_earlier = true;
-        } else if known.is_none() && self.pass.met_earlier {
-            self.pass.new_after_earlier = true;
-        }
-        let fresh = known.as_ref().is_none_or(|d| d.version != record.version);
-        self.state.delivered.insert(
-            record.key,
-            Delivered {
-                version: record.version.clone(),
-                time,
-                seen: cycle,
-            },
-        );
-        if !fresh {
+        if !self.note(record.key, record.version.as_ref(), time) {
             return Ok(None);
-        }
-        if known.is_none() {
-            self.pass.new += 1;
         }
         self.pass.delivered += 1;
         let id = RecordKey::of_version(record.key, record.version.as_deref());
@@ -474,6 +528,32 @@ impl Run {
             id,
             time,
         }))
+    }
+
+    /// A record that breaks its schema, when it is new or in a new version:
+    /// noted under the key and version its JSON gives, as a delivered one
+    /// is, so that it is handed on once, not at every pass.
+    fn reject(&mut self, position: i64, message: String, raw: String) -> Option<Rejected> {
+        let operation = self.feed.operation();
+        let value =
+            serde_json::from_str::<serde_json::Value>(&raw).unwrap_or(serde_json::Value::Null);
+        let key = RecordKey::from_json(operation, &value);
+        let version = version_from_json(operation, &value);
+        let time = self
+            .feed
+            .window_field()
+            .and_then(|field| value.get(field)?.as_i64());
+        if !self.note(key, version.as_ref(), time) {
+            return None;
+        }
+        self.pass.rejected += 1;
+        Some(Rejected {
+            operation,
+            position,
+            message,
+            raw,
+            id: RecordKey::of_version(key, version.as_deref()),
+        })
     }
 
     /// The cycle is complete: the mode of the next, and the state trimmed.
@@ -530,6 +610,7 @@ impl Run {
             cycle,
             mode: pass.mode,
             records: pass.delivered,
+            rejected: pass.rejected,
             requests: pass.cursor.pages,
             next,
             started: pass.started,

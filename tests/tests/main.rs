@@ -13,3 +13,4 @@ mod siem;
 mod spec_bounds;
 mod test_files;
 mod watch;
+mod watch_rejects;

@@ -270,6 +270,7 @@ async fn records_of_moving_lists_become_valid_events() {
                     Step::Page {
                         deliveries,
                         state: next,
+                        ..
                     } => {
                         for d in deliveries {
                             let record: Value = serde_json::from_str(&d.json).expect("json");

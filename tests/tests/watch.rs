@@ -84,7 +84,9 @@ async fn cycle(
     while let Some(step) = steps.next().await {
         let step = step.expect("a step");
         let next = match step {
-            Step::Page { deliveries, state } => {
+            Step::Page {
+                deliveries, state, ..
+            } => {
                 for delivery in deliveries {
                     let version = (delivery.key, delivery.version.clone());
                     *delivered.entry(version).or_insert(0) += 1;

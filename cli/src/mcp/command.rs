@@ -21,7 +21,7 @@ pub fn command() -> Command {
                 .long("listen")
                 .value_name("ADDR")
                 .value_parser(clap::value_parser!(SocketAddr))
-                .help("Serve Streamable HTTP at http://ADDR/mcp instead of stdio (for example 127.0.0.1:8931)"),
+                .help("Serve Streamable HTTP at http://ADDR/mcp instead of stdio (for example 127.0.0.1:8931); an address other than loopback needs --token-file"),
         )
         .arg(
             Arg::new("token-file")
@@ -61,8 +61,12 @@ pub fn parse(matches: &ArgMatches) -> Result<Mcp, Failure> {
             Some(token)
         }
     };
+    let listen = matches.get_one::<SocketAddr>("listen").copied();
+    if let Some(addr) = listen {
+        check_exposure(addr, token.is_some())?;
+    }
     Ok(Mcp {
-        listen: matches.get_one::<SocketAddr>("listen").copied(),
+        listen,
         token,
         allow_origins: matches
             .get_many::<String>("allow-origin")
@@ -73,4 +77,49 @@ pub fn parse(matches: &ArgMatches) -> Result<Mcp, Failure> {
             .copied()
             .unwrap_or_default(),
     })
+}
+
+/// Refuses to serve on `addr` when others than this host can reach it and
+/// no token is required: every tool runs with this host's credentials.
+/// Checked before anything is bound.
+pub fn check_exposure(addr: SocketAddr, token: bool) -> Result<(), Failure> {
+    if addr.ip().is_loopback() || token {
+        return Ok(());
+    }
+    Err(Failure::usage(format!(
+        "--listen {addr}: {} is not a loopback address, so hosts other than this one could \
+         reach the server and call every tool with its credentials; give --token-file FILE to \
+         require a bearer token, or listen on 127.0.0.1 or [::1]",
+        addr.ip()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_serves_without_a_token() {
+        for addr in ["127.0.0.1:8931", "[::1]:8931", "127.0.0.2:0"] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            assert!(check_exposure(addr, false).is_ok(), "{addr}");
+        }
+        for addr in [
+            "0.0.0.0:8931",
+            "[::]:8931",
+            "192.0.2.7:80",
+            "[2001:db8::1]:1",
+        ] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            let refused = check_exposure(addr, false).unwrap_err();
+            assert_eq!(refused.status, crate::exit::Status::Usage);
+            assert!(
+                refused.message.contains("--token-file"),
+                "{}",
+                refused.message
+            );
+            assert!(refused.message.contains("loopback"), "{}", refused.message);
+            assert!(check_exposure(addr, true).is_ok(), "{addr} with a token");
+        }
+    }
 }

@@ -91,7 +91,9 @@ impl Server {
         let work = call::run(&self.client, plan, self.schema, &on_page);
         tokio::pin!(work);
         let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await;
+        let mut waited = Waited::new();
         loop {
             tokio::select! {
                 result = &mut work => return match result {
@@ -110,17 +112,21 @@ impl Server {
                 }
                 _ = ticks.tick() => {
                     let done = records.load(std::sync::atomic::Ordering::Relaxed);
-                    self.progress(operation, context, done).await;
+                    self.progress(operation, context, waited.next(), done).await;
                 }
             }
         }
     }
 
-    /// A progress notification, when the caller asked for them.
+    /// A progress notification, when the caller asked for them: its
+    /// value the seconds the call has taken (`seconds`, which rises with
+    /// every one, as the protocol requires), its message what it waits
+    /// for or the records read so far.
     async fn progress(
         &self,
         operation: hss_client::Operation,
         context: &RequestContext<RoleServer>,
+        seconds: f64,
         records: u64,
     ) {
         let Some(token) = context.meta.get_progress_token() else {
@@ -133,8 +139,31 @@ impl Server {
             ),
             None => format!("{records} records read"),
         };
-        let param = ProgressNotificationParam::new(token, records as f64).with_message(message);
+        let param = ProgressNotificationParam::new(token, seconds).with_message(message);
         let _ = context.peer.notify_progress(param).await;
+    }
+}
+
+/// The progress value of a call: the whole seconds since it began, and
+/// always more than the one before, however the ticks come.
+struct Waited {
+    began: tokio::time::Instant,
+    last: f64,
+}
+
+impl Waited {
+    fn new() -> Self {
+        Waited {
+            began: tokio::time::Instant::now(),
+            last: 0.0,
+        }
+    }
+
+    /// The value of the next notification.
+    fn next(&mut self) -> f64 {
+        let seconds = self.began.elapsed().as_secs() as f64;
+        self.last = seconds.max(self.last + 1.0);
+        self.last
     }
 }
 
@@ -239,5 +268,24 @@ pub async fn run(client: &HssClient, mcp: &Mcp) -> Result<Status, Failure> {
             Ok(Status::Done)
         }
         Some(addr) => http::serve(server, addr, mcp).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Waited;
+    use std::time::Duration;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_progress_value_rises_with_every_notification() {
+        let mut waited = Waited::new();
+        let mut values = Vec::new();
+        // Ticks a second apart, then two at once (a late tick), then a
+        // long wait.
+        for pause in [1, 1, 0, 1, 5] {
+            tokio::time::sleep(Duration::from_secs(pause)).await;
+            values.push(waited.next());
+        }
+        assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 8.0]);
     }
 }

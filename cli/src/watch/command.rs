@@ -58,8 +58,11 @@ pub fn command() -> Command {
              id is the same for the same version of the same record. A filter given several times \
              gives a feed for each value; a filter applies to every operation that has it. \
              --state is written after each page, so rerunning the same command after a crash \
-             writes every record version exactly once across the runs. Stops on SIGINT or SIGTERM \
-             with exit status 0.",
+             writes every record version exactly once across the runs. A record that breaks its \
+             schema, or that --schema cannot take, is left out with a warning on stderr, and set \
+             aside in --rejects. Stops on SIGINT or SIGTERM with exit status 0; --once exits 1 \
+             when records were left out, 2 on a usage or configuration error, 3 when the service \
+             or the way to it failed.",
         )
         .arg(
             Arg::new("operations")
@@ -102,6 +105,13 @@ fn watch_flags(cmd: Command) -> Command {
                 .value_name("FILE")
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("Append to FILE instead of writing to stdout"),
+        )
+        .arg(
+            Arg::new("rejects")
+                .long("rejects")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Append the records left out (breaking their schema, or not taken by --schema) to FILE, one JSON line each"),
         )
         .arg(
             Arg::new("interval")
@@ -183,6 +193,7 @@ pub fn parse(matches: &ArgMatches) -> Result<Watch, Failure> {
             .cloned()
             .ok_or_else(|| Failure::usage("hss watch needs --state FILE"))?,
         output: matches.get_one::<PathBuf>("output").cloned(),
+        rejects: matches.get_one::<PathBuf>("rejects").cloned(),
         interval: std::time::Duration::from_secs(
             matches.get_one::<u64>("interval").copied().unwrap_or(60),
         ),

@@ -1,42 +1,51 @@
 //! The line each delivered record version becomes: HSS's record in an
-//! envelope (`--schema hss`), or an OCSF or ECS event.
+//! envelope (`--schema hss`), or an OCSF or ECS event; and where the
+//! versions that cannot be one go ([`Rejects`]).
 
-use hss_client::watch::Delivery;
+use hss_client::watch::{Delivery, Rejected};
 
+use super::rejects::Rejects;
 use crate::exit::Failure;
+use crate::metrics::Metrics;
 use crate::schema::{EventSchema, Mapper};
 
-/// Turns every feed's deliveries into lines.
+/// Turns every feed's deliveries into lines, and sets aside what cannot
+/// be one.
 pub(super) struct Lines {
     /// A mapper for each feed, by index; empty for `--schema hss`.
     mappers: Vec<Mapper>,
+    /// Where the left-out versions go.
+    rejects: Rejects,
 }
 
 impl Lines {
     /// The lines of `feeds` (their operations) in `schema`; an error when
     /// the spec does not map one of them to it.
+    /// `rejects` is where the versions that cannot be a line go.
     pub(super) fn new(
         client: &hss_client::HssClient,
         feeds: &[(String, hss_client::watch::Feed)],
         schema: EventSchema,
+        rejects: Option<&std::path::Path>,
     ) -> Result<Self, Failure> {
-        let Some(siem) = schema.siem() else {
-            return Ok(Lines {
-                mappers: Vec::new(),
-            });
+        let mappers = match schema.siem() {
+            None => Vec::new(),
+            Some(siem) => feeds
+                .iter()
+                .map(|(_, feed)| Mapper::new(client, feed.operation(), siem))
+                .collect::<Result<_, _>>()?,
         };
-        let mappers = feeds
-            .iter()
-            .map(|(_, feed)| Mapper::new(client, feed.operation(), siem))
-            .collect::<Result<_, _>>()?;
-        Ok(Lines { mappers })
+        Ok(Lines {
+            mappers,
+            rejects: Rejects::open(rejects)?,
+        })
     }
 
-    /// The line of one delivery of feed `index`; `None`, said in a log
-    /// line, when its schema cannot take the record.
-    pub(super) fn line(&mut self, index: usize, delivery: &Delivery) -> Option<String> {
+    /// The line of one delivery of feed `index`; why not, when its schema
+    /// cannot take the record (for [`Lines::set_aside`]).
+    pub(super) fn line(&mut self, index: usize, delivery: &Delivery) -> Result<String, String> {
         let Some(mapper) = self.mappers.get_mut(index) else {
-            return Some(envelope(delivery));
+            return Ok(envelope(delivery));
         };
         let mut line = Vec::with_capacity(delivery.json.len() * 2);
         let written = serde_json::from_str(&delivery.json)
@@ -47,13 +56,24 @@ impl Lines {
                     .map_err(|e| e.to_string())
             });
         line.push(b'\n');
-        match written.and_then(|()| String::from_utf8(line).map_err(|e| e.to_string())) {
-            Ok(line) => Some(line),
-            Err(reason) => {
-                tracing::warn!(id = %delivery.id, "a record version was left out: {reason}");
-                None
-            }
-        }
+        written.and_then(|()| String::from_utf8(line).map_err(|e| e.to_string()))
+    }
+
+    /// Sets aside a page's records that break their schema and the
+    /// versions its SIEM schema cannot take: to the rejects file, a
+    /// warning and the left-out metric each; never counted as delivered.
+    pub(super) fn set_aside(
+        &mut self,
+        metrics: &Metrics,
+        rejected: &[Rejected],
+        unmapped: &[(&Delivery, String)],
+    ) -> Result<(), Failure> {
+        self.rejects.set_aside(metrics, rejected, unmapped)
+    }
+
+    /// Record versions left out by this process so far.
+    pub(super) fn left_out(&self) -> u64 {
+        self.rejects.count()
     }
 }
 

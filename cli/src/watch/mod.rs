@@ -51,11 +51,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
-use hss_client::watch::{CycleSummary, Delivery, Feed, FeedState, Step};
+use hss_client::watch::{CycleSummary, Delivery, Feed, FeedState, Rejected, Step};
 use hss_client::{Error, HssClient};
 
 pub mod command;
 mod lines;
+mod rejects;
 mod requests;
 mod state;
 
@@ -87,6 +88,8 @@ pub struct Watch {
     pub metrics: Option<SocketAddr>,
     /// What a line holds: the HSS record in an envelope, or a SIEM event.
     pub schema: EventSchema,
+    /// Where record versions that cannot be a line are appended.
+    pub rejects: Option<PathBuf>,
 }
 
 /// What a feed's task tells the writer.
@@ -193,12 +196,13 @@ fn say_rotated(path: &Path, rotation: Rotation) {
 }
 
 /// Runs the watch until SIGINT or SIGTERM (or, with `--once`, one cycle of
-/// each feed).
-pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
+/// each feed); `signals` are this process's handlers, installed before
+/// anything else it did.
+pub async fn run(client: &HssClient, watch: &Watch, signals: Signals) -> Result<Status, Failure> {
     let Signals {
         mut stop,
         mut hangup,
-    } = Signals::install();
+    } = signals;
     // Nothing is read or written before the state is this process's own,
     // and the output: a watch that cut its output back to its own state
     // would cut another's lines.
@@ -207,7 +211,7 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
         Some(path) => Some(crate::lock::hold(path, "watch", "output")?),
         None => None,
     };
-    let lines = Lines::new(client, &watch.feeds, watch.schema)?;
+    let lines = Lines::new(client, &watch.feeds, watch.schema, watch.rejects.as_deref())?;
     let of = state::Of {
         names: watch.feeds.iter().map(|(name, _)| name.clone()).collect(),
         output: watch.output.clone(),
@@ -250,7 +254,11 @@ pub async fn run(client: &HssClient, watch: &Watch) -> Result<Status, Failure> {
             () = hangup.recv() => writer.follow()?,
         }
     }
-    Ok(Status::Done)
+    // As `hss export`: done, but records were set aside.
+    Ok(match writer.lines.left_out() {
+        0 => Status::Done,
+        _ => Status::DoneWithRejects,
+    })
 }
 
 /// A task for each feed, running its cycles and sending their steps; they
@@ -368,8 +376,12 @@ impl<'a> Writer<'a> {
                     message: format!("{}: {}", self.watch.feeds[index].0, failure.message),
                 })
             }
-            Ok(Step::Page { deliveries, state }) => {
-                self.page(index, &deliveries, state)?;
+            Ok(Step::Page {
+                deliveries,
+                rejected,
+                state,
+            }) => {
+                self.page(index, (&deliveries, &rejected), state)?;
                 Ok(Flow::Going)
             }
             Ok(Step::Done { summary, state }) => self.cycle_done(index, &summary, state),
@@ -390,11 +402,12 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes a page's lines (to the output at its path, rotated or not),
-    /// syncs them, then saves the state that covers them.
+    /// and sets aside what cannot be one, syncs them, then saves the state
+    /// that covers them.
     fn page(
         &mut self,
         index: usize,
-        deliveries: &[Delivery],
+        (deliveries, rejected): (&[Delivery], &[Rejected]),
         feed_state: FeedState,
     ) -> Result<(), Failure> {
         self.follow()?;
@@ -405,9 +418,11 @@ impl<'a> Writer<'a> {
         {
             progress.starts = (progress.starts.1, Some(pass.started));
         }
+        let mut unmapped = Vec::new();
         for delivery in deliveries {
-            if let Some(line) = self.lines.line(index, delivery) {
-                self.output.write(&line)?;
+            match self.lines.line(index, delivery) {
+                Ok(line) => self.output.write(&line)?,
+                Err(reason) => unmapped.push((delivery, reason)),
             }
             if let (Some(time), Some(from)) = (delivery.time, progress.starts.0)
                 && time >= from
@@ -416,12 +431,13 @@ impl<'a> Writer<'a> {
                 progress.lag = Some(progress.lag.map_or(seconds, |l| l.max(seconds)));
             }
         }
+        self.lines.set_aside(&self.metrics, rejected, &unmapped)?;
         if let Some(mark) = self.output.commit()? {
             self.state.set_output(&mark);
         }
         let (name, feed) = &self.watch.feeds[index];
-        self.metrics
-            .delivered(feed.operation(), deliveries.len() as u64);
+        let written = deliveries.len() - unmapped.len();
+        self.metrics.delivered(feed.operation(), written as u64);
         self.state.feeds.insert(name.clone(), feed_state);
         self.state.save(&self.watch.state)
     }

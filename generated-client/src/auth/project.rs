@@ -62,15 +62,15 @@ pub(crate) async fn look_up(iam: &str, region: &str, signing: &Signing) -> Resul
     sign_with(Some(signing), None, SystemTime::now(), &mut request);
     let what = format!("GET {url}?name={region}");
     let sent = http.execute(request).await;
-    let (_, body) = answered(&what, sent)
-        .await
-        .map_err(|message| failed(&source, message))?;
-    let projects: Projects = serde_json::from_slice(&body).map_err(|e| {
-        failed(
-            &source,
-            format!("GET {url}: the answer is not a project list: {e}"),
-        )
-    })?;
+    // IAM unreachable, late, or answering an error: the service failed,
+    // not the settings.
+    let unavailable = |message| Error::IdentityService {
+        source_name: source.clone(),
+        message,
+    };
+    let (_, body) = answered(&what, sent).await.map_err(unavailable)?;
+    let projects: Projects = serde_json::from_slice(&body)
+        .map_err(|e| unavailable(format!("GET {url}: the answer is not a project list: {e}")))?;
     let id = match projects.projects.as_slice() {
         [one] => one.id.clone(),
         [] => {
