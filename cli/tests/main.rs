@@ -8,4 +8,5 @@ mod export;
 mod mcp;
 mod service;
 mod siem;
+mod try_it;
 mod watch;
