@@ -1,6 +1,7 @@
 //! `hss watch` as operators run it: beside logrotate (both of its modes,
-//! by hand and with the documented configurations), a shipper tailing the
-//! output, a second process started by mistake, a crash between writing a
+//! by hand and with the documented configurations), a shipper that lags
+//! and reads as the documented Vector configuration does, a second
+//! process started by mistake, a crash between writing a
 //! page and saving the state, and a reader of stdout that goes away.
 //! Each test drives the real binary against a live hss-mock (records
 //! arrive and change while it runs, under the documented limit scaled).
