@@ -393,14 +393,17 @@ async fn help_lists_every_operation_and_globals_go_anywhere() {
 /// and not in a pipe (the tests above check an empty stderr).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_progress_bar_shows_in_a_terminal() {
-    if std::process::Command::new("script")
+    // `script` (util-linux; on Debian in bsdutils, which every system
+    // has) runs the command in a terminal. Nothing else can show the bar,
+    // so without it the test fails and says why.
+    let script = std::process::Command::new("script")
         .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: no `script` command");
-        return;
-    }
+        .output();
+    assert!(
+        script.as_ref().is_ok_and(|out| out.status.success()),
+        "the `script` command of util-linux is needed to give hss a terminal \
+         (apt-get install bsdutils): {script:?}"
+    );
     let mock = mock(2_000, Duration::from_millis(5)).await;
     let (_, name, flags) = paginated(&mock)
         .into_iter()

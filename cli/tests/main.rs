@@ -11,6 +11,7 @@ mod mcp_progress;
 mod output_identity;
 mod service;
 mod siem;
+mod try_it;
 mod watch;
 mod watch_reports;
 mod watch_startup;

@@ -208,3 +208,136 @@ async fn watch_writes_events_and_a_changed_record_updates_its_finding() {
     assert_eq!(report.checked, all.len() as u64, "{}", report.problems);
     assert_eq!(report.invalid, 0, "{}", report.problems);
 }
+
+/// The ECS target the spec fills with the id of the record's version
+/// (the same as the `id` of an `hss` line).
+fn ecs_id_target(op: Operation) -> &'static str {
+    use hss_client::spec::siem::{ContextValue, Source};
+    op.siem(SiemSchema::Ecs)
+        .expect("mapped to ECS")
+        .rules
+        .iter()
+        .find(|rule| rule.value == Source::Context(ContextValue::Id))
+        .map(|rule| rule.target)
+        .unwrap_or_else(|| panic!("{op}: no ECS field holds the version's id"))
+}
+
+/// The value of `key` in a shipping file of `docs/siem/` (`key = "v"` in
+/// TOML, `key: v` in YAML).
+fn shipper_setting(file: &str, key: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/siem")
+        .join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let rest = line.strip_prefix(key)?.trim_start();
+            rest.strip_prefix('=')
+                .or_else(|| rest.strip_prefix(':'))
+                .map(|value| value.trim().trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| panic!("{file} sets no {key}"))
+}
+
+/// The keys Vector's path syntax names: `event.id` is `id` inside
+/// `event` (a leading `.` is optional).
+fn vector_path(path: &str) -> Vec<String> {
+    assert!(
+        !path.contains(['"', '[']),
+        "{path}: the test reads plain dotted paths"
+    );
+    path.trim_start_matches('.')
+        .split('.')
+        .map(str::to_string)
+        .collect()
+}
+
+/// The keys Fluent Bit's record accessor names: `$event['id']` is `id`
+/// inside `event`; a value without `$` is one top-level key, dots and
+/// all, as Fluent Bit's `flb_ra_create` reads it.
+fn record_accessor(pattern: &str) -> Vec<String> {
+    let Some(rest) = pattern.strip_prefix('$') else {
+        return vec![pattern.to_string()];
+    };
+    let (name, mut rest) = rest.split_at(rest.find('[').unwrap_or(rest.len()));
+    let mut keys = vec![name.to_string()];
+    while let Some(inner) = rest.strip_prefix('[') {
+        let end = inner
+            .find(']')
+            .unwrap_or_else(|| panic!("{pattern}: a [ without ]"));
+        keys.push(inner[..end].trim_matches(['\'', '"']).to_string());
+        rest = &inner[end + 1..];
+    }
+    assert!(rest.is_empty(), "{pattern}: {rest:?} after the keys");
+    keys
+}
+
+/// The value at `keys` in `event`, as a shipper resolves it.
+fn resolve<'v>(event: &'v Value, keys: &[String]) -> Option<&'v Value> {
+    keys.iter().try_fold(event, |node, key| match node {
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        other => other.get(key),
+    })
+}
+
+/// The documented shippers key Elasticsearch documents by the version's
+/// id, so that a line written twice replaces itself: each one's `id_key`,
+/// read with that shipper's own syntax (Vector's paths, Fluent Bit's
+/// record accessor), finds the id in every ECS event that `hss export
+/// --schema ecs` writes, and distinct events get distinct ids.
+///
+/// Fluent Bit itself is not run: no package of it installs here (Debian
+/// has none, and neither PyPI nor npm ships its binary), so its record
+/// accessor is read as its source (`flb_record_accessor.c`) reads it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_shippers_find_the_id_of_every_ecs_event() {
+    let keys = [
+        (
+            "vector.toml",
+            vector_path(&shipper_setting("vector.toml", "id_key")),
+        ),
+        (
+            "fluent-bit.yaml",
+            record_accessor(&shipper_setting("fluent-bit.yaml", "id_key")),
+        ),
+    ];
+    let mock = mock(60, LiveConfig::default()).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ops = mapped(SiemSchema::Ecs);
+    assert!(!ops.is_empty(), "the spec maps an operation to ECS");
+    for op in ops {
+        let name = hss_cli::app::command_name(op);
+        let out = dir.path().join(format!("{name}.ecs.ndjson"));
+        let output = hss(&mock)
+            .args(["export", &name])
+            .args(filters(&mock, op, true))
+            .args(["--schema", "ecs", "-q", "--output"])
+            .arg(&out)
+            .output()
+            .await
+            .expect("runs");
+        assert!(output.status.success(), "{name}: {}", text(&output.stderr));
+        let lines = events(&out);
+        assert!(!lines.is_empty(), "{name}: events to key");
+        let target: Vec<String> = ecs_id_target(op).split('.').map(str::to_string).collect();
+        for (file, key) in &keys {
+            let mut ids = HashSet::new();
+            for event in &lines {
+                let id = resolve(event, key).and_then(Value::as_str);
+                assert!(
+                    id.is_some(),
+                    "{file}: id_key {key:?} finds no string in {name}'s ECS event {event}"
+                );
+                assert_eq!(
+                    id,
+                    resolve(event, &target).and_then(Value::as_str),
+                    "{file}: id_key {key:?} is not the version's id"
+                );
+                ids.extend(id.map(str::to_string));
+            }
+            assert_eq!(ids.len(), lines.len(), "{file}: {name}: one id an event");
+        }
+    }
+}

@@ -2,6 +2,10 @@
 //!
 //! `cargo run -p hss-mock -- --port 8080 --events 100000`
 //!
+//! Its banner says where it listens, then how to try `hss` against it:
+//! the environment with the keys and project it accepts (its own test
+//! constants), and ready commands with `--rate-limit off` and why.
+//!
 //! Faults are opt-in (`--throttle-rate`, `--server-error-rate`,
 //! `--reset-rate`, `--truncate-rate`, `--latency-ms`), as are a rate limit
 //! (`--rate-limit N`: a token bucket, at most N requests a second, 429 with
@@ -25,6 +29,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use hss_client::Operation;
+use hss_client::env::{ENV_AK, ENV_PROJECT_ID, ENV_SK};
+use hss_client::spec::{ParameterLocation, Schema};
 use hss_mock::identity::IdentityConfig;
 use hss_mock::{Arrive, Credentials, FaultConfig, LiveConfig, MockConfig, start};
 
@@ -157,6 +164,96 @@ struct Args {
     project_region: String,
 }
 
+/// How to try `hss` against this mock, as the banner says it: the
+/// environment `hss` reads the mock's keys and project from, `hss --help`
+/// (which lists every operation as a command), and a ready export of one
+/// that needs no flag, picked from the operations table. The keys are the
+/// mock's own test constants: printing them shows no secret of anyone's.
+fn try_it(args: &Args, url: &str) -> Vec<String> {
+    let mut lines = vec!["Try hss against it, from another shell:".to_string()];
+    // The defaults are accepted only when no credential was given (see
+    // `credentials`).
+    let from_env = std::env::var("HSS_MOCK_KEY_PAIRS").unwrap_or_default();
+    let defaults = args.key_pairs.is_empty()
+        && args.tokens.is_empty()
+        && from_env.split(',').all(|pair| pair.trim().is_empty());
+    let (ak, sk) = if defaults {
+        (DEFAULT_AK, DEFAULT_SK)
+    } else {
+        ("<an AK given>", "<its SK>")
+    };
+    lines.push(format!(
+        "  export {ENV_AK}={ak} {ENV_SK}={sk} {ENV_PROJECT_ID}={}",
+        args.project_id
+    ));
+    let hss = format!("hss --endpoint {url} --rate-limit off");
+    lines.push(format!("  {hss} --help"));
+    let ready = ready_export();
+    if let Some(operation) = ready {
+        lines.push(format!(
+            "  {hss} export {} --output events.ndjson",
+            operation.method_name().replace('_', "-")
+        ));
+    }
+    lines.push(format!(
+        "--rate-limit off: without it, hss keeps to the service's documented budget{}; \
+         this mock enforces it only with --gateway-limits.",
+        ready.map(|op| budget(op, args.events)).unwrap_or_default()
+    ));
+    lines
+}
+
+/// The budget `operation` keeps to against the service, and what it costs
+/// an export of `records`.
+fn budget(operation: Operation, records: u64) -> String {
+    let (Some(limit), Some(paging)) = (operation.rate_limit(), operation.pagination()) else {
+        return String::new();
+    };
+    let page = paging.max_limit.unwrap_or(paging.default_page_size).max(1);
+    let requests = records.div_ceil(page.unsigned_abs()).max(1);
+    let calls = limit.calls().max(1);
+    // The first window's calls go at once; each later window adds some.
+    let minutes = ((requests - 1) / calls * limit.window_seconds).div_ceil(60);
+    let time = match minutes {
+        0 => "under a minute".to_string(),
+        1 => "about a minute".to_string(),
+        n => format!("about {n} minutes"),
+    };
+    format!(
+        " ({} calls in {} s), so an export of {records} records, {requests} requests, \
+         takes {time}",
+        limit.calls(),
+        limit.window_seconds
+    )
+}
+
+/// The first operation that `hss export` runs with no flag: it pages,
+/// and every parameter it requires is in the path (the project), pages,
+/// or has a default.
+fn ready_export() -> Option<Operation> {
+    Operation::ALL.iter().copied().find(|operation| {
+        let Some(paging) = operation.pagination() else {
+            return false;
+        };
+        operation.parameters().iter().all(|parameter| {
+            !parameter.required
+                || parameter.location == ParameterLocation::Path
+                || parameter.name == paging.offset
+                || parameter.name == paging.limit
+                || has_default(parameter.schema)
+        })
+    })
+}
+
+fn has_default(schema: &Schema) -> bool {
+    match schema {
+        Schema::Integer(integer) => integer.default.is_some(),
+        Schema::String(string) => string.default.is_some(),
+        Schema::Boolean { default } => default.is_some(),
+        _ => false,
+    }
+}
+
 fn credentials(args: &Args) -> Result<Credentials> {
     let mut credentials = Credentials::new();
     let from_env = std::env::var("HSS_MOCK_KEY_PAIRS").unwrap_or_default();
@@ -274,6 +371,9 @@ async fn run(args: Args) -> Result<()> {
                 operation.http_method(),
                 operation.path()
             );
+        }
+        for line in try_it(&args, &mock.base_url()) {
+            let _ = writeln!(out, "{line}");
         }
         let _ = out.flush();
     }

@@ -385,8 +385,9 @@ fn ecs_id_target() -> Vec<&'static str> {
 /// The shipping files of `docs/siem/` fit the events: the index template
 /// maps every field the ECS documents hold outside ECS, the original
 /// record as one flattened field, on top of the ECS mappings; Vector and
-/// Fluent Bit read the output the systemd unit writes, as JSON, and key
-/// documents by a field that holds the version's id.
+/// Fluent Bit read the output the systemd unit writes, as JSON. That their
+/// `id_key` finds the version's id in real ECS events, each read with its
+/// shipper's own syntax, is checked in `cli/tests/siem.rs`.
 #[test]
 fn the_documented_shippers_and_index_template_fit_the_events() {
     let root = hss_tests::workspace_root();
@@ -434,7 +435,7 @@ fn the_documented_shippers_and_index_template_fit_the_events() {
                 l.strip_prefix("include = [\"")
                     .or_else(|| l.strip_prefix("path: "))
             })
-            .map(|p| p.trim_end_matches("\"]").to_string())
+            .map(|p| p.split('"').next().unwrap_or(p).to_string())
             .unwrap_or_else(|| panic!("{file} names no file to read"));
         assert!(
             unit.contains(&format!("--output {path}")),
@@ -444,11 +445,6 @@ fn the_documented_shippers_and_index_template_fit_the_events() {
             text.contains("parse_json") || text.contains("parser: json"),
             "{file} parses each line as JSON"
         );
-        assert!(
-            ids.iter()
-                .any(|id| text.contains(&format!("id_key = \"{id}\""))
-                    || text.contains(&format!("id_key: {id}"))),
-            "{file} keys documents by {ids:?}"
-        );
+        assert!(text.contains("id_key"), "{file} keys documents by {ids:?}");
     }
 }
