@@ -66,11 +66,12 @@
 //! window, an end time in the past keeps the list still; the error says
 //! so.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use super::keys::{ReadSet, RecentKeys};
 use crate::error::Error;
 use crate::record::RecordKey;
 use crate::spec::{Operation, Pagination};
@@ -79,69 +80,8 @@ use crate::spec::{Operation, Pagination};
 pub(crate) const KEEP_PAGES: usize = 4;
 /// Pages over which the gap to the total must shrink.
 pub(crate) const STALL_PAGES: usize = 10;
-
-/// Hashes a [`RecordKey`], which is a digest already, by taking its low
-/// bits: no second hash of a hash.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        self.0 ^= value as u64;
-    }
-}
-
-/// The keys of the records yielded last, oldest first, at most `capacity`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "Vec<RecordKey>", into = "Vec<RecordKey>")]
-pub(crate) struct RecentKeys {
-    order: VecDeque<RecordKey>,
-    set: HashSet<RecordKey, std::hash::BuildHasherDefault<KeyHasher>>,
-}
-
-impl From<Vec<RecordKey>> for RecentKeys {
-    fn from(keys: Vec<RecordKey>) -> Self {
-        let mut recent = RecentKeys::default();
-        for key in keys {
-            recent.insert(key, usize::MAX);
-        }
-        recent
-    }
-}
-
-impl From<RecentKeys> for Vec<RecordKey> {
-    fn from(recent: RecentKeys) -> Self {
-        recent.order.into()
-    }
-}
-
-impl RecentKeys {
-    /// Whether `key` is remembered.
-    pub fn contains(&self, key: &RecordKey) -> bool {
-        self.set.contains(key)
-    }
-
-    fn insert(&mut self, key: RecordKey, capacity: usize) {
-        if self.set.insert(key) {
-            self.order.push_back(key);
-        }
-        while self.order.len() > capacity {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
-        }
-    }
-}
+/// Most reads of the head again after a pass over a list that moved.
+pub(crate) const HEAD_ROUNDS: u32 = 8;
 
 /// Where a pass over a list stands: everything a stream needs to go on
 /// from there, in a new process too (it is `Serialize`).
@@ -172,6 +112,32 @@ pub struct Cursor {
     pub(crate) last_at: Option<i64>,
     /// Whether the pass is complete.
     pub(crate) done: bool,
+    /// The offset the pass started at: the head is read again only when
+    /// it is 0.
+    #[serde(default)]
+    pub(crate) start: i64,
+    /// Every record read before the current round, with its version.
+    #[serde(default)]
+    pub(crate) read: ReadSet,
+    /// The records read in the current round, once it is a read of the
+    /// head again.
+    #[serde(default)]
+    pub(crate) fresh: ReadSet,
+    /// 0 for the pass itself, then 1, 2, ... for each read of the head
+    /// again.
+    #[serde(default)]
+    pub(crate) round: u32,
+    /// Pages kept in the current round.
+    #[serde(default)]
+    pub(crate) round_pages: u32,
+    /// Records yielded by a read of the head again: records that changed
+    /// (and moved) while the pass read the rest, or arrived meanwhile.
+    #[serde(default)]
+    pub(crate) recovered: u64,
+    /// Records without a key skipped because a record with the same
+    /// content had been read in this pass.
+    #[serde(default)]
+    pub(crate) repeats: u64,
 }
 
 impl Cursor {
@@ -179,8 +145,43 @@ impl Cursor {
     pub fn at(offset: i64) -> Self {
         Cursor {
             next_offset: offset,
+            start: offset,
             ..Cursor::default()
         }
+    }
+
+    /// Records yielded in this pass.
+    pub fn yielded(&self) -> u64 {
+        self.yielded
+    }
+
+    /// Records met again and skipped, because this pass had yielded them
+    /// (pages overlap on a list that moves).
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Records yielded by reading the head of the list again after the
+    /// pass: ones that changed and moved to the head while the pass read
+    /// the rest (a pass of a list that moves could not have met them
+    /// otherwise), and ones that arrived meanwhile.
+    pub fn recovered(&self) -> u64 {
+        self.recovered
+    }
+
+    /// Records without a key (`x-record-key`) skipped because a record
+    /// with the same content had been read in this pass, while the list
+    /// moved. Each is a record read again, or another record with the same
+    /// content, which the stream cannot tell apart: at most this many
+    /// records were left out. On a list that does not move, no record is
+    /// skipped.
+    pub fn repeats_skipped(&self) -> u64 {
+        self.repeats
+    }
+
+    /// Pages received in this pass.
+    pub fn pages(&self) -> u64 {
+        self.pages
     }
 
     /// Whether the pass is complete: the list was read to its end.
@@ -201,6 +202,7 @@ impl Cursor {
     pub fn moving_from(offset: i64) -> Self {
         Cursor {
             next_offset: offset,
+            start: offset,
             moving: true,
             ..Cursor::default()
         }
@@ -228,6 +230,8 @@ pub struct Page<T> {
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
     pub(crate) key: RecordKey,
+    /// The stamp of its version ([`crate::record::version_stamp`]).
+    pub(crate) stamp: u32,
     pub(crate) item: Result<T, Error>,
 }
 
@@ -270,6 +274,8 @@ pub(crate) struct Pager {
     samples: VecDeque<Sample>,
     /// An error to end with once the page it came with is yielded.
     ending: Option<Error>,
+    /// Whether records have no key: two records may then be the same.
+    keyless: bool,
 }
 
 impl Pager {
@@ -286,6 +292,7 @@ impl Pager {
             cursor,
             samples: VecDeque::new(),
             ending: None,
+            keyless: pagination.record_key.is_empty(),
         }
     }
 
@@ -384,7 +391,16 @@ impl Pager {
             .iter()
             .rposition(|e| self.cursor.recent.contains(&e.key))
             .map(|i| i as i64);
-        let repeated = last_seen.is_some();
+        // Two records without a key may be the same: one that comes again
+        // is no sign that the list moved.
+        let repeated = last_seen.is_some() && !self.keyless;
+        // A read of the head again ends at a record read before it, in
+        // the version it was read in.
+        let met = self.cursor.round > 0
+            && fetched
+                .entries
+                .iter()
+                .any(|e| self.cursor.read.stamp(&e.key) == Some(e.stamp));
         self.cursor.last_total = fetched.total.or(previous);
         let seen = Seen {
             offset,
@@ -395,22 +411,14 @@ impl Pager {
             first_unseen,
             repeated,
             last_seen,
+            met,
         };
         let kept = self.decide(&seen);
-        let capacity = self.capacity();
-        let mut items = Vec::new();
-        if kept {
-            items.reserve(fetched.entries.len());
-            for entry in fetched.entries {
-                if self.cursor.recent.contains(&entry.key) {
-                    self.cursor.skipped += 1;
-                } else {
-                    self.cursor.recent.insert(entry.key, capacity);
-                    self.cursor.yielded += 1;
-                    items.push(entry.item);
-                }
-            }
-        }
+        let items = if kept {
+            self.take(fetched.entries)
+        } else {
+            Vec::new()
+        };
         if !self.cursor.done && self.ending.is_none() {
             self.watch_gap(now);
         }
@@ -422,12 +430,87 @@ impl Pager {
         }
     }
 
+    /// The records of a page kept: those not read before in this pass.
+    /// Whether a record was read is asked of the pass before this page,
+    /// so that two records of one page with the same content are both
+    /// yielded; and a record without a key is skipped only once the list
+    /// is seen to move (on a list that does not move, pages never
+    /// overlap).
+    fn take<T>(&mut self, entries: Vec<Entry<T>>) -> Vec<Result<T, Error>> {
+        let capacity = self.capacity();
+        let head = self.cursor.round > 0;
+        let skip = !self.keyless || self.cursor.moving;
+        let before: Vec<bool> = entries
+            .iter()
+            .map(|e| self.cursor.read.contains(&e.key) || self.cursor.fresh.contains(&e.key))
+            .collect();
+        let mut items = Vec::with_capacity(entries.len());
+        for (entry, read) in entries.into_iter().zip(before) {
+            self.cursor.recent.insert(&entry.key, capacity);
+            if head {
+                self.cursor.fresh.insert(&entry.key, entry.stamp);
+            } else {
+                self.cursor.read.insert(&entry.key, entry.stamp);
+            }
+            if read && skip {
+                self.cursor.skipped += 1;
+                if self.keyless {
+                    self.cursor.repeats += 1;
+                }
+            } else {
+                self.cursor.yielded += 1;
+                if head {
+                    self.cursor.recovered += 1;
+                }
+                items.push(entry.item);
+            }
+        }
+        items
+    }
+
+    /// The end of a round. A pass over a list that moved has read the
+    /// head again until it met a record it read before in the version it
+    /// read it in; a round of more than one page is followed by another,
+    /// for the records that moved to the head while it ran.
+    fn end_round(&mut self) {
+        let fresh = std::mem::take(&mut self.cursor.fresh);
+        self.cursor.read.absorb(fresh);
+        let again = self.cursor.round_pages > 1
+            && self.cursor.start == 0
+            && (self.cursor.round > 0 || self.cursor.moving);
+        if !again {
+            self.cursor.done = true;
+            return;
+        }
+        if self.cursor.round >= HEAD_ROUNDS {
+            self.cursor.done = true;
+            self.ending = Some(self.pagination_error(format!(
+                "the head of the list kept changing: after reading it again {HEAD_ROUNDS} times, \
+                 records that changed while it was read may be missing, so the pass stops here: \
+                 run it again, or narrow the query"
+            )));
+            return;
+        }
+        self.cursor.round += 1;
+        self.cursor.round_pages = 0;
+        self.cursor.next_offset = 0;
+        self.cursor.last_at = None;
+        self.cursor.shifts.clear();
+        self.cursor.backtracks = 0;
+        self.cursor.recent = RecentKeys::default();
+        self.cursor.moving = true;
+        self.samples.clear();
+    }
+
     /// Where to go after a page; `false` when the page is set aside.
     fn decide(&mut self, seen: &Seen) -> bool {
         let Some(total) = seen.total else {
             // Without a total, pages go on until a short one.
+            self.cursor.round_pages += 1;
             self.cursor.next_offset = seen.offset + seen.count;
-            self.cursor.done = seen.count < self.page_size;
+            if seen.count < self.page_size || seen.met {
+                self.end_round();
+            }
             return true;
         };
         let shrink = seen.previous.map_or(0, |before| (before - total).max(0));
@@ -438,8 +521,13 @@ impl Pager {
         if self.set_aside(seen, total, shrink) {
             return false;
         }
+        self.cursor.round_pages += 1;
         self.follow_last_yielded(seen);
-        self.go_on(seen, total, shrink);
+        if seen.met {
+            self.end_round();
+        } else {
+            self.go_on(seen, total, shrink);
+        }
         true
     }
 
@@ -506,7 +594,7 @@ impl Pager {
         }
         self.cursor.next_offset = end;
         if end >= total {
-            self.cursor.done = true;
+            self.end_round();
         } else if count < self.page_size {
             self.cursor.done = true;
             self.ending = Some(self.pagination_error(format!(
@@ -627,6 +715,9 @@ struct Seen {
     repeated: bool,
     /// The index in the page of its last record already yielded.
     last_seen: Option<i64>,
+    /// Whether, in a read of the head again, the page holds a record read
+    /// before in the version it was read in.
+    met: bool,
 }
 
 #[cfg(test)]
@@ -638,6 +729,8 @@ mod tests {
         ids: Vec<u64>,
         next_id: u64,
         seed: u64,
+        /// Each changed record's version; 0 for one never changed.
+        versions: std::collections::HashMap<u64, u32>,
     }
 
     #[derive(Clone, Copy, Debug)]
@@ -647,6 +740,8 @@ mod tests {
         head_removals: u64,
         tail_removals: u64,
         random_removals: u64,
+        /// Records that change: each moves to the head, in a new version.
+        changes: u64,
     }
 
     const STILL: Moves = Moves {
@@ -655,6 +750,7 @@ mod tests {
         head_removals: 0,
         tail_removals: 0,
         random_removals: 0,
+        changes: 0,
     };
 
     impl List {
@@ -663,6 +759,7 @@ mod tests {
                 ids: (0..len).collect(),
                 next_id: len,
                 seed,
+                versions: Default::default(),
             }
         }
 
@@ -696,6 +793,14 @@ mod tests {
                     self.ids.remove(at);
                 }
             }
+            for _ in 0..count(self, moves.changes) {
+                if !self.ids.is_empty() {
+                    let at = self.random(self.ids.len() as u64) as usize;
+                    let id = self.ids.remove(at);
+                    *self.versions.entry(id).or_default() += 1;
+                    self.ids.insert(0, id);
+                }
+            }
         }
 
         fn page(&self, offset: i64, limit: i64) -> Fetched<u64> {
@@ -707,6 +812,7 @@ mod tests {
                     .iter()
                     .map(|id| Entry {
                         key: RecordKey::of(&[id.to_string()]),
+                        stamp: self.versions.get(id).copied().unwrap_or(0),
                         item: Ok(*id),
                     })
                     .collect(),
@@ -727,16 +833,34 @@ mod tests {
         requests: usize,
         error: Option<Error>,
         throughout: Vec<u64>,
+        recovered: u64,
+        rounds: u32,
     }
 
     /// Pages `list` to the end, moving it by `moves` before every page.
-    fn pass(mut list: List, page_size: i64, moves: Moves) -> Pass {
+    fn pass(list: List, page_size: i64, moves: Moves) -> Pass {
+        pass_from(list, page_size, moves, Cursor::at(0))
+    }
+
+    /// [`pass`] without reading the head again at the end, as the pager
+    /// did before it could: the records it misses show what the reads of
+    /// the head again are for.
+    fn pass_without_head_rounds(list: List, page_size: i64, moves: Moves) -> Pass {
+        let cursor = Cursor {
+            start: -1,
+            ..Cursor::at(0)
+        };
+        pass_from(list, page_size, moves, cursor)
+    }
+
+    fn pass_from(mut list: List, page_size: i64, moves: Moves, cursor: Cursor) -> Pass {
         let operation = Operation::ALL[0];
-        let mut pager = Pager::new(operation, pagination(), page_size, Cursor::at(0));
+        let mut pager = Pager::new(operation, pagination(), page_size, cursor);
         let first: std::collections::BTreeSet<u64> = list.ids.iter().copied().collect();
         let mut yielded = Vec::new();
         let mut requests = 0;
         let mut error = None;
+        let mut cursor = Cursor::default();
         loop {
             match pager.step() {
                 Step::Fetch(offset) => {
@@ -757,6 +881,7 @@ mod tests {
                     requests += 1;
                     let page = pager.apply(offset, list.page(offset, page_size));
                     yielded.extend(page.items.into_iter().map(|i| i.expect("no record error")));
+                    cursor = page.cursor;
                     assert!(requests < 100_000, "the pass does not end");
                 }
                 Step::Done => break,
@@ -772,6 +897,8 @@ mod tests {
             requests,
             error,
             throughout: first.intersection(&last).copied().collect(),
+            recovered: cursor.recovered,
+            rounds: cursor.round,
         }
     }
 
@@ -869,6 +996,7 @@ mod tests {
                     head_removals: 8,
                     tail_removals: 8,
                     random_removals: 8,
+                    changes: 0,
                 },
             ),
         ];
@@ -878,6 +1006,81 @@ mod tests {
                 check(&pass, &format!("{what}, seed {seed}"));
             }
         }
+    }
+
+    #[test]
+    fn records_that_change_and_move_to_the_head_are_read_there_once() {
+        let cases = [
+            (
+                "changes",
+                Moves {
+                    changes: 10,
+                    ..STILL
+                },
+            ),
+            (
+                "a few changes",
+                Moves {
+                    changes: 1,
+                    ..STILL
+                },
+            ),
+            (
+                "changes and arrivals at the head",
+                Moves {
+                    changes: 8,
+                    head_arrivals: 8,
+                    ..STILL
+                },
+            ),
+            (
+                "changes, arrivals and removals",
+                Moves {
+                    changes: 8,
+                    head_arrivals: 5,
+                    random_removals: 5,
+                    ..STILL
+                },
+            ),
+        ];
+        let (mut recovered, mut missed_without) = (0, 0);
+        for (what, moves) in cases {
+            for seed in 1..30 {
+                let pass = pass(List::new(3000, seed), 100, moves);
+                check(&pass, &format!("{what}, seed {seed}"));
+                recovered += pass.recovered;
+                let without = pass_without_head_rounds(List::new(3000, seed), 100, moves);
+                let yielded: std::collections::BTreeSet<u64> =
+                    without.yielded.iter().copied().collect();
+                missed_without += without
+                    .throughout
+                    .iter()
+                    .filter(|id| !yielded.contains(id))
+                    .count();
+            }
+        }
+        assert!(recovered > 0, "no record was ever found at the head again");
+        assert!(
+            missed_without > 0,
+            "the pass alone misses nothing here: the case tests nothing"
+        );
+    }
+
+    #[test]
+    fn a_moving_list_costs_one_more_request_when_only_its_head_grows() {
+        // 3000 records in pages of 100; the first move is arrivals only
+        // (see `pass`), then up to 3 arrivals a page. The pass meets
+        // records it read on its first read of the head again.
+        let moves = Moves {
+            head_arrivals: 3,
+            ..STILL
+        };
+        let moving = pass(List::new(3000, 4), 100, moves);
+        check(&moving, "head arrivals");
+        let still = pass(List::new(3000, 4), 100, STILL);
+        assert_eq!(still.requests, 30);
+        assert!(moving.requests > still.requests, "{}", moving.requests);
+        assert_eq!(moving.rounds, 1, "one read of the head again");
     }
 
     #[test]
@@ -903,6 +1106,7 @@ mod tests {
         let moves = Moves {
             head_arrivals: 5,
             random_removals: 5,
+            changes: 3,
             ..STILL
         };
         let first: std::collections::BTreeSet<u64> = list.ids.iter().copied().collect();
@@ -934,6 +1138,8 @@ mod tests {
             requests: pages,
             error: None,
             throughout: first.intersection(&last).copied().collect(),
+            recovered: 0,
+            rounds: 0,
         };
         check(&pass, "resumed");
     }
@@ -961,6 +1167,55 @@ mod tests {
             panic!("it reads again")
         };
         assert!(offset < 5, "{offset}");
+    }
+
+    #[test]
+    fn records_without_a_key_that_repeat_on_a_still_list_are_all_yielded() {
+        // 1000 records, of which 700 have the content of another.
+        let mut list = List::new(0, 1);
+        list.ids = (0..1000).map(|n| n % 300).collect();
+        let operation = Operation::ALL[0];
+        let mut pager = Pager::new(operation, pagination(), 100, Cursor::at(0));
+        pager.keyless = true;
+        let mut yielded = 0;
+        let mut cursor = Cursor::default();
+        while let Step::Fetch(offset) = pager.step() {
+            let page = pager.apply(offset, list.page(offset, 100));
+            yielded += page.items.len();
+            cursor = page.cursor;
+        }
+        assert_eq!(yielded, 1000);
+        assert_eq!((cursor.skipped(), cursor.repeats_skipped()), (0, 0));
+        assert_eq!(cursor.pages(), 10);
+    }
+
+    #[test]
+    fn records_without_a_key_skipped_as_repeats_on_a_moving_list_are_counted() {
+        let mut list = List::new(0, 1);
+        list.ids = (0..1000).map(|n| n % 300).collect();
+        list.next_id = 300;
+        let operation = Operation::ALL[0];
+        let mut pager = Pager::new(operation, pagination(), 100, Cursor::at(0));
+        pager.keyless = true;
+        let mut yielded = 0u64;
+        let mut cursor = Cursor::default();
+        let mut requests = 0;
+        while let Step::Fetch(offset) = pager.step() {
+            if requests > 0 {
+                list.shake(Moves {
+                    head_arrivals: 3,
+                    ..STILL
+                });
+            }
+            requests += 1;
+            let page = pager.apply(offset, list.page(offset, 100));
+            yielded += page.items.len() as u64;
+            cursor = page.cursor;
+        }
+        assert!(cursor.repeats_skipped() > 0);
+        assert_eq!(cursor.repeats_skipped(), cursor.skipped());
+        // Every record read is yielded or counted.
+        assert!(yielded + cursor.repeats_skipped() >= 1000, "{yielded}");
     }
 
     #[test]
