@@ -81,6 +81,9 @@ pub struct Summary {
     pub records: u64,
     /// Records set aside as rejects, in all runs.
     pub rejected: u64,
+    /// Records without a key skipped because one with the same content
+    /// had been read while the list moved ([`hss_client::Cursor::repeats_skipped`]).
+    pub repeats_skipped: u64,
 }
 
 impl Summary {
@@ -109,11 +112,23 @@ fn table_width(to_terminal: bool) -> usize {
 /// set aside; the exit status.
 pub async fn run_and_report(client: &HssClient, export: &Export) -> Result<Status, Failure> {
     let summary = run(client, export).await?;
-    if summary.rejected > 0 {
-        eprintln!(
-            "{}: {} records written, {} set aside as not matching their schema",
-            export.operation, summary.records, summary.rejected
-        );
+    if summary.rejected > 0 || summary.repeats_skipped > 0 {
+        let mut line = format!("{}: {} records written", export.operation, summary.records);
+        if summary.rejected > 0 {
+            line.push_str(&format!(
+                ", {} set aside as not matching their schema",
+                summary.rejected
+            ));
+        }
+        if summary.repeats_skipped > 0 {
+            line.push_str(&format!(
+                ", {} skipped as repeats: they have no key, the list moved while it was read, \
+                 and each has the content of a record read before (the same record read again, \
+                 or another just like it)",
+                summary.repeats_skipped
+            ));
+        }
+        eprintln!("{line}");
     }
     Ok(summary.status())
 }
@@ -460,6 +475,7 @@ impl<'e> Writer<'e> {
         Ok(Summary {
             records: self.state.records,
             rejected: self.state.rejected,
+            repeats_skipped: self.state.cursor.repeats_skipped(),
         })
     }
 }

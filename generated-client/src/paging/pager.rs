@@ -9,8 +9,17 @@
 //! Every page carries the list's current total. The pager reads it from
 //! every page, not only the first, and ends at the last total it saw, or
 //! at a short page. It remembers the keys ([`crate::record`]) of the
-//! records it yielded last ([`KEEP_PAGES`] pages' worth) and skips a
-//! record it has already yielded in this pass.
+//! records it read last ([`KEEP_PAGES`] pages' worth), to tell where the
+//! list moved, and every record it read in the pass with the version it
+//! read it in ([`super::keys`]), and skips a record it has already
+//! yielded in this pass.
+//!
+//! A record without `x-record-key` is known by its whole content, and two
+//! records may have the same: such a record is skipped only once the list
+//! is seen to move (pages of a list that does not move never overlap), it
+//! is never itself taken as a sign that the list moved, and each one
+//! skipped is counted ([`Cursor::repeats_skipped`]): it is the same record
+//! read again, or another just like it, which no reader can tell apart.
 //!
 //! While the total stays the same and no record comes twice, the list is
 //! taken to be still: pages follow each other at `offset + page size`, so a
@@ -38,22 +47,66 @@
 //! or left before the position while it was away), the pager reads the
 //! list's last records again, which tells the two apart.
 //!
+//! # Records that move within the list: reading the head again
+//!
+//! A list sorted by update time moves a record that changes (an alarm
+//! being handled) to its head. A record that moves from the part not yet
+//! read to the part read already is never met by a pass that goes
+//! forwards: the pages after show only that the list shifted by one, as
+//! if a record had arrived. So a pass over a list seen to move does not
+//! end at the list's end: it reads the head again (a round), page after
+//! page as above, until a page holds a record the pass read before the
+//! round in the version it read it in ([`crate::record::version_stamp`]
+//! of its `x-record-version`). In a list sorted by update time, every
+//! record after that one last changed before it and was met by the pass;
+//! records before it that the pass had yielded are skipped, the others
+//! yielded. A round of more than one page is followed by another, for the
+//! records that moved to the head while it ran, up to [`HEAD_ROUNDS`]
+//! rounds (then the pass ends with an [`Error::Pagination`] that says so).
+//! A pass that starts past offset 0 does not read the head.
+//!
 //! # What it guarantees
 //!
 //! Each record at most once, and every record that existed from the first
-//! request to the last, whatever the list's order and whatever arrives at
-//! or leaves its head or tail, as long as the list does not shift by more
-//! than the records the pager remembers between two pages, and it shows
-//! that it moves (its total changes) before records leave ahead of the
-//! position: records leaving before the position exactly as fast as
-//! others arrive at the tail, from the very first page on, leave no trace
-//! an offset pager could see without reading every page twice.
+//! request to the last, whatever arrives at or leaves its head or tail,
+//! and whatever moves to its head, as long as the list does not shift by
+//! more than the records the pager remembers between two pages, and it
+//! shows that it moves (its total changes, or a record comes again)
+//! before records leave ahead of the position: records leaving before the
+//! position exactly as fast as others arrive at the tail, from the very
+//! first page on, leave no trace an offset pager could see without
+//! reading every page twice.
 //!
-//! The cost of a moving list, in requests: one request when it is first
-//! seen to move; the overlap of each page (a page reads `size - overlap`
-//! new records); the records that arrived at the head while it paged (each
-//! is read twice); and one or two requests each time records before the
-//! position leave faster than the overlap allows for.
+//! What it cannot guarantee, and says:
+//!
+//! - a record that moves to the head without a version to tell it changed
+//!   (its schema has no `x-record-version`) stops a round when it is met
+//!   there, as if unchanged: records it passed are found only if the
+//!   round's page holds them too;
+//! - a record without a key that has the content of one read before, on
+//!   a list that moves, is counted ([`Cursor::repeats_skipped`]), not
+//!   yielded;
+//! - two keys share a 64-bit fingerprint with odds of about 1 in 40
+//!   million in a pass of a million records (the later one is skipped).
+//!
+//! The cost of a still list is exactly `ceil(total / page size)`
+//! requests: it never reads the head again. The cost of a moving list,
+//! in requests: one request when it is first seen to move; the overlap of
+//! each page (a page reads `size - overlap` new records); the records
+//! that arrived at the head while it paged (each is read twice); one or
+//! two requests each time records before the position leave faster than
+//! the overlap allows for; and the reads of the head again: at least one
+//! page, and a page for every page's worth of records that arrived or
+//! changed while the pass ran.
+//!
+//! # What the cursor carries
+//!
+//! Everything above: the position and the shifts, the keys read last, and
+//! every record read in the pass as a 64-bit fingerprint of its key and a
+//! 32-bit stamp of its version (24 hex digits a record in a saved cursor),
+//! so that a pass resumed in another process (export's checkpoint, `hss
+//! mcp`'s cursor) yields each record once and reads the head again as
+//! the first process would have.
 //!
 //! # The physical limit
 //!
