@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use hss_client::{Operation, RecordKey};
 use hss_client::env::{ENV_CREDENTIALS_FILE, ENV_METADATA_ENDPOINT};
+use hss_client::{Operation, RecordKey};
 use hss_mock::identity::IdentityConfig;
 use hss_mock::{Credentials, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use hss_client::{Operation, RecordKey};
 use hss_client::spec::PROJECT_ID;
+use hss_client::{Operation, RecordKey};
 use hss_mock::{Clock, Credentials, FaultConfig, LiveConfig, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
 use tokio::process::Command;
@@ -630,7 +630,10 @@ async fn an_export_of_a_list_whose_records_change_writes_every_record_present_th
             throughout.len()
         );
         throughout_all += throughout.len();
-        changed += throughout.iter().filter(|k| first[**k] != last[**k]).count();
+        changed += throughout
+            .iter()
+            .filter(|k| first[**k] != last[**k])
+            .count();
         mock.shutdown().await;
     }
     assert!(throughout_all > 0, "no record was present throughout");

@@ -239,7 +239,10 @@ async fn paging_through_the_cursor_while_records_change_misses_nothing_present_t
         );
         let distinct = once_each(operation, &paged);
         let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(*k)).collect();
-        let missed = throughout.iter().filter(|k| !distinct.contains(**k)).count();
+        let missed = throughout
+            .iter()
+            .filter(|k| !distinct.contains(**k))
+            .count();
         assert_eq!(
             missed,
             0,
@@ -247,7 +250,10 @@ async fn paging_through_the_cursor_while_records_change_misses_nothing_present_t
             throughout.len()
         );
         throughout_all += throughout.len();
-        changed += throughout.iter().filter(|k| first[**k] != last[**k]).count();
+        changed += throughout
+            .iter()
+            .filter(|k| first[**k] != last[**k])
+            .count();
     }
     assert!(throughout_all > 0, "no record was present throughout");
     assert!(

@@ -290,11 +290,11 @@ fn record_by_record<T: serde::de::DeserializeOwned>(
                 ),
                 stamp: version_stamp(version.as_deref()),
                 item: T::deserialize(record).map_err(|error| Error::Record {
-                operation: operation.to_string(),
-                position,
-                message: error.to_string(),
-                raw: record.to_string(),
-            }),
+                    operation: operation.to_string(),
+                    position,
+                    message: error.to_string(),
+                    raw: record.to_string(),
+                }),
             }
         })
         .collect();

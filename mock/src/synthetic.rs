@@ -329,7 +329,9 @@ mod tests {
             fields.iter().any(|f| plain(f.name) == "clusterid"),
             "the spec has a cluster id field"
         );
-        Box::leak(Box::new(Schema::Object(Box::leak(fields.into_boxed_slice()))))
+        Box::leak(Box::new(Schema::Object(Box::leak(
+            fields.into_boxed_slice(),
+        ))))
     }
 
     fn distinct_records(records: &Synthetic) -> (u64, usize) {

@@ -232,17 +232,27 @@ async fn check_moving(live: LiveConfig, step: Duration, what: &str) -> Moved {
             "{what}, {operation}: duplicates"
         );
         let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(k)).collect();
-        let missing = throughout.iter().filter(|k| !distinct.contains(**k)).count();
+        let missing = throughout
+            .iter()
+            .filter(|k| !distinct.contains(**k))
+            .count();
         assert_eq!(
-            missing, 0,
+            missing,
+            0,
             "{what}, {operation}: missed {missing} of {} records present throughout",
             throughout.len()
         );
         moved.throughout += throughout.len();
-        moved.changed += throughout.iter().filter(|k| first[**k] != last[**k]).count();
+        moved.changed += throughout
+            .iter()
+            .filter(|k| first[**k] != last[**k])
+            .count();
         moved.recovered += cursor.map_or(0, |c| c.recovered());
     }
-    assert!(moved.throughout > 0, "{what}: no record was present throughout");
+    assert!(
+        moved.throughout > 0,
+        "{what}: no record was present throughout"
+    );
     moved
 }
 
