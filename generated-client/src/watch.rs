@@ -386,6 +386,10 @@ impl Run {
             Some(Ok(page)) => {
                 let mut known = 0usize;
                 let mut deliveries = Vec::new();
+                // A page of a read of the head again (after a full pass
+                // over a list that moved) follows the list's end, not the
+                // record before it: it says nothing of the list's order.
+                let head_again = self.pass.cursor.round > 0;
                 for item in page.items {
                     let record = match item {
                         Ok(record) => record,
@@ -397,7 +401,7 @@ impl Run {
                             return Some(Err(error));
                         }
                     };
-                    match self.take(record) {
+                    match self.take(record, head_again) {
                         Ok(Some(delivery)) => deliveries.push(delivery),
                         Ok(None) => known += 1,
                         Err(error) => {
@@ -422,8 +426,9 @@ impl Run {
     }
 
     /// Whether `record` is to be delivered (new, or in a new version), and
-    /// notes it.
-    fn take(&mut self, record: JsonRecord) -> Result<Option<Delivery>, Error> {
+    /// notes it; what it says of the list's order only when it was read
+    /// in order (not `head_again`).
+    fn take(&mut self, record: JsonRecord, head_again: bool) -> Result<Option<Delivery>, Error> {
         let operation = self.feed.operation();
         let json = record.to_json()?;
         let time = self.feed.window_field().and_then(|field| {
@@ -432,21 +437,25 @@ impl Run {
                 .get(field)?
                 .as_i64()
         });
-        if let (Some(before), Some(version)) = (&self.pass.last_version, &record.version) {
-            self.pass.compared += 1;
-            if !not_rising(before, version) {
-                self.pass.falling = false;
+        if !head_again {
+            if let (Some(before), Some(version)) = (&self.pass.last_version, &record.version) {
+                self.pass.compared += 1;
+                if !not_rising(before, version) {
+                    self.pass.falling = false;
+                }
             }
-        }
-        if record.version.is_some() {
-            self.pass.last_version = record.version.clone();
+            if record.version.is_some() {
+                self.pass.last_version = record.version.clone();
+            }
         }
         let cycle = self.pass.cycle;
         let known = self.state.delivered.get(&record.key).cloned();
-        if known.as_ref().is_some_and(|d| d.seen < cycle) {
-            self.pass.met_earlier = true;
-        } else if known.is_none() && self.pass.met_earlier {
-            self.pass.new_after_earlier = true;
+        if !head_again {
+            if known.as_ref().is_some_and(|d| d.seen < cycle) {
+                self.pass.met_earlier = true;
+            } else if known.is_none() && self.pass.met_earlier {
+                self.pass.new_after_earlier = true;
+            }
         }
         let fresh = known.as_ref().is_none_or(|d| d.version != record.version);
         self.state.delivered.insert(

@@ -466,9 +466,10 @@ impl Pager {
             last_seen,
             met,
         };
+        let round = self.cursor.round;
         let kept = self.decide(&seen);
         let items = if kept {
-            self.take(fetched.entries)
+            self.take(fetched.entries, round)
         } else {
             Vec::new()
         };
@@ -483,15 +484,17 @@ impl Pager {
         }
     }
 
-    /// The records of a page kept: those not read before in this pass.
-    /// Whether a record was read is asked of the pass before this page,
-    /// so that two records of one page with the same content are both
-    /// yielded; and a record without a key is skipped only once the list
-    /// is seen to move (on a list that does not move, pages never
-    /// overlap).
-    fn take<T>(&mut self, entries: Vec<Entry<T>>) -> Vec<Result<T, Error>> {
+    /// The records of a page of round `round` kept: those not read
+    /// before in this pass. Whether a record was read is asked of the pass
+    /// before this page, so that two records of one page with the same
+    /// content are both yielded; and a record without a key is skipped
+    /// only once the list is seen to move (on a list that does not move,
+    /// pages never overlap). When the page ended its round, its records
+    /// count as read before the next.
+    fn take<T>(&mut self, entries: Vec<Entry<T>>, round: u32) -> Vec<Result<T, Error>> {
         let capacity = self.capacity();
-        let head = self.cursor.round > 0;
+        let head = round > 0;
+        let same_round = self.cursor.round == round && !self.cursor.done;
         let skip = !self.keyless || self.cursor.moving;
         let before: Vec<bool> = entries
             .iter()
@@ -499,8 +502,10 @@ impl Pager {
             .collect();
         let mut items = Vec::with_capacity(entries.len());
         for (entry, read) in entries.into_iter().zip(before) {
-            self.cursor.recent.insert(&entry.key, capacity);
-            if head {
+            if same_round {
+                self.cursor.recent.insert(&entry.key, capacity);
+            }
+            if head && same_round {
                 self.cursor.fresh.insert(&entry.key, entry.stamp);
             } else {
                 self.cursor.read.insert(&entry.key, entry.stamp);
