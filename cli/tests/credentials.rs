@@ -3,12 +3,12 @@
 //! temporary keys, with no AK/SK in the environment; a profile file that
 //! works as the environment does; `-v` names the source, never a secret.
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use hss_client::Operation;
 use hss_client::env::{ENV_CREDENTIALS_FILE, ENV_METADATA_ENDPOINT};
+use hss_client::{Operation, RecordKey};
 use hss_mock::identity::IdentityConfig;
 use hss_mock::{Credentials, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
@@ -24,6 +24,8 @@ const SK: &str = "cli-chain-secret-key-do-not-print";
 async fn mock(events: u64, lifetime: Duration, latency: Duration) -> RunningMock {
     let mut config = MockConfig {
         events,
+        // One cluster: the filters of `selecting_query` select every record.
+        clusters: 1,
         credentials: Credentials::new().with_key_pair(AK, SK),
         identity: IdentityConfig {
             key_lifetime: lifetime,
@@ -49,13 +51,20 @@ fn hss(mock: &RunningMock) -> Command {
     command
 }
 
-/// The export command of the first paginated operation, with the filters
-/// that select every record.
-fn export(mock: &RunningMock) -> (Operation, Vec<String>) {
-    let operation = *Operation::ALL
+/// Every paginated operation the mock serves; never none.
+fn paged(mock: &RunningMock) -> Vec<Operation> {
+    let paged: Vec<Operation> = Operation::ALL
         .iter()
-        .find(|op| op.pagination().is_some() && mock.records(**op).is_some())
-        .expect("an operation pages");
+        .copied()
+        .filter(|op| op.pagination().is_some() && mock.records(*op).is_some())
+        .collect();
+    assert!(!paged.is_empty(), "the mock serves a paginated operation");
+    paged
+}
+
+/// The export command of `operation`, with the filters that select every
+/// record.
+fn export(mock: &RunningMock, operation: Operation) -> Vec<String> {
     let paging = operation.pagination().expect("pages");
     let mut args = vec!["export".to_string(), hss_cli::app::command_name(operation)];
     for (name, value) in selecting_query(mock, operation) {
@@ -68,14 +77,20 @@ fn export(mock: &RunningMock) -> (Operation, Vec<String>) {
         }
     }
     args.push("--quiet".into());
-    (operation, args)
+    args
 }
 
-fn distinct_lines(output: &Output) -> (usize, usize) {
-    let stdout = text(&output.stdout);
-    let lines: Vec<&str> = stdout.lines().collect();
-    let distinct: HashSet<&str> = lines.iter().copied().collect();
-    (lines.len(), distinct.len())
+/// The records an export wrote, by key (`x-record-key`, or the whole
+/// record for records without one): every key with how often it came.
+fn written(operation: Operation, output: &Output) -> BTreeMap<RecordKey, usize> {
+    let mut keys = BTreeMap::new();
+    for line in text(&output.stdout).lines() {
+        let record: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        *keys
+            .entry(RecordKey::from_json(operation, &record))
+            .or_insert(0) += 1;
+    }
+    keys
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,16 +105,32 @@ async fn an_export_signed_by_rotating_metadata_keys_completes_exactly() {
         Duration::from_millis(250),
     )
     .await;
-    let (operation, args) = export(&mock);
-    let output = hss(&mock)
-        .env(ENV_METADATA_ENDPOINT, mock.base_url())
-        .args(&args)
-        .output()
-        .await
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let expected = usize::try_from(mock.records(operation).expect("records").len()).expect("fits");
-    assert_eq!(distinct_lines(&output), (expected, expected));
+    for operation in paged(&mock) {
+        let output = hss(&mock)
+            .env(ENV_METADATA_ENDPOINT, mock.base_url())
+            .args(export(&mock, operation))
+            .output()
+            .await
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{operation}: {}",
+            text(&output.stderr)
+        );
+        // The mock's truth: its records, each once.
+        let truth = mock.truth(operation, None).expect("truth").1;
+        let expected: BTreeMap<RecordKey, usize> = truth
+            .iter()
+            .map(|record| (RecordKey::from_json(operation, record), 1))
+            .collect();
+        assert_eq!(expected.len(), truth.len(), "{operation}: distinct records");
+        assert!(!expected.is_empty(), "{operation}: the mock has records");
+        assert!(
+            written(operation, &output) == expected,
+            "{operation}: the export wrote other records than the mock's, or some twice"
+        );
+    }
     let stats = mock.stats();
     assert_eq!(
         stats["answers"].as_object().map(|a| a.len()),
@@ -126,7 +157,7 @@ async fn a_profile_file_works_as_the_environment_does_and_v_names_it() {
         ),
     )
     .expect("profile written");
-    let (_, args) = export(&mock);
+    let args = export(&mock, paged(&mock)[0]);
     let from_env = hss(&mock)
         .env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", SK)
@@ -171,7 +202,7 @@ async fn without_credentials_the_error_names_every_source() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let broken = dir.path().join("credentials");
     std::fs::write(&broken, "[basic]\nak = A\n").expect("profile written");
-    let (_, args) = export(&mock);
+    let args = export(&mock, paged(&mock)[0]);
     let output = hss(&mock)
         .env(ENV_CREDENTIALS_FILE, &broken)
         .env(ENV_METADATA_ENDPOINT, "http://127.0.0.1:9")

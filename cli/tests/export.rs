@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use hss_client::Operation;
 use hss_client::spec::PROJECT_ID;
-use hss_mock::{Credentials, FaultConfig, MockConfig, RunningMock};
+use hss_client::{Operation, RecordKey};
+use hss_mock::{Clock, Credentials, FaultConfig, LiveConfig, MockConfig, RunningMock};
 use hss_tests::requests::selecting_query;
 use tokio::process::Command;
 
@@ -554,4 +554,94 @@ async fn auto_prefetch_under_a_rate_limit_gets_every_record() {
     assert!(ok as usize >= pages, "{stats}");
     eprintln!("auto under --rate-limit 20: {stats}");
     mock.shutdown().await;
+}
+
+/// The mock's records of `operation` now, by key.
+fn records_now(
+    mock: &RunningMock,
+    operation: Operation,
+) -> std::collections::BTreeMap<RecordKey, serde_json::Value> {
+    let truth = mock.truth(operation, None).expect("truth").1;
+    truth
+        .into_iter()
+        .map(|record| (RecordKey::from_json(operation, &record), record))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_of_a_list_whose_records_change_writes_every_record_present_throughout_once() {
+    // An alarm list being handled: records change, and move to the head,
+    // five times as fast as new ones arrive. The list moves on the mock's
+    // clock, 30 ms at each request, however long the export takes.
+    let live = LiveConfig {
+        arrivals_per_sec: 20.0,
+        changes_per_sec: 100.0,
+        ..LiveConfig::default()
+    };
+    let (mut changed, mut throughout_all) = (0, 0);
+    let operations: Vec<Operation> = Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some())
+        .collect();
+    assert!(!operations.is_empty(), "an operation pages");
+    for operation in operations {
+        let (clock, _) = Clock::stepped(Duration::from_millis(30));
+        let mock = hss_mock::start(MockConfig {
+            events: 1_000,
+            // One cluster: the filters select every record.
+            clusters: 1,
+            live,
+            clock,
+            credentials: Credentials::new().with_key_pair(AK, SK),
+            ..MockConfig::default()
+        })
+        .await
+        .expect("the mock starts");
+        let (_, name, flags) = paginated(&mock)
+            .into_iter()
+            .find(|(op, _, _)| *op == operation)
+            .expect("the mock serves it");
+        let paging = operation.pagination().expect("pages");
+        let size = paging
+            .min_limit
+            .max(100)
+            .min(paging.default_page_size)
+            .to_string();
+        let first = records_now(&mock, operation);
+        let output = hss(&mock)
+            .args(["export", &name])
+            .args(&flags)
+            .args(["--page-size", &size, "--quiet"])
+            .output()
+            .await
+            .expect("runs");
+        let last = records_now(&mock, operation);
+        assert!(output.status.success(), "{name}: {}", text(&output.stderr));
+        let mut written = HashSet::new();
+        for line in text(&output.stdout).lines() {
+            let record: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            let key = RecordKey::from_json(operation, &record);
+            assert!(written.insert(key), "{name}: {key} written twice");
+        }
+        let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(*k)).collect();
+        let missed = throughout.iter().filter(|k| !written.contains(**k)).count();
+        assert_eq!(
+            missed,
+            0,
+            "{name}: missed {missed} of the {} records present throughout",
+            throughout.len()
+        );
+        throughout_all += throughout.len();
+        changed += throughout
+            .iter()
+            .filter(|k| first[**k] != last[**k])
+            .count();
+        mock.shutdown().await;
+    }
+    assert!(throughout_all > 0, "no record was present throughout");
+    assert!(
+        changed > 0,
+        "no record present throughout changed: the case tests nothing"
+    );
 }

@@ -197,6 +197,72 @@ async fn paging_a_moving_list_misses_nothing_present_throughout() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn paging_through_the_cursor_while_records_change_misses_nothing_present_throughout() {
+    // Records change (and move to the head) between the calls: 2 a
+    // second, on the mock's clock, which steps on 500 ms at each request
+    // however long the calls take.
+    let live = LiveConfig {
+        changes_per_sec: 2.0,
+        ..LiveConfig::default()
+    };
+    let operations = paged();
+    assert!(!operations.is_empty(), "an operation pages");
+    let (mut changed, mut throughout_all) = (0, 0);
+    for operation in operations {
+        let (clock, _) = hss_mock::Clock::stepped(Duration::from_millis(500));
+        let mock = hss_mock::start(MockConfig {
+            events: 1_000,
+            clusters: 1,
+            live,
+            clock,
+            credentials: Credentials::new().with_key_pair(AK, SK),
+            ..MockConfig::default()
+        })
+        .await
+        .expect("the mock starts");
+        let now = |mock: &RunningMock| -> std::collections::BTreeMap<RecordKey, Value> {
+            let truth = mock.truth(operation, None).expect("truth").1;
+            truth
+                .into_iter()
+                .map(|record| (RecordKey::from_json(operation, &record), record))
+                .collect()
+        };
+        let first = now(&mock);
+        let input =
+            json!({"tool": operation.method_name(), "arguments": arguments(&mock, operation, 100)});
+        let paged = run(client(&mock, &["--rate-limit", "off"], "page", &input)).await;
+        let last = now(&mock);
+        assert!(
+            paged.get("error").is_none(),
+            "{operation}: {}",
+            paged["error"]
+        );
+        let distinct = once_each(operation, &paged);
+        let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(*k)).collect();
+        let missed = throughout
+            .iter()
+            .filter(|k| !distinct.contains(**k))
+            .count();
+        assert_eq!(
+            missed,
+            0,
+            "{operation}: missed {missed} of the {} records present throughout",
+            throughout.len()
+        );
+        throughout_all += throughout.len();
+        changed += throughout
+            .iter()
+            .filter(|k| first[**k] != last[**k])
+            .count();
+    }
+    assert!(throughout_all > 0, "no record was present throughout");
+    assert!(
+        changed > 0,
+        "no record present throughout changed: the case tests nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn ten_calls_keep_to_the_documented_limit_and_report_their_wait() {
     for operation in paged().into_iter().filter(|op| op.rate_limit().is_some()) {
         let limit = operation.rate_limit().expect("limited");

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::paging::driver::FetchPage;
 use crate::paging::options::PageOptions;
 use crate::paging::pager::{Entry, Fetched, Page};
-use crate::record::RecordKey;
+use crate::record::{RecordKey, version_stamp};
 use crate::runtime::pipeline::{CallReport, Success, Undecoded};
 use crate::spec::Operation;
 use crate::spec::check::{allowed, shown};
@@ -214,9 +214,13 @@ pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
             let (total, items) = B::split_page(response);
             let entries = items
                 .into_iter()
-                .map(|item| Entry {
-                    key: pass_key(B::record_key(&item), versions, || B::record_version(&item)),
-                    item: Ok(item),
+                .map(|item| {
+                    let version = B::record_version(&item);
+                    Entry {
+                        key: pass_key(B::record_key(&item), versions, version.as_deref()),
+                        stamp: version_stamp(version.as_deref()),
+                        item: Ok(item),
+                    }
                 })
                 .collect();
             Ok(Fetched {
@@ -245,9 +249,9 @@ pub(crate) async fn fetch_page<'a, B: PaginatedExt<'a>>(
 
 /// The key a pass tells a record by: its key, or with `versions` its key
 /// and its version.
-fn pass_key(key: RecordKey, versions: bool, version: impl FnOnce() -> Option<String>) -> RecordKey {
-    match (versions, version()) {
-        (true, Some(version)) => RecordKey::of(&[key.to_string(), version]),
+fn pass_key(key: RecordKey, versions: bool, version: Option<&str>) -> RecordKey {
+    match (versions, version) {
+        (true, Some(version)) => RecordKey::of(&[key.to_string(), version.to_string()]),
         _ => key,
     }
 }
@@ -276,16 +280,22 @@ fn record_by_record<T: serde::de::DeserializeOwned>(
     let entries = records
         .iter()
         .zip(offset..)
-        .map(|(record, position)| Entry {
-            key: pass_key(RecordKey::from_json(operation, record), versions, || {
-                crate::record::version_from_json(operation, record)
-            }),
-            item: T::deserialize(record).map_err(|error| Error::Record {
-                operation: operation.to_string(),
-                position,
-                message: error.to_string(),
-                raw: record.to_string(),
-            }),
+        .map(|(record, position)| {
+            let version = crate::record::version_from_json(operation, record);
+            Entry {
+                key: pass_key(
+                    RecordKey::from_json(operation, record),
+                    versions,
+                    version.as_deref(),
+                ),
+                stamp: version_stamp(version.as_deref()),
+                item: T::deserialize(record).map_err(|error| Error::Record {
+                    operation: operation.to_string(),
+                    position,
+                    message: error.to_string(),
+                    raw: record.to_string(),
+                }),
+            }
         })
         .collect();
     Some((total, entries))

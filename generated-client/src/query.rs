@@ -219,6 +219,7 @@ impl<'a> OperationVisitor<'a> for FetchJson<'a> {
                     .into_iter()
                     .map(|entry| Entry {
                         key: entry.key,
+                        stamp: entry.stamp,
                         item: entry.item.map(|item| JsonRecord {
                             key: B::record_key(&item),
                             version: B::record_version(&item),

@@ -41,6 +41,11 @@ impl RecordKey {
         RecordKey(u128::from_be_bytes(bytes))
     }
 
+    /// The low 64 bits of the digest: what a pass remembers a key by.
+    pub(crate) fn low_bits(&self) -> u64 {
+        self.0 as u64
+    }
+
     /// The id of one version of the record `key` identifies: the same
     /// every time that version is read, and the key itself for records
     /// without versions. `hss watch` writes it as each line's `id`, and the
@@ -71,6 +76,21 @@ impl RecordKey {
             .collect();
         RecordKey::of(&parts)
     }
+}
+
+/// A 32-bit stamp of a record's version (its `x-record-version` field as
+/// JSON text), 0 for a record without one: what a pass remembers to tell
+/// whether a record it meets again has changed since it read it. Two
+/// versions of one record share a stamp with odds of 1 in 4 billion.
+pub(crate) fn version_stamp(version: Option<&str>) -> u32 {
+    let Some(version) = version else {
+        return 0;
+    };
+    // FNV-1a, never 0 for a version.
+    let hash = version.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash.max(1)
 }
 
 /// The version of a record of `operation` given as JSON (its

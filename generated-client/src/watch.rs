@@ -432,9 +432,13 @@ impl Run {
     fn page(&mut self, page: Page<JsonRecord>) -> Result<Step, Error> {
         let mut known = 0usize;
         let (mut deliveries, mut rejected) = (Vec::new(), Vec::new());
+        // A page of a read of the head again (after a full pass over a list
+        // that moved) follows the list's end, not the record before it: it
+        // says nothing of the list's order.
+        let in_order = self.pass.cursor.round == 0;
         for item in page.items {
             match item {
-                Ok(record) => match self.take(record)? {
+                Ok(record) => match self.take(record, in_order)? {
                     Some(delivery) => deliveries.push(delivery),
                     None => known += 1,
                 },
@@ -445,7 +449,7 @@ impl Run {
                     message,
                     raw,
                     ..
-                }) => match self.reject(position, message, raw) {
+                }) => match self.reject((position, message, raw), in_order) {
                     Some(record) => rejected.push(record),
                     None => known += 1,
                 },
@@ -469,24 +473,19 @@ impl Run {
         })
     }
 
-    /// Notes a record read: its key, version and time. Whether it is new,
-    /// or in a new version (to be handed on).
-    fn note(&mut self, key: RecordKey, version: Option<&String>, time: Option<i64>) -> bool {
-        if let (Some(before), Some(version)) = (&self.pass.last_version, version) {
-            self.pass.compared += 1;
-            if !not_rising(before, version) {
-                self.pass.falling = false;
-            }
-        }
-        if version.is_some() {
-            self.pass.last_version = version.cloned();
-        }
+    /// Notes a record read: its key, version and time, and, when it was
+    /// read `in_order`, what it says of the list's order. Whether it is
+    /// new, or in a new version (to be handed on).
+    fn note(
+        &mut self,
+        key: RecordKey,
+        (version, time): (Option<&String>, Option<i64>),
+        in_order: bool,
+    ) -> bool {
         let cycle = self.pass.cycle;
         let known = self.state.delivered.get(&key).cloned();
-        if known.as_ref().is_some_and(|d| d.seen < cycle) {
-            self.pass.met_earlier = true;
-        } else if known.is_none() && self.pass.met_earlier {
-            self.pass.new_after_earlier = true;
+        if in_order {
+            self.order(version, known.as_ref());
         }
         let fresh = known.as_ref().is_none_or(|d| d.version.as_ref() != version);
         self.state.delivered.insert(
@@ -503,9 +502,28 @@ impl Run {
         fresh
     }
 
+    /// What a record read in order says of the list's order: whether
+    /// versions fall along it, and where records of earlier cycles are met.
+    fn order(&mut self, version: Option<&String>, known: Option<&Delivered>) {
+        if let (Some(before), Some(version)) = (&self.pass.last_version, version) {
+            self.pass.compared += 1;
+            if !not_rising(before, version) {
+                self.pass.falling = false;
+            }
+        }
+        if version.is_some() {
+            self.pass.last_version = version.cloned();
+        }
+        if known.is_some_and(|d| d.seen < self.pass.cycle) {
+            self.pass.met_earlier = true;
+        } else if known.is_none() && self.pass.met_earlier {
+            self.pass.new_after_earlier = true;
+        }
+    }
+
     /// Whether `record` is to be delivered (new, or in a new version), and
     /// notes it.
-    fn take(&mut self, record: JsonRecord) -> Result<Option<Delivery>, Error> {
+    fn take(&mut self, record: JsonRecord, in_order: bool) -> Result<Option<Delivery>, Error> {
         let operation = self.feed.operation();
         let json = record.to_json()?;
         let time = self.feed.window_field().and_then(|field| {
@@ -514,7 +532,7 @@ impl Run {
                 .get(field)?
                 .as_i64()
         });
-        if !self.note(record.key, record.version.as_ref(), time) {
+        if !self.note(record.key, (record.version.as_ref(), time), in_order) {
             return Ok(None);
         }
         self.pass.delivered += 1;
@@ -533,7 +551,11 @@ impl Run {
     /// A record that breaks its schema, when it is new or in a new version:
     /// noted under the key and version its JSON gives, as a delivered one
     /// is, so that it is handed on once, not at every pass.
-    fn reject(&mut self, position: i64, message: String, raw: String) -> Option<Rejected> {
+    fn reject(
+        &mut self,
+        (position, message, raw): (i64, String, String),
+        in_order: bool,
+    ) -> Option<Rejected> {
         let operation = self.feed.operation();
         let value =
             serde_json::from_str::<serde_json::Value>(&raw).unwrap_or(serde_json::Value::Null);
@@ -543,7 +565,7 @@ impl Run {
             .feed
             .window_field()
             .and_then(|field| value.get(field)?.as_i64());
-        if !self.note(key, version.as_ref(), time) {
+        if !self.note(key, (version.as_ref(), time), in_order) {
             return None;
         }
         self.pass.rejected += 1;

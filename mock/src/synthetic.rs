@@ -17,13 +17,19 @@
 //! - numbers, booleans, lists and nested objects follow their schemas.
 //!
 //! A response that does not page is one such object, record 0.
+//!
+//! Every record of a list is distinct, as the service's are: a list whose
+//! records carry a field unique to each (an id, a time, a number) has as
+//! many records as the dataset; a list of records that speak only of a
+//! cluster (a list of clusters) has one record per cluster; any other
+//! list makes its first free-text string field unique to each record.
 
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
 use hss_client::Operation;
-use hss_client::spec::{IntegerSchema, Schema, StringSchema};
+use hss_client::spec::{Field, IntegerSchema, Schema, StringSchema};
 use serde_json::{Map, Value};
 
 use crate::data::{BASE_TIME_MS, Cluster, Dataset, mix};
@@ -42,6 +48,21 @@ pub struct Synthetic {
     dataset: Arc<Dataset>,
     item: &'static Schema,
     window_field: Option<&'static str>,
+    /// The string field made unique to each record, when no field is.
+    unique: Option<&'static str>,
+}
+
+/// What tells a list's records apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Distinct {
+    /// A field unique to each record.
+    ByIndex,
+    /// Their cluster: one record per cluster.
+    ByCluster,
+    /// This string field, made unique to each record.
+    ByField(&'static str),
+    /// Nothing: a single record.
+    Single,
 }
 
 impl Synthetic {
@@ -52,16 +73,41 @@ impl Synthetic {
             .item_schema()
             .or(operation.response())
             .unwrap_or(&Schema::Any);
+        let window_field = operation.time_window().and_then(|w| w.field);
+        Self::of_schema(
+            item,
+            operation.pagination().is_some(),
+            window_field,
+            seed,
+            dataset,
+        )
+    }
+
+    /// Records of schema `item`: a list (`paged`) or one record.
+    pub fn of_schema(
+        item: &'static Schema,
+        paged: bool,
+        window_field: Option<&'static str>,
+        seed: u64,
+        dataset: Arc<Dataset>,
+    ) -> Self {
+        let distinct = distinct(item, window_field);
+        let len = match (paged, distinct) {
+            (false, _) | (true, Distinct::Single) => 1,
+            (true, Distinct::ByIndex | Distinct::ByField(_)) => dataset.len(),
+            (true, Distinct::ByCluster) => dataset.len().min(dataset.clusters().len() as u64),
+        };
+        let unique = match distinct {
+            Distinct::ByField(name) => Some(name),
+            _ => None,
+        };
         Self {
             seed,
-            len: if operation.pagination().is_some() {
-                dataset.len()
-            } else {
-                1
-            },
+            len,
             dataset,
             item,
-            window_field: operation.time_window().and_then(|w| w.field),
+            window_field,
+            unique,
         }
     }
 
@@ -108,7 +154,7 @@ impl Synthetic {
         let base = string
             .example
             .unwrap_or(if name.is_empty() { "value" } else { name });
-        let unique = name == "id" || name.ends_with("_id");
+        let unique = is_id(name) || self.unique == Some(name);
         let text = if unique {
             format!("{base}-{:x}-{index}", self.seed)
         } else {
@@ -118,9 +164,7 @@ impl Synthetic {
     }
 
     fn integer(&self, integer: &IntegerSchema, name: &str, index: u64, h: u64) -> i64 {
-        let is_time =
-            self.window_field == Some(name) || (integer.bits == 64 && name.ends_with("time"));
-        if is_time {
+        if is_time(integer, name, self.window_field) {
             return BASE_TIME_MS.saturating_add((index as i64).saturating_mul(STEP_MS));
         }
         let low = integer.minimum.unwrap_or(0);
@@ -131,6 +175,53 @@ impl Synthetic {
         let span = (high - low) as u64 + 1;
         low + (h % span.max(1)) as i64
     }
+}
+
+/// Whether a string field named `name` is an id, unique to each record.
+fn is_id(name: &str) -> bool {
+    name == "id" || name.ends_with("_id")
+}
+
+/// Whether an integer field is a time, one step apart from record to
+/// record.
+fn is_time(integer: &IntegerSchema, name: &str, window_field: Option<&str>) -> bool {
+    window_field == Some(name) || (integer.bits == 64 && name.ends_with("time"))
+}
+
+/// What tells the records of schema `item` apart, by the rules the values
+/// are made by.
+fn distinct(item: &Schema, window_field: Option<&str>) -> Distinct {
+    let fields = item.fields();
+    // A cluster's id or name: one value per cluster, and a cluster's only.
+    let cluster_field = |field: &Field| {
+        matches!(field.schema, Schema::String(string) if string.values.is_empty())
+            && matches!(plain(field.name).as_str(), "clusterid" | "clustername")
+    };
+    let unique = fields.iter().any(|field| match field.schema {
+        Schema::String(string) => {
+            string.values.is_empty() && is_id(field.name) && !cluster_field(field)
+        }
+        Schema::Integer(integer) => is_time(integer, field.name, window_field),
+        Schema::Number => true,
+        _ => false,
+    });
+    if unique {
+        return Distinct::ByIndex;
+    }
+    if fields.iter().any(cluster_field) {
+        return Distinct::ByCluster;
+    }
+    fields
+        .iter()
+        .find_map(|field| match field.schema {
+            Schema::String(string)
+                if string.values.is_empty() && plain(field.name) != "clustertype" =>
+            {
+                Some(field.name)
+            }
+            _ => None,
+        })
+        .map_or(Distinct::Single, Distinct::ByField)
 }
 
 /// `text` cut or padded to the lengths `string` allows.
@@ -150,12 +241,7 @@ fn fit(mut text: String, string: &StringSchema) -> String {
 /// type (case and underscores aside); a type only when the field lists it
 /// or lists nothing.
 fn cluster_value<'a>(cluster: &'a Cluster, name: &str, string: &StringSchema) -> Option<&'a str> {
-    let plain: String = name
-        .chars()
-        .filter(|c| *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    match plain.as_str() {
+    match plain(name).as_str() {
         "clusterid" => Some(&cluster.id),
         "clustername" => Some(&cluster.name),
         "clustertype"
@@ -165,6 +251,14 @@ fn cluster_value<'a>(cluster: &'a Cluster, name: &str, string: &StringSchema) ->
         }
         _ => None,
     }
+}
+
+/// A field's name with case and underscores aside.
+fn plain(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 fn hash(name: &str) -> u64 {
@@ -210,5 +304,68 @@ impl Records for Synthetic {
 
     fn origin(&self) -> &'static str {
         "synthetic records built from the response schema"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// A record schema of the spec's cluster fields only (id, name, type),
+    /// with no key: a list of clusters.
+    fn cluster_schema() -> &'static Schema {
+        let mut fields: Vec<Field> = Vec::new();
+        for operation in Operation::ALL {
+            for field in operation.item_schema().map_or(&[][..], Schema::fields) {
+                let plain = plain(field.name);
+                if plain.starts_with("cluster") && !fields.iter().any(|f| f.name == field.name) {
+                    fields.push(*field);
+                }
+            }
+        }
+        assert!(
+            fields.iter().any(|f| plain(f.name) == "clusterid"),
+            "the spec has a cluster id field"
+        );
+        Box::leak(Box::new(Schema::Object(Box::leak(
+            fields.into_boxed_slice(),
+        ))))
+    }
+
+    fn distinct_records(records: &Synthetic) -> (u64, usize) {
+        let all: BTreeSet<Vec<u8>> = (0..records.len())
+            .map(|i| {
+                let mut out = Vec::new();
+                records.write(i, &mut out);
+                out
+            })
+            .collect();
+        (records.len(), all.len())
+    }
+
+    #[test]
+    fn a_list_of_clusters_has_one_distinct_record_per_cluster() {
+        let dataset = Arc::new(Dataset::new(7, 1000, 8, "project"));
+        let records = Synthetic::of_schema(cluster_schema(), true, None, 7, dataset);
+        assert_eq!(distinct_records(&records), (8, 8));
+    }
+
+    #[test]
+    fn every_operation_s_list_holds_distinct_records() {
+        let dataset = Arc::new(Dataset::new(7, 500, 8, "project"));
+        let paged: Vec<Operation> = Operation::ALL
+            .iter()
+            .copied()
+            .filter(|op| op.pagination().is_some())
+            .collect();
+        assert!(!paged.is_empty(), "an operation pages");
+        for operation in paged {
+            let records = Synthetic::new(operation, 7, Arc::clone(&dataset));
+            let (len, distinct) = distinct_records(&records);
+            assert!(len > 0, "{operation}");
+            assert_eq!(distinct as u64, len, "{operation}");
+        }
     }
 }

@@ -3,17 +3,17 @@
 //! move while they are paged. Every limit, page size and key comes from
 //! the spec.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures::StreamExt;
 use hss_client::prelude::*;
-use hss_client::{Query, RecordKey};
+use hss_client::{Cursor, Query, RecordKey};
 use hss_mock::{
     Arrive, Clock, Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start,
 };
 use hss_tests::requests::selecting_query;
-use hss_tests::service::{WINDOW, budget, keys, limited, mock_config, scale};
+use hss_tests::service::{WINDOW, budget, limited, mock_config, scale};
 
 const AK: &str = "AKSERVICETEST0000001";
 const SK: &str = "sk-service-test-00000000000000000000001";
@@ -173,13 +173,40 @@ async fn a_budget_above_the_service_s_limit_is_lowered_by_its_429_and_the_export
     }
 }
 
+/// What a pass over a moving list showed, over every paginated operation.
+#[derive(Default)]
+struct Moved {
+    /// Records present throughout whose content changed while paged.
+    changed: usize,
+    /// Records present throughout, in all.
+    throughout: usize,
+    /// Records the passes yielded by reading the head again.
+    recovered: u64,
+}
+
+/// The mock's records of `operation` now, by key.
+fn records_now(mock: &RunningMock, operation: Operation) -> BTreeMap<RecordKey, serde_json::Value> {
+    let truth = mock.truth(operation, None).expect("truth").1;
+    truth
+        .into_iter()
+        .map(|record| (RecordKey::from_json(operation, &record), record))
+        .collect()
+}
+
 /// A pass over a moving list, checked against the mock's truth at its
 /// start and its end: no record twice, and every record present
 /// throughout. The list moves on the mock's clock, which steps on by
 /// `step` at each request: between two requests it moves by the same
 /// records however long the client took.
-async fn check_moving(live: LiveConfig, step: Duration, what: &str) {
-    for &operation in Operation::ALL.iter().filter(|op| op.pagination().is_some()) {
+async fn check_moving(live: LiveConfig, step: Duration, what: &str) -> Moved {
+    let mut moved = Moved::default();
+    let operations: Vec<Operation> = Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some())
+        .collect();
+    assert!(!operations.is_empty(), "an operation pages");
+    for operation in operations {
         let (clock, _) = Clock::stepped(step);
         let mock = start(MockConfig {
             credentials: MockCredentials::new().with_key_pair(AK, SK),
@@ -194,9 +221,9 @@ async fn check_moving(live: LiveConfig, step: Duration, what: &str) {
         // Small pages: many requests while the list moves.
         let options = PageOptions::default()
             .with_page_size(paging.min_limit.max(100).min(paging.default_page_size));
-        let first = keys(operation, &mock.truth(operation, None).expect("truth").1);
-        let (yielded, error) = pass(&client, &query, options).await;
-        let last = keys(operation, &mock.truth(operation, None).expect("truth").1);
+        let first = records_now(&mock, operation);
+        let (yielded, error, cursor) = pass_with_cursor(&client, &query, options).await;
+        let last = records_now(&mock, operation);
         assert!(error.is_none(), "{what}, {operation}: {error:?}");
         let distinct: BTreeSet<_> = yielded.iter().copied().collect();
         assert_eq!(
@@ -204,15 +231,73 @@ async fn check_moving(live: LiveConfig, step: Duration, what: &str) {
             yielded.len(),
             "{what}, {operation}: duplicates"
         );
-        let missing = first
-            .intersection(&last)
-            .filter(|k| !distinct.contains(k))
+        let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(k)).collect();
+        let missing = throughout
+            .iter()
+            .filter(|k| !distinct.contains(**k))
             .count();
         assert_eq!(
-            missing, 0,
-            "{what}, {operation}: missed {missing} records present throughout"
+            missing,
+            0,
+            "{what}, {operation}: missed {missing} of {} records present throughout",
+            throughout.len()
         );
+        moved.throughout += throughout.len();
+        moved.changed += throughout
+            .iter()
+            .filter(|k| first[**k] != last[**k])
+            .count();
+        moved.recovered += cursor.map_or(0, |c| c.recovered());
     }
+    assert!(
+        moved.throughout > 0,
+        "{what}: no record was present throughout"
+    );
+    moved
+}
+
+/// [`pass`], with the cursor after the last page.
+async fn pass_with_cursor(
+    client: &HssClient,
+    query: &Query,
+    options: PageOptions,
+) -> (Vec<RecordKey>, Option<Error>, Option<Cursor>) {
+    let mut pages = query.pages(client.clone(), options);
+    let (mut keys, mut cursor) = (Vec::new(), None);
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => {
+                for item in page.items {
+                    keys.push(item.expect("no record error").key);
+                }
+                cursor = Some(page.cursor);
+            }
+            Err(error) => return (keys, Some(error), cursor),
+        }
+    }
+    (keys, None, cursor)
+}
+
+#[tokio::test]
+async fn records_that_change_and_move_to_the_head_while_paged_are_each_yielded_once() {
+    // As an alarm list being handled: records change (and move to the
+    // head) five times as fast as new ones arrive, at 100 changes a
+    // second and 30 ms a request.
+    let moved = check_moving(
+        LiveConfig {
+            arrivals_per_sec: 20.0,
+            changes_per_sec: 100.0,
+            ..LiveConfig::default()
+        },
+        Duration::from_millis(30),
+        "changes",
+    )
+    .await;
+    assert!(
+        moved.changed > 0,
+        "no record present throughout changed: the case tests nothing"
+    );
+    assert!(moved.recovered > 0, "no record was found at the head again");
 }
 
 #[tokio::test]

@@ -81,9 +81,37 @@ pub struct Summary {
     pub records: u64,
     /// Records set aside as rejects, in all runs.
     pub rejected: u64,
+    /// Records without a key skipped because one with the same content
+    /// had been read while the list moved ([`hss_client::Cursor::repeats_skipped`]).
+    pub repeats_skipped: u64,
 }
 
 impl Summary {
+    /// The line an export ends with on stderr, when records were set
+    /// aside or skipped as repeats: how many were written, and why the
+    /// others were not.
+    pub fn line(&self, operation: Operation) -> Option<String> {
+        if self.rejected == 0 && self.repeats_skipped == 0 {
+            return None;
+        }
+        let mut line = format!("{operation}: {} records written", self.records);
+        if self.rejected > 0 {
+            line.push_str(&format!(
+                ", {} set aside as not matching their schema",
+                self.rejected
+            ));
+        }
+        if self.repeats_skipped > 0 {
+            line.push_str(&format!(
+                ", {} skipped as repeats: they have no key, the list moved while it was read, \
+                 and each has the content of a record read before (the same record read again, \
+                 or another just like it)",
+                self.repeats_skipped
+            ));
+        }
+        Some(line)
+    }
+
     /// The exit status: 1 when records were set aside.
     pub fn status(&self) -> Status {
         if self.rejected > 0 {
@@ -109,11 +137,8 @@ fn table_width(to_terminal: bool) -> usize {
 /// set aside; the exit status.
 pub async fn run_and_report(client: &HssClient, export: &Export) -> Result<Status, Failure> {
     let summary = run(client, export).await?;
-    if summary.rejected > 0 {
-        eprintln!(
-            "{}: {} records written, {} set aside as not matching their schema",
-            export.operation, summary.records, summary.rejected
-        );
+    if let Some(line) = summary.line(export.operation) {
+        eprintln!("{line}");
     }
     Ok(summary.status())
 }
@@ -472,10 +497,36 @@ impl<'e> Writer<'e> {
         Ok(Summary {
             records: self.state.records,
             rejected: self.state.rejected,
+            repeats_skipped: self.state.cursor.repeats_skipped(),
         })
     }
 }
 
 fn write_failed(what: &str, e: io::Error) -> Failure {
     Failure::local(format!("cannot write the {what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_counts_repeats_skipped_and_rejects() {
+        let operation = Operation::ALL[0];
+        let summary = |rejected, repeats_skipped| Summary {
+            records: 10,
+            rejected,
+            repeats_skipped,
+        };
+        assert_eq!(summary(0, 0).line(operation), None);
+        let line = summary(0, 3).line(operation).expect("a line");
+        assert!(line.contains("10 records written"), "{line}");
+        assert!(line.contains("3 skipped as repeats"), "{line}");
+        assert!(!line.contains("set aside"), "{line}");
+        let line = summary(2, 3).line(operation).expect("a line");
+        assert!(
+            line.contains("2 set aside") && line.contains("3 skipped"),
+            "{line}"
+        );
+    }
 }

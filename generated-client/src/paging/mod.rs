@@ -5,6 +5,7 @@
 //! from it, each with its own way to fetch one page.
 
 pub(crate) mod driver;
+pub(crate) mod keys;
 pub(crate) mod options;
 pub(crate) mod pager;
 
