@@ -5,6 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use hss_client::Operation;
+use hss_mock::{Credentials as MockCredentials, MockConfig, start};
+use hss_tests::requests::{selecting_query, with};
+use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hss-mock");
 
@@ -59,11 +62,53 @@ fn bad_settings_are_refused_with_a_message() {
     assert!(error.contains("rate limit must be"), "{error}");
 }
 
+/// The body of a GET of `url` with `query` and the token, with its status.
+async fn answer(url: &str, query: &[(String, String)], token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(url)
+        .query(query)
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: no answer: {e}"));
+    let status = response.status().as_u16();
+    let body = response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: no JSON: {e}"));
+    (status, body)
+}
+
+/// `query` with the paging parameters of `operation` set to `offset` and
+/// `limit` (no change for an operation that does not page).
+fn at(
+    operation: Operation,
+    query: &[(String, String)],
+    offset: i64,
+    limit: i64,
+) -> Vec<(String, String)> {
+    match operation.pagination() {
+        Some(paging) => with(
+            &with(query, paging.offset, &offset.to_string()),
+            paging.limit,
+            &limit.to_string(),
+        ),
+        None => query.to_vec(),
+    }
+}
+
 #[tokio::test]
 async fn the_binary_serves_every_operation_on_the_port_it_reports() {
     let events: u64 = 1_000_000;
     let mut child = Command::new(BIN)
-        .args(["--port", "0", "--events", &events.to_string()])
+        .args([
+            "--port",
+            "0",
+            "--events",
+            &events.to_string(),
+            "--seed",
+            "1",
+        ])
         .args(["--token", "bin-token"])
         .stdout(Stdio::piped())
         .spawn()
@@ -88,35 +133,65 @@ async fn the_binary_serves_every_operation_on_the_port_it_reports() {
         assert!(line.trim_start().starts_with(&expected), "{line:?}");
     }
 
-    // The last page of the first paginated operation.
-    let operation = *Operation::ALL
-        .iter()
-        .find(|op| op.pagination().is_some())
-        .expect("the spec has a paginated operation");
-    let pagination = operation.pagination().expect("pages");
-    let limit = pagination.max_limit.unwrap_or(pagination.min_limit).min(10);
-    let mut query = operation.example_query().expect("some query is allowed");
-    query.retain(|(name, _)| *name != pagination.offset && *name != pagination.limit);
-    query.push((pagination.offset, (events - limit as u64).to_string()));
-    query.push((pagination.limit, limit.to_string()));
-    let path = operation
-        .path()
-        .replace(&format!("{{{}}}", hss_client::spec::PROJECT_ID), "p");
-    let response = reqwest::Client::new()
-        .get(format!("{url}{path}"))
-        .query(&query)
-        .header("X-Auth-Token", "bin-token")
-        .send()
-        .await
-        .expect("answered");
-    let status = response.status().as_u16();
-    let body: serde_json::Value = response.json().await.expect("JSON");
+    // The library's mock with the same settings is the reference: every
+    // operation's first and last page from the binary are the same as its.
+    let twin = start(MockConfig {
+        events,
+        seed: 1,
+        credentials: MockCredentials::new().with_token("twin-token"),
+        ..MockConfig::default()
+    })
+    .await
+    .expect("the library's mock starts");
+    let mut served = 0;
+    for &operation in Operation::ALL {
+        let twin_url = twin.url_of(operation);
+        let path = twin_url
+            .strip_prefix(&twin.base_url())
+            .expect("the twin's URL is under its base");
+        let binary_url = format!("{url}{path}");
+        let query = selecting_query(&twin, operation);
+        let limit = operation
+            .pagination()
+            .map_or(0, |p| p.max_limit.unwrap_or(p.min_limit).min(10));
+        let first = at(operation, &query, 0, limit);
+        let (status, body) = answer(&binary_url, &first, "bin-token").await;
+        assert_eq!(status, 200, "{operation}: {body}");
+        assert_eq!(
+            body,
+            answer(&twin_url, &first, "twin-token").await.1,
+            "{operation}: first page"
+        );
+        if let Some(paging) = operation.pagination() {
+            let total = body[paging.total]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{operation}: no total: {body}"));
+            assert!(
+                total > limit,
+                "{operation}: {total} records selected, too few to page"
+            );
+            let last = at(
+                operation,
+                &query,
+                (total - limit).min(paging.max_offset),
+                limit,
+            );
+            let (status, body) = answer(&binary_url, &last, "bin-token").await;
+            assert_eq!(status, 200, "{operation}: {body}");
+            assert_eq!(
+                body[paging.items].as_array().map(Vec::len),
+                Some(limit as usize),
+                "{operation}: {body}"
+            );
+            assert_eq!(
+                body,
+                answer(&twin_url, &last, "twin-token").await.1,
+                "{operation}: last page"
+            );
+        }
+        served += 1;
+    }
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body[pagination.total], events);
-    assert_eq!(
-        body[pagination.items].as_array().map(Vec::len),
-        Some(limit as usize)
-    );
+    assert!(served > 0, "the spec has no operation: nothing was checked");
 }

@@ -33,12 +33,14 @@ async fn mock_on(
 }
 
 /// The first operation of the spec that has a documented rate limit and
-/// pages.
-fn limited() -> Option<Operation> {
+/// pages; the spec must have one (its top-level `x-rate-limit` covers every
+/// operation).
+fn limited() -> Operation {
     Operation::ALL
         .iter()
         .copied()
         .find(|op| op.rate_limit().is_some() && op.pagination().is_some())
+        .expect("the spec has a paginated operation with a documented rate limit (x-rate-limit)")
 }
 
 /// A page of `operation` at `offset`: every required query parameter at a
@@ -64,7 +66,7 @@ async fn page(
 
 #[tokio::test]
 async fn the_gateway_refuses_calls_beyond_the_documented_limit_with_its_body() {
-    let Some(operation) = limited() else { return };
+    let operation = limited();
     let limit = operation.rate_limit().expect("limited");
     // A minute's window in half a second, on a clock that moves only when
     // the test moves it: however slow the machine, every call below comes
@@ -165,7 +167,7 @@ async fn records_arrive_at_the_head_and_the_truth_follows() {
         .copied()
         .find(|op| op.pagination().is_some())
     else {
-        return;
+        panic!("the spec has no paginated operation (x-pagination): nothing arrives at a head");
     };
     let (clock, hand) = Clock::manual();
     let started = ms(clock.now());
@@ -200,7 +202,10 @@ async fn records_leave_and_change_deterministically() {
         .copied()
         .find(|op| op.pagination().is_some_and(|p| p.record_version.is_some()))
     else {
-        return;
+        panic!(
+            "the spec has no paginated operation whose records have a version \
+             (x-record-version): nothing can change"
+        );
     };
     let version = operation
         .pagination()

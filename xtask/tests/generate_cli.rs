@@ -160,16 +160,165 @@ fn broken_specs_fail_with_one_line_and_leave_the_client_untouched() {
     }
 }
 
+/// A command of `xtask`'s `Command` enum, read from its source: its name
+/// on the command line, the first line of its doc comment, and how each of
+/// its fields shows in its help (`--name`, or `NAME` for a positional
+/// argument).
+struct Declared {
+    name: String,
+    doc: String,
+    arguments: Vec<String>,
+}
+
+/// `CamelCase` or `snake_case` as `kebab-case`.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(if c == '_' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
+    out
+}
+
+/// Every command declared in `xtask/src/main.rs`, independently of clap's
+/// own listing.
+fn declared_commands() -> Vec<Declared> {
+    let source = std::fs::read_to_string(root().join("xtask/src/main.rs")).expect("main.rs");
+    let body = source
+        .split_once("enum Command {")
+        .and_then(|(_, rest)| rest.split_once("\n}\n"))
+        .map(|(body, _)| body)
+        .expect("main.rs declares enum Command");
+    let mut commands: Vec<Declared> = Vec::new();
+    let (mut doc, mut long) = (None::<String>, false);
+    for line in body.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim();
+        if indent == 4
+            && let Some(comment) = text.strip_prefix("///")
+        {
+            doc.get_or_insert_with(|| comment.trim().to_string());
+        } else if indent == 4 && text.starts_with(|c: char| c.is_ascii_uppercase()) {
+            let name = text.trim_end_matches([' ', '{', ',']);
+            commands.push(Declared {
+                name: kebab(name),
+                doc: doc.take().unwrap_or_default(),
+                arguments: Vec::new(),
+            });
+        } else if indent == 8 && text.starts_with("#[arg(") {
+            long |= text.contains("long");
+        } else if indent == 8
+            && let Some((field, _)) = text.split_once(':')
+            && !field.starts_with("//")
+        {
+            let shown = if long {
+                format!("--{}", kebab(field))
+            } else {
+                field.to_uppercase()
+            };
+            commands
+                .last_mut()
+                .expect("a field follows its command")
+                .arguments
+                .push(shown);
+            long = false;
+        }
+    }
+    commands
+}
+
+/// Whether `line` of a help is the line of `argument`: `--name ...` for
+/// an option, `<NAME>` or `[NAME]` for a positional argument.
+fn shows(line: &str, argument: &str) -> bool {
+    let line = line.trim_start();
+    if argument.starts_with("--") {
+        line.starts_with('-') && line.split([' ', ',', '=']).any(|word| word == argument)
+    } else {
+        line.starts_with(&format!("<{argument}>")) || line.starts_with(&format!("[{argument}]"))
+    }
+}
+
+/// Whitespace collapsed, so that wrapped help compares with a doc line.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[test]
 fn help_describes_every_command() {
-    let output = xtask(&["--help"]);
-    let help = text(&output.stdout);
-    assert!(output.status.success());
-    assert!(help.contains("generate"), "{help}");
-    let output = xtask(&["generate", "--help"]);
-    let help = text(&output.stdout);
+    let commands = declared_commands();
     assert!(
-        help.contains("--check") && help.contains("--spec") && help.contains("--out"),
-        "{help}"
+        commands.len() >= 5,
+        "only {} commands read from main.rs",
+        commands.len()
     );
+    let output = xtask(&["--help"]);
+    assert!(output.status.success());
+    let help = text(&output.stdout);
+    // The top-level help lists exactly the declared commands (and clap's
+    // `help`), each with a description.
+    let listed: Vec<(String, String)> = help
+        .split_once("Commands:")
+        .and_then(|(_, rest)| rest.split_once("\n\n"))
+        .map(|(list, _)| list)
+        .expect("the help has a Commands section")
+        .lines()
+        .filter_map(|line| line.trim().split_once(' '))
+        .map(|(name, about)| (name.to_string(), about.trim().to_string()))
+        .filter(|(name, _)| name != "help")
+        .collect();
+    let names: Vec<&str> = listed.iter().map(|(name, _)| name.as_str()).collect();
+    let declared: Vec<&str> = commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, declared, "{help}");
+    for (name, about) in &listed {
+        assert!(!about.is_empty(), "{name} has no description in --help");
+    }
+    for command in &commands {
+        let name = &command.name;
+        assert!(!command.doc.is_empty(), "{name} has no doc comment");
+        let output = xtask(&[name, "--help"]);
+        let help = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{name} --help fails: {}",
+            text(&output.stderr)
+        );
+        let first = words(command.doc.trim_end_matches('.'));
+        assert!(
+            words(&help).starts_with(&first),
+            "{name} --help does not start with its description {first:?}:\n{help}"
+        );
+        for argument in &command.arguments {
+            // The argument's own line (`--name <NAME>`, `<NAME>` or
+            // `[NAME]`) in the Arguments or Options section, after Usage.
+            let lines: Vec<&str> = help.lines().collect();
+            let usage = lines
+                .iter()
+                .position(|line| line.starts_with("Usage:"))
+                .unwrap_or_else(|| panic!("{name} --help has no Usage line:\n{help}"));
+            let at = (usage + 1..lines.len())
+                .find(|&at| shows(lines[at], argument))
+                .unwrap_or_else(|| panic!("{name} --help does not show {argument}:\n{help}"));
+            // Its description follows on the same line (clap's short
+            // layout) or is the next line (its long one).
+            let same_line = lines[at]
+                .trim()
+                .split_once("  ")
+                .is_some_and(|(_, about)| !about.trim().is_empty());
+            let described = same_line
+                || lines.get(at + 1).is_some_and(|next| {
+                    let next = next.trim();
+                    !next.is_empty() && !next.starts_with(['-', '<', '['])
+                });
+            assert!(
+                described,
+                "{name} --help shows {argument} without a description:\n{help}"
+            );
+        }
+    }
 }
