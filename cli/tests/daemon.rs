@@ -872,7 +872,7 @@ async fn ship_across_rotations(rotator: Rotator<'_>) {
 }
 
 /// Every file the output and its rotations are in (`.N`, `.N.gz`), the
-/// compressed ones uncompressed beside them.
+/// compressed ones uncompressed beside them (not the output's lock).
 fn every_file(dir: &Path, output: &Path) -> Vec<PathBuf> {
     let name = output
         .file_name()
@@ -887,7 +887,7 @@ fn every_file(dir: &Path, output: &Path) -> Vec<PathBuf> {
                 .is_some_and(|n| n.to_string_lossy().starts_with(&name))
                 && path
                     .extension()
-                    .is_none_or(|e| e != "whole" && e != "plain")
+                    .is_none_or(|e| e != "whole" && e != "plain" && e != "lock")
         })
         .collect();
     files.sort();

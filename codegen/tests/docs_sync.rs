@@ -589,7 +589,7 @@ fn a_page_that_cannot_be_read_changes_nothing_and_names_its_line() {
 // --- The two API reference pages, when this checkout has them. ---
 
 /// Set (to anything but `0`) where the pages must be present, as on CI,
-/// which always has `../shared` beside the repository: a test that needs
+/// where `.ci/run` finds `../shared/docs` beside the clone: a test that needs
 /// them then fails without them instead of not running.
 const REQUIRE_PAGES: &str = "HSS_TEST_REQUIRE_SHARED_DOCS";
 
