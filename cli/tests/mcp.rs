@@ -97,12 +97,15 @@ fn once_each(operation: Operation, paged: &Value) -> BTreeSet<RecordKey> {
     distinct
 }
 
+/// Every operation that pages; the spec must have one.
 fn paged() -> Vec<Operation> {
-    Operation::ALL
+    let operations: Vec<Operation> = Operation::ALL
         .iter()
         .copied()
         .filter(|op| op.pagination().is_some())
-        .collect()
+        .collect();
+    assert!(!operations.is_empty(), "the spec has an operation that pages");
+    operations
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -187,6 +190,10 @@ async fn paging_a_moving_list_misses_nothing_present_throughout() {
         let at = |t| keys(operation, &mock.truth(operation, Some(t)).expect("truth").1);
         let throughout: BTreeSet<RecordKey> =
             at(before).intersection(&at(after)).copied().collect();
+        assert!(
+            !throughout.is_empty(),
+            "{operation}: no record was present throughout"
+        );
         let missed: Vec<_> = throughout.difference(&distinct).collect();
         assert!(
             missed.is_empty(),
@@ -239,6 +246,10 @@ async fn paging_through_the_cursor_while_records_change_misses_nothing_present_t
         );
         let distinct = once_each(operation, &paged);
         let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(*k)).collect();
+        assert!(
+            !throughout.is_empty(),
+            "{operation}: no record was present throughout"
+        );
         let missed = throughout
             .iter()
             .filter(|k| !distinct.contains(**k))
@@ -264,7 +275,12 @@ async fn paging_through_the_cursor_while_records_change_misses_nothing_present_t
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_calls_keep_to_the_documented_limit_and_report_their_wait() {
-    for operation in paged().into_iter().filter(|op| op.rate_limit().is_some()) {
+    let limited: Vec<Operation> = paged()
+        .into_iter()
+        .filter(|op| op.rate_limit().is_some())
+        .collect();
+    assert!(!limited.is_empty(), "no paginated operation has a limit");
+    for operation in limited {
         let limit = operation.rate_limit().expect("limited");
         let mock = mock(2_000, LiveConfig::default(), Some(scale(operation, WINDOW))).await;
         let budget = format!("{}/{}ms", limit.calls(), WINDOW.as_millis());

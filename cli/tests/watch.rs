@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use hss_client::{Operation, RecordKey};
 use hss_mock::{Arrive, Credentials, LiveConfig, MockConfig, RunningMock};
-use hss_tests::service::{WINDOW, limited, mock_config, scale};
+use hss_tests::service::{WINDOW, mock_config, scale};
 use tokio::process::Command;
 
 use crate::common;
@@ -21,7 +21,12 @@ pub(crate) const AK: &str = "CLIWATCHACCESSKEY001";
 pub(crate) const SK: &str = "cli-watch-secret-key-do-not-print";
 
 pub(crate) async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
-    let operation = limited().first().copied().unwrap_or(Operation::ALL[0]);
+    // The scale of the first limited operation's window, if any has one.
+    let operation = Operation::ALL
+        .iter()
+        .copied()
+        .find(|op| op.pagination().is_some() && op.rate_limit().is_some())
+        .unwrap_or(Operation::ALL[0]);
     hss_mock::start(MockConfig {
         credentials: Credentials::new().with_key_pair(AK, SK),
         ..mock_config(events, Some(scale(operation, WINDOW)), live, latency)
@@ -177,10 +182,17 @@ async fn run_watch_killed_and_resumed(arrive_at: Arrive) {
     let written = lines(operation, &output);
     assert_once(&written, &format!("{arrive_at:?}"));
     let have: BTreeSet<_> = written.iter().map(|(v, _)| v.clone()).collect();
-    let through_last: Vec<_> = truth(&mock, operation, last_start)
+    let present_through_last: Vec<_> = truth(&mock, operation, last_start)
         .intersection(&truth(&mock, operation, last_end))
-        .filter(|v| !have.contains(v))
         .cloned()
+        .collect();
+    assert!(
+        !present_through_last.is_empty(),
+        "{arrive_at:?}: no version was present through the last cycle"
+    );
+    let through_last: Vec<_> = present_through_last
+        .iter()
+        .filter(|v| !have.contains(*v))
         .collect();
     assert!(
         through_last.is_empty(),
@@ -188,9 +200,17 @@ async fn run_watch_killed_and_resumed(arrive_at: Arrive) {
         through_last.len()
     );
     // And what was there from the very start to the end, unchanged.
-    let through_all = truth(&mock, operation, start)
+    let present_throughout: Vec<_> = truth(&mock, operation, start)
         .intersection(&truth(&mock, operation, last_end))
-        .filter(|v| !have.contains(v))
+        .cloned()
+        .collect();
+    assert!(
+        !present_throughout.is_empty(),
+        "{arrive_at:?}: no version was present throughout"
+    );
+    let through_all = present_throughout
+        .iter()
+        .filter(|v| !have.contains(*v))
         .count();
     assert_eq!(
         through_all, 0,
@@ -273,6 +293,7 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
+    assert!(!operations.is_empty(), "the spec has an operation that pages");
     // A cluster that the records of every watched operation with a
     // cluster field hold, whichever operation comes first.
     let cluster = mock
