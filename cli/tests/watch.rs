@@ -20,16 +20,20 @@ use common::text;
 pub(crate) const AK: &str = "CLIWATCHACCESSKEY001";
 pub(crate) const SK: &str = "cli-watch-secret-key-do-not-print";
 
-pub(crate) async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
-    // The scale of the first limited operation's window, if any has one.
-    let operation = Operation::ALL
+/// The first operation that pages and has a documented limit, else the
+/// first operation: the one whose window scales the mock's gateway.
+fn limited_or_first() -> Operation {
+    Operation::ALL
         .iter()
         .copied()
         .find(|op| op.pagination().is_some() && op.rate_limit().is_some())
-        .unwrap_or(Operation::ALL[0]);
+        .unwrap_or(Operation::ALL[0])
+}
+
+pub(crate) async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
     hss_mock::start(MockConfig {
         credentials: Credentials::new().with_key_pair(AK, SK),
-        ..mock_config(events, Some(scale(operation, WINDOW)), live, latency)
+        ..mock_config(events, Some(scale(limited_or_first(), WINDOW)), live, latency)
     })
     .await
     .expect("the mock starts")
@@ -383,8 +387,21 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
         arrivals_per_sec: 10.0,
         ..LiveConfig::default()
     };
-    // Slow answers: the signal comes while a page is on its way.
-    let mock = mock(2_000, live, Duration::from_millis(300)).await;
+    // The mock's gate: closed, it holds every request unanswered for as
+    // long as the test needs, however slow the machine.
+    let gate = hss_mock::Gate::new();
+    let mock = hss_mock::start(MockConfig {
+        credentials: Credentials::new().with_key_pair(AK, SK),
+        gate: gate.clone(),
+        ..mock_config(
+            2_000,
+            Some(scale(limited_or_first(), WINDOW)),
+            live,
+            Duration::ZERO,
+        )
+    })
+    .await
+    .expect("the mock starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, output) = (dir.path().join("state.json"), dir.path().join("out.ndjson"));
     let child = hss(&mock, operation, &state, &output)
@@ -392,11 +409,10 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
-    // Once a page has been delivered (its state saved), the next page's
-    // answer is a third of a second away: the signal comes while it is on
-    // its way.
-    // (The state is saved before the first byte too: a page was delivered
-    // once it names some of the output.)
+    // Once a page has been delivered (its state saved; the state is saved
+    // before the first byte too, so a page was delivered once it names
+    // some of the output), the gate closes, and the signal comes while
+    // the mock holds a request of the next page unanswered.
     let page_saved = || {
         std::fs::read_to_string(&state)
             .ok()
@@ -404,21 +420,37 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
             .and_then(|saved| saved["output_bytes"].as_u64())
             .is_some_and(|bytes| bytes > 0)
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while !page_saved() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(page_saved(), "no page was delivered in a minute");
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(page_saved(), "no page was delivered in two minutes");
+    gate.close();
+    while gate.held() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        gate.held() > 0,
+        "no request of a page was in flight within two minutes"
+    );
     let pid = child.id().expect("running");
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status();
-    let out = child.wait_with_output().await.expect("waits");
+    // The watch stops with the page's answer still held: it does not wait
+    // for it.
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await;
+    let held = gate.held();
+    gate.open();
+    let out = out
+        .expect("SIGTERM stops the watch while a page is on its way")
+        .expect("waits");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    eprintln!("requests held when the watch had stopped: {held}");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&state).expect("a state")).expect("JSON");
     let length = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+    assert!(length > 0, "a page was written before the signal");
     assert_eq!(
         saved["output_bytes"].as_u64(),
         Some(length),
