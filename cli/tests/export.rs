@@ -112,7 +112,11 @@ fn table_cells(rule: &str, row: &str) -> Vec<String> {
     let row: Vec<char> = row.chars().collect();
     let mut cells = Vec::new();
     let mut start = 0;
-    for (index, width) in rule.split("  ").map(|dashes| dashes.chars().count()).enumerate() {
+    for (index, width) in rule
+        .split("  ")
+        .map(|dashes| dashes.chars().count())
+        .enumerate()
+    {
         let end = if index + 1 == rule.split("  ").count() {
             row.len()
         } else {

@@ -104,7 +104,10 @@ fn paged() -> Vec<Operation> {
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
-    assert!(!operations.is_empty(), "the spec has an operation that pages");
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
     operations
 }
 

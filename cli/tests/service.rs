@@ -163,7 +163,10 @@ async fn a_moving_list_exported_killed_and_resumed_repeats_nothing_and_misses_no
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
-    assert!(!operations.is_empty(), "the spec has an operation that pages");
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
     for operation in operations {
         let live = LiveConfig {
             arrivals_per_sec: 200.0,
@@ -229,7 +232,10 @@ async fn a_moving_list_exported_killed_and_resumed_repeats_nothing_and_misses_no
             !throughout.is_empty(),
             "{operation}: no record was present throughout"
         );
-        let missing = throughout.iter().filter(|k| !distinct.contains(**k)).count();
+        let missing = throughout
+            .iter()
+            .filter(|k| !distinct.contains(**k))
+            .count();
         assert_eq!(
             missing, 0,
             "{operation}: missed {missing} records present throughout"

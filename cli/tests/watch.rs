@@ -33,7 +33,12 @@ fn limited_or_first() -> Operation {
 pub(crate) async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
     hss_mock::start(MockConfig {
         credentials: Credentials::new().with_key_pair(AK, SK),
-        ..mock_config(events, Some(scale(limited_or_first(), WINDOW)), live, latency)
+        ..mock_config(
+            events,
+            Some(scale(limited_or_first(), WINDOW)),
+            live,
+            latency,
+        )
     })
     .await
     .expect("the mock starts")
@@ -297,7 +302,10 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
-    assert!(!operations.is_empty(), "the spec has an operation that pages");
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
     // A cluster that the records of every watched operation with a
     // cluster field hold, whichever operation comes first.
     let cluster = mock

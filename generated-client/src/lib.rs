@@ -172,4 +172,3 @@ pub mod prelude {
     pub use crate::runtime::retry::RetryPolicy;
     pub use crate::spec::Operation;
 }
-

@@ -46,7 +46,10 @@ fn paginated() -> Vec<Operation> {
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
-    assert!(!operations.is_empty(), "the spec has no paginated operation");
+    assert!(
+        !operations.is_empty(),
+        "the spec has no paginated operation"
+    );
     operations
 }
 
@@ -64,7 +67,10 @@ async fn the_stream_gets_every_event_once_in_order_with_verified_signatures() {
     for operation in paginated() {
         let query = selecting_query(&mock, operation);
         let expected = keys_of(operation, &selected_records(&mock, operation, &query));
-        assert!(!expected.is_empty(), "{operation}: the query selects nothing");
+        assert!(
+            !expected.is_empty(),
+            "{operation}: the query selects nothing"
+        );
         for prefetch in [1, 4] {
             let before = answers(&mock, "200");
             let streamed = client(&mock, SK, RetryPolicy::no_retries())
@@ -84,7 +90,10 @@ async fn the_stream_gets_every_event_once_in_order_with_verified_signatures() {
                 expected,
                 "{operation}, prefetch {prefetch}"
             );
-            assert!(answers(&mock, "200") > before, "{operation}: no page served");
+            assert!(
+                answers(&mock, "200") > before,
+                "{operation}: no page served"
+            );
             assert_eq!(answers(&mock, "401"), 0, "{}", mock.stats());
         }
     }
@@ -227,13 +236,7 @@ async fn every_paginated_operation_streams_all_its_records_once_through_the_clie
         assert!(total > 0, "{operation}: the query selects nothing");
 
         let items = client
-            .visit(
-                operation,
-                StreamAll {
-                    query,
-                    prefetch: 3,
-                },
-            )
+            .visit(operation, StreamAll { query, prefetch: 3 })
             .await
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
         assert_eq!(items.len() as u64, total, "{operation}");

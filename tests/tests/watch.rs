@@ -121,7 +121,10 @@ async fn check_feeds(arrive_at: hss_mock::Arrive) {
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
-    assert!(!operations.is_empty(), "the spec has an operation that pages");
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
     for operation in operations {
         let live = LiveConfig {
             arrivals_per_sec: 30.0,
