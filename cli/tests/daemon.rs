@@ -121,10 +121,15 @@ async fn finish_and_check(
         .collect();
     assert_once(&written, what);
     let have: BTreeSet<_> = written.iter().map(|(v, _)| v.clone()).collect();
-    let missing = truth(mock, operation, start)
+    let throughout: Vec<_> = truth(mock, operation, start)
         .intersection(&truth(mock, operation, end))
-        .filter(|v| !have.contains(v))
-        .count();
+        .cloned()
+        .collect();
+    assert!(
+        !throughout.is_empty(),
+        "{what}: no version was present throughout"
+    );
+    let missing = throughout.iter().filter(|v| !have.contains(*v)).count();
     assert_eq!(
         missing, 0,
         "{what}: versions present throughout not written"
@@ -452,10 +457,12 @@ async fn a_reader_of_stdout_going_away_ends_watch_and_a_restart_goes_on_exactly(
     let written = lines(s.operation, &file);
     assert_once(&written, "stdout");
     let have: BTreeSet<_> = written.iter().map(|(v, _)| v.clone()).collect();
-    let missing = truth(&s.mock, s.operation, start)
+    let throughout: Vec<_> = truth(&s.mock, s.operation, start)
         .intersection(&truth(&s.mock, s.operation, end))
-        .filter(|v| !have.contains(v))
-        .count();
+        .cloned()
+        .collect();
+    assert!(!throughout.is_empty(), "no version was present throughout");
+    let missing = throughout.iter().filter(|v| !have.contains(*v)).count();
     assert_eq!(missing, 0, "versions present throughout not written");
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use hss_client::spec::PROJECT_ID;
 use hss_client::{Operation, RecordKey};
 use hss_mock::{Clock, Credentials, FaultConfig, LiveConfig, MockConfig, RunningMock};
-use hss_tests::requests::selecting_query;
+use hss_tests::requests::{selected_records, selecting_query};
 use tokio::process::Command;
 
 use crate::common;
@@ -93,6 +93,42 @@ async fn total(mock: &RunningMock, op: Operation, name: &str, flags: &[String]) 
     body[paging.total].as_u64().expect("a total")
 }
 
+/// The text of a record's field in a CSV or table cell, as the formats
+/// say: a string as it is, any other value as JSON, nothing for a missing
+/// field or null.
+fn cell_text(record: &serde_json::Value, path: &[&str]) -> String {
+    let value = path.iter().try_fold(record, |value, key| value.get(key));
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The cells of a table's row, cut where the rule under its header
+/// (dashes, two spaces between columns) says; a cell that ends in `…` was
+/// cut to fit.
+fn table_cells(rule: &str, row: &str) -> Vec<String> {
+    let row: Vec<char> = row.chars().collect();
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for (index, width) in rule
+        .split("  ")
+        .map(|dashes| dashes.chars().count())
+        .enumerate()
+    {
+        let end = if index + 1 == rule.split("  ").count() {
+            row.len()
+        } else {
+            (start + width).min(row.len())
+        };
+        let cell: String = row[start.min(row.len())..end].iter().collect();
+        cells.push(cell.trim_end().to_string());
+        start = end + 2;
+    }
+    cells
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_format_writes_every_record_once() {
     let mock = mock(1_234, Duration::ZERO).await;
@@ -100,8 +136,21 @@ async fn every_format_writes_every_record_once() {
     let operations = paginated(&mock);
     assert!(!operations.is_empty());
     for (op, name, flags) in operations {
-        let total = total(&mock, op, &name, &flags).await as usize;
+        // The mock's records for the query, in list order: what every
+        // format must hold, each record once.
+        let expected = selected_records(&mock, op, &selecting_query(&mock, op));
+        let reported = total(&mock, op, &name, &flags).await as usize;
+        let total = expected.len();
         assert!(total > 0, "{name}: the mock serves no records");
+        assert_eq!(reported, total, "{name}: the total the service reports");
+        let expected_keys: Vec<RecordKey> = expected
+            .iter()
+            .map(|record| RecordKey::from_json(op, record))
+            .collect();
+        let distinct: HashSet<&RecordKey> = expected_keys.iter().collect();
+        assert_eq!(distinct.len(), total, "{name}: the mock's keys are unique");
+        let key_fields = op.pagination().expect("pages").record_key;
+        let columns = hss_cli::format::columns(op);
         let min = op
             .pagination()
             .map(|p| p.min_limit)
@@ -143,26 +192,56 @@ async fn every_format_writes_every_record_once() {
         for (format, written) in &lines_by_format {
             match *format {
                 "ndjson" => {
-                    let lines: Vec<&str> = written.lines().collect();
-                    assert_eq!(lines.len(), total, "{name}: one line a record");
-                    let distinct: HashSet<&&str> = lines.iter().collect();
-                    assert_eq!(distinct.len(), total, "{name}: no record twice");
+                    let keys: Vec<RecordKey> = written
+                        .lines()
+                        .map(|line| {
+                            let record = serde_json::from_str(line).expect("a JSON line");
+                            RecordKey::from_json(op, &record)
+                        })
+                        .collect();
+                    assert_eq!(keys, expected_keys, "{name} ndjson: the mock's records");
                 }
                 "json" => {
                     let array: Vec<serde_json::Value> =
                         serde_json::from_str(written).expect("one JSON array");
-                    assert_eq!(array.len(), total);
+                    let keys: Vec<RecordKey> = array
+                        .iter()
+                        .map(|record| RecordKey::from_json(op, record))
+                        .collect();
+                    assert_eq!(keys, expected_keys, "{name} json: the mock's records");
                 }
                 "csv" => {
                     let mut reader = csv::Reader::from_reader(written.as_bytes());
                     let header = reader.headers().expect("a header").clone();
-                    assert_eq!(
-                        header.len(),
-                        hss_cli::format::columns(op).len(),
-                        "{name}: one column per field"
-                    );
+                    assert_eq!(header.len(), columns.len(), "{name}: one column per field");
                     assert!(header.iter().any(|h| h.contains('.')) || !has_nested(op));
-                    assert_eq!(reader.records().count(), total);
+                    // The key fields' cells of each row, against the
+                    // mock's records.
+                    let at: Vec<usize> = key_fields
+                        .iter()
+                        .map(|field| {
+                            header.iter().position(|h| h == *field).unwrap_or_else(|| {
+                                panic!("{name}: no column of the key field {field}")
+                            })
+                        })
+                        .collect();
+                    let rows: Vec<Vec<String>> = reader
+                        .records()
+                        .map(|row| {
+                            let row = row.expect("a CSV row");
+                            at.iter().map(|i| row[*i].to_string()).collect()
+                        })
+                        .collect();
+                    let want: Vec<Vec<String>> = expected
+                        .iter()
+                        .map(|record| {
+                            key_fields
+                                .iter()
+                                .map(|field| cell_text(record, &[field]))
+                                .collect()
+                        })
+                        .collect();
+                    assert_eq!(rows, want, "{name} csv: the mock's records' keys");
                 }
                 _ => {
                     let lines: Vec<&str> = written.lines().collect();
@@ -172,6 +251,24 @@ async fn every_format_writes_every_record_once() {
                             line.chars().count() <= 100,
                             "{name}: wider than 100: {line}"
                         );
+                    }
+                    // A table shows the first columns, cut to fit: each
+                    // row's cells are the mock's record's, in list order.
+                    for (row, record) in lines[2..].iter().zip(&expected) {
+                        let cells = table_cells(lines[1], row);
+                        assert!(!cells.is_empty(), "{name}: a row with no cell");
+                        for (cell, path) in cells.iter().zip(&columns) {
+                            let want = cell_text(record, path).replace(['\n', '\t', '\r'], " ");
+                            let shown = match cell.strip_suffix('…') {
+                                Some(cut) => want.starts_with(cut),
+                                None => *cell == want.trim_end(),
+                            };
+                            assert!(
+                                shown,
+                                "{name} table: {} shows {cell:?}, the mock's record has {want:?}",
+                                path.join(".")
+                            );
+                        }
                     }
                 }
             }
@@ -545,13 +642,16 @@ async fn auto_prefetch_under_a_rate_limit_gets_every_record() {
     assert_eq!(lines.len(), total, "every record");
     let distinct: HashSet<&&str> = lines.iter().collect();
     assert_eq!(distinct.len(), total, "none twice");
+    let expected = selected_records(&mock, op, &selecting_query(&mock, op));
+    assert_eq!(total, expected.len(), "the mock's records");
     let stats = mock.stats();
     let ok = stats["answers"]["200"].as_u64().unwrap_or(0);
-    let pages = lines
-        .len()
-        .div_ceil(min.parse::<usize>().expect("a number"));
-    // Every page answered once with 200, the first-page probe aside.
-    assert!(ok as usize >= pages, "{stats}");
+    // Pages of the smallest size the spec allows, over the mock's records.
+    let page_size = op.pagination().expect("pages").min_limit.max(1) as usize;
+    let pages = expected.len().div_ceil(page_size);
+    // The call that read the total, then every page answered 200 exactly
+    // once: a 429 costs a retry, never a page read twice.
+    assert_eq!(ok as usize, 1 + pages, "{stats}");
     eprintln!("auto under --rate-limit 20: {stats}");
     mock.shutdown().await;
 }
@@ -625,6 +725,10 @@ async fn an_export_of_a_list_whose_records_change_writes_every_record_present_th
             assert!(written.insert(key), "{name}: {key} written twice");
         }
         let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(*k)).collect();
+        assert!(
+            !throughout.is_empty(),
+            "{name}: no record was present throughout"
+        );
         let missed = throughout.iter().filter(|k| !written.contains(**k)).count();
         assert_eq!(
             missed,

@@ -97,12 +97,18 @@ fn once_each(operation: Operation, paged: &Value) -> BTreeSet<RecordKey> {
     distinct
 }
 
+/// Every operation that pages; the spec must have one.
 fn paged() -> Vec<Operation> {
-    Operation::ALL
+    let operations: Vec<Operation> = Operation::ALL
         .iter()
         .copied()
         .filter(|op| op.pagination().is_some())
-        .collect()
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
+    operations
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -148,10 +154,20 @@ async fn the_tools_are_the_operations_with_valid_schemas_and_resources() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn paging_through_the_cursor_gives_every_record_once() {
-    let mock = mock(1_000, LiveConfig::default(), None).await;
+    // A call of one largest page each: five and a half calls' worth of
+    // records, so that the last call's page is short.
+    let largest = |operation: Operation| {
+        let paging = operation.pagination().expect("pages");
+        paging.max_limit.unwrap_or(paging.default_page_size)
+    };
+    let most = paged().into_iter().map(largest).max().unwrap_or(1) as u64;
+    let mock = mock(5 * most + most / 2, LiveConfig::default(), None).await;
     for operation in paged() {
-        let input =
-            json!({"tool": operation.method_name(), "arguments": arguments(&mock, operation, 100)});
+        let per_call = largest(operation);
+        let input = json!({
+            "tool": operation.method_name(),
+            "arguments": arguments(&mock, operation, per_call),
+        });
         let paged = run(client(&mock, &["--rate-limit", "off"], "page", &input)).await;
         assert!(
             paged.get("error").is_none(),
@@ -162,10 +178,11 @@ async fn paging_through_the_cursor_gives_every_record_once() {
         let (_, truth) = mock.truth(operation, None).expect("truth");
         let expected = keys(operation, &truth);
         assert_eq!(distinct, expected, "{operation}");
-        assert!(
-            paged["calls"].as_u64() >= Some(expected.len() as u64 / 100),
-            "{operation}"
-        );
+        // Each call returns max_records while more remain, and the call
+        // that reaches the end gives no cursor.
+        let calls = (expected.len() as u64).div_ceil(per_call as u64);
+        assert!(calls > 1, "{operation}: {calls} call pages nothing");
+        assert_eq!(paged["calls"].as_u64(), Some(calls), "{operation}");
     }
 }
 
@@ -187,6 +204,10 @@ async fn paging_a_moving_list_misses_nothing_present_throughout() {
         let at = |t| keys(operation, &mock.truth(operation, Some(t)).expect("truth").1);
         let throughout: BTreeSet<RecordKey> =
             at(before).intersection(&at(after)).copied().collect();
+        assert!(
+            !throughout.is_empty(),
+            "{operation}: no record was present throughout"
+        );
         let missed: Vec<_> = throughout.difference(&distinct).collect();
         assert!(
             missed.is_empty(),
@@ -239,6 +260,10 @@ async fn paging_through_the_cursor_while_records_change_misses_nothing_present_t
         );
         let distinct = once_each(operation, &paged);
         let throughout: Vec<&RecordKey> = first.keys().filter(|k| last.contains_key(*k)).collect();
+        assert!(
+            !throughout.is_empty(),
+            "{operation}: no record was present throughout"
+        );
         let missed = throughout
             .iter()
             .filter(|k| !distinct.contains(**k))
@@ -264,7 +289,12 @@ async fn paging_through_the_cursor_while_records_change_misses_nothing_present_t
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ten_calls_keep_to_the_documented_limit_and_report_their_wait() {
-    for operation in paged().into_iter().filter(|op| op.rate_limit().is_some()) {
+    let limited: Vec<Operation> = paged()
+        .into_iter()
+        .filter(|op| op.rate_limit().is_some())
+        .collect();
+    assert!(!limited.is_empty(), "no paginated operation has a limit");
+    for operation in limited {
         let limit = operation.rate_limit().expect("limited");
         let mock = mock(2_000, LiveConfig::default(), Some(scale(operation, WINDOW))).await;
         let budget = format!("{}/{}ms", limit.calls(), WINDOW.as_millis());

@@ -158,7 +158,16 @@ async fn wait_for_lines(path: &Path, lines: usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moving_list_exported_killed_and_resumed_repeats_nothing_and_misses_nothing() {
-    for &operation in Operation::ALL.iter().filter(|op| op.pagination().is_some()) {
+    let operations: Vec<Operation> = Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some())
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
+    for operation in operations {
         let live = LiveConfig {
             arrivals_per_sec: 200.0,
             removals_per_sec: 50.0,
@@ -218,9 +227,14 @@ async fn a_moving_list_exported_killed_and_resumed_repeats_nothing_and_misses_no
         let yielded = written(operation, &out);
         let distinct: BTreeSet<_> = yielded.iter().copied().collect();
         assert_eq!(distinct.len(), yielded.len(), "{operation}: duplicates");
-        let missing = first
-            .intersection(&last)
-            .filter(|k| !distinct.contains(k))
+        let throughout: Vec<&RecordKey> = first.intersection(&last).collect();
+        assert!(
+            !throughout.is_empty(),
+            "{operation}: no record was present throughout"
+        );
+        let missing = throughout
+            .iter()
+            .filter(|k| !distinct.contains(**k))
             .count();
         assert_eq!(
             missing, 0,

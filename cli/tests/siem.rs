@@ -73,7 +73,9 @@ async fn exports_write_events_their_schemas_accept() {
     let mock = mock(1_500, LiveConfig::default()).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut ocsf = Vec::new();
-    for op in mapped(SiemSchema::Ocsf) {
+    let operations = mapped(SiemSchema::Ocsf);
+    assert!(!operations.is_empty(), "the spec maps an operation to OCSF");
+    for op in operations {
         let name = hss_cli::app::command_name(op);
         let expected = mock.records(op).expect("records").len();
         for schema in ["ocsf", "ecs"] {
@@ -124,7 +126,9 @@ async fn exports_write_events_their_schemas_accept() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_format_that_cannot_hold_an_event_is_refused() {
     let mock = mock(10, LiveConfig::default()).await;
-    for op in mapped(SiemSchema::Ocsf) {
+    let operations = mapped(SiemSchema::Ocsf);
+    assert!(!operations.is_empty(), "the spec maps an operation to OCSF");
+    for op in operations {
         let name = hss_cli::app::command_name(op);
         for format in ["csv", "table"] {
             let output = hss(&mock)
@@ -162,6 +166,10 @@ async fn watch_writes_events_and_a_changed_record_updates_its_finding() {
         .into_iter()
         .filter(|op| op.pagination().and_then(|p| p.record_version).is_some())
         .collect();
+    assert!(
+        !versioned.is_empty(),
+        "the spec maps to OCSF an operation whose records have a version"
+    );
     let mut all = Vec::new();
     for op in &versioned {
         let name = hss_cli::app::command_name(*op);

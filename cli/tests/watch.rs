@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use hss_client::{Operation, RecordKey};
 use hss_mock::{Arrive, Credentials, LiveConfig, MockConfig, RunningMock};
-use hss_tests::service::{WINDOW, limited, mock_config, scale};
+use hss_tests::service::{WINDOW, mock_config, scale};
 use tokio::process::Command;
 
 use crate::common;
@@ -20,11 +20,25 @@ use common::text;
 pub(crate) const AK: &str = "CLIWATCHACCESSKEY001";
 pub(crate) const SK: &str = "cli-watch-secret-key-do-not-print";
 
+/// The first operation that pages and has a documented limit, else the
+/// first operation: the one whose window scales the mock's gateway.
+fn limited_or_first() -> Operation {
+    Operation::ALL
+        .iter()
+        .copied()
+        .find(|op| op.pagination().is_some() && op.rate_limit().is_some())
+        .unwrap_or(Operation::ALL[0])
+}
+
 pub(crate) async fn mock(events: u64, live: LiveConfig, latency: Duration) -> RunningMock {
-    let operation = limited().first().copied().unwrap_or(Operation::ALL[0]);
     hss_mock::start(MockConfig {
         credentials: Credentials::new().with_key_pair(AK, SK),
-        ..mock_config(events, Some(scale(operation, WINDOW)), live, latency)
+        ..mock_config(
+            events,
+            Some(scale(limited_or_first(), WINDOW)),
+            live,
+            latency,
+        )
     })
     .await
     .expect("the mock starts")
@@ -121,7 +135,7 @@ pub(crate) fn assert_once(written: &[((RecordKey, Option<String>), String)], wha
 }
 
 async fn run_watch_killed_and_resumed(arrive_at: Arrive) {
-    let Some(operation) = listed() else { return };
+    let operation = listed().expect("the spec has an operation that pages without a time window");
     let live = LiveConfig {
         arrivals_per_sec: 20.0,
         changes_per_sec: 5.0,
@@ -177,10 +191,17 @@ async fn run_watch_killed_and_resumed(arrive_at: Arrive) {
     let written = lines(operation, &output);
     assert_once(&written, &format!("{arrive_at:?}"));
     let have: BTreeSet<_> = written.iter().map(|(v, _)| v.clone()).collect();
-    let through_last: Vec<_> = truth(&mock, operation, last_start)
+    let present_through_last: Vec<_> = truth(&mock, operation, last_start)
         .intersection(&truth(&mock, operation, last_end))
-        .filter(|v| !have.contains(v))
         .cloned()
+        .collect();
+    assert!(
+        !present_through_last.is_empty(),
+        "{arrive_at:?}: no version was present through the last cycle"
+    );
+    let through_last: Vec<_> = present_through_last
+        .iter()
+        .filter(|v| !have.contains(*v))
         .collect();
     assert!(
         through_last.is_empty(),
@@ -188,9 +209,17 @@ async fn run_watch_killed_and_resumed(arrive_at: Arrive) {
         through_last.len()
     );
     // And what was there from the very start to the end, unchanged.
-    let through_all = truth(&mock, operation, start)
+    let present_throughout: Vec<_> = truth(&mock, operation, start)
         .intersection(&truth(&mock, operation, last_end))
-        .filter(|v| !have.contains(v))
+        .cloned()
+        .collect();
+    assert!(
+        !present_throughout.is_empty(),
+        "{arrive_at:?}: no version was present throughout"
+    );
+    let through_all = present_throughout
+        .iter()
+        .filter(|v| !have.contains(*v))
         .count();
     assert_eq!(
         through_all, 0,
@@ -212,17 +241,21 @@ async fn an_oldest_first_list_watched_killed_and_resumed_gives_every_version_onc
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_state_made_with_other_filters_is_refused() {
-    let Some(operation) = listed() else { return };
+    let operation = listed().expect("the spec has an operation that pages without a time window");
     let mock = mock(50, LiveConfig::default(), Duration::ZERO).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, output) = (dir.path().join("state.json"), dir.path().join("out.ndjson"));
-    let Some(filter) = operation.parameters().iter().find(|p| {
-        !p.required
-            && p.location == hss_client::spec::ParameterLocation::Query
-            && p.wildcard.is_none()
-    }) else {
-        return;
-    };
+    let filter = operation
+        .parameters()
+        .iter()
+        .find(|p| {
+            !p.required
+                && p.location == hss_client::spec::ParameterLocation::Query
+                && p.wildcard.is_none()
+        })
+        .unwrap_or_else(|| {
+            panic!("{operation} has no optional query filter to tell two watches apart")
+        });
     let flag = format!("--{}", filter.rust_name.replace('_', "-"));
     let first = hss(&mock, operation, &state, &output)
         .arg("--once")
@@ -246,9 +279,9 @@ fn holds(mock: &RunningMock, operation: Operation, name: &str, value: &str) -> b
     let has_field = operation
         .item_schema()
         .is_some_and(|item| item.field(name).is_some());
-    let Some(records) = mock.records(operation) else {
-        return !has_field;
-    };
+    let records = mock
+        .records(operation)
+        .unwrap_or_else(|| panic!("the mock serves no records of {operation}"));
     !has_field
         || (0..records.len().min(64)).any(|i| records.field(i, name).as_deref() == Some(value))
 }
@@ -269,6 +302,10 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
         .copied()
         .filter(|op| op.pagination().is_some())
         .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
     // A cluster that the records of every watched operation with a
     // cluster field hold, whichever operation comes first.
     let cluster = mock
@@ -353,13 +390,26 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
-    let Some(operation) = listed() else { return };
+    let operation = listed().expect("the spec has an operation that pages without a time window");
     let live = LiveConfig {
         arrivals_per_sec: 10.0,
         ..LiveConfig::default()
     };
-    // Slow answers: the signal comes while a page is on its way.
-    let mock = mock(2_000, live, Duration::from_millis(300)).await;
+    // The mock's gate: closed, it holds every request unanswered for as
+    // long as the test needs, however slow the machine.
+    let gate = hss_mock::Gate::new();
+    let mock = hss_mock::start(MockConfig {
+        credentials: Credentials::new().with_key_pair(AK, SK),
+        gate: gate.clone(),
+        ..mock_config(
+            2_000,
+            Some(scale(limited_or_first(), WINDOW)),
+            live,
+            Duration::ZERO,
+        )
+    })
+    .await
+    .expect("the mock starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, output) = (dir.path().join("state.json"), dir.path().join("out.ndjson"));
     let child = hss(&mock, operation, &state, &output)
@@ -367,11 +417,10 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
-    // Once a page has been delivered (its state saved), the next page's
-    // answer is a third of a second away: the signal comes while it is on
-    // its way.
-    // (The state is saved before the first byte too: a page was delivered
-    // once it names some of the output.)
+    // Once a page has been delivered (its state saved; the state is saved
+    // before the first byte too, so a page was delivered once it names
+    // some of the output), the gate closes, and the signal comes while
+    // the mock holds a request of the next page unanswered.
     let page_saved = || {
         std::fs::read_to_string(&state)
             .ok()
@@ -379,21 +428,37 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
             .and_then(|saved| saved["output_bytes"].as_u64())
             .is_some_and(|bytes| bytes > 0)
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while !page_saved() && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(page_saved(), "no page was delivered in a minute");
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(page_saved(), "no page was delivered in two minutes");
+    gate.close();
+    while gate.held() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        gate.held() > 0,
+        "no request of a page was in flight within two minutes"
+    );
     let pid = child.id().expect("running");
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status();
-    let out = child.wait_with_output().await.expect("waits");
+    // The watch stops with the page's answer still held: it does not wait
+    // for it.
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await;
+    let held = gate.held();
+    gate.open();
+    let out = out
+        .expect("SIGTERM stops the watch while a page is on its way")
+        .expect("waits");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    eprintln!("requests held when the watch had stopped: {held}");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&state).expect("a state")).expect("JSON");
     let length = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+    assert!(length > 0, "a page was written before the signal");
     assert_eq!(
         saved["output_bytes"].as_u64(),
         Some(length),
@@ -405,7 +470,7 @@ async fn sigterm_in_the_middle_of_a_page_leaves_state_and_output_agreeing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_are_served_as_prometheus_text() {
-    let Some(operation) = listed() else { return };
+    let operation = listed().expect("the spec has an operation that pages without a time window");
     let mock = mock(300, LiveConfig::default(), Duration::ZERO).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, output) = (dir.path().join("state.json"), dir.path().join("out.ndjson"));

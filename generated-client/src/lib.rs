@@ -172,19 +172,3 @@ pub mod prelude {
     pub use crate::runtime::retry::RetryPolicy;
     pub use crate::spec::Operation;
 }
-
-/// The README's Rust examples, compiled by `cargo test --doc`.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeExamples;
-
-/// The Rust examples of the manual (`docs/`), compiled by `cargo test --doc`.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/client.md")]
-#[doc = include_str!("../../docs/credentials.md")]
-#[doc = include_str!("../../docs/cli.md")]
-#[doc = include_str!("../../docs/watch.md")]
-#[doc = include_str!("../../docs/siem.md")]
-#[doc = include_str!("../../docs/changing-the-spec.md")]
-#[doc = include_str!("../../docs/testing.md")]
-pub struct DocsExamples;

@@ -41,6 +41,7 @@ pub mod clock;
 pub mod data;
 pub mod error;
 pub mod faults;
+pub mod gate;
 pub mod gateway;
 pub mod handlers;
 pub mod identity;
@@ -74,6 +75,7 @@ pub use clock::{Clock, ManualClock};
 pub use data::Dataset;
 pub use error::ApiError;
 pub use faults::{Fault, FaultConfig};
+pub use gate::Gate;
 pub use live::{Arrive, LiveConfig};
 
 /// The project id the mock's data belongs to unless told otherwise (the one
@@ -112,6 +114,9 @@ pub struct MockConfig {
     /// What the gateway's windows, the token bucket and the moving lists
     /// take as now ([`clock`]): the system's, or a test's manual clock.
     pub clock: Clock,
+    /// Where a test holds API requests unanswered ([`gate`]); open unless
+    /// a test closes it.
+    pub gate: Gate,
 }
 
 impl Default for MockConfig {
@@ -133,6 +138,7 @@ impl Default for MockConfig {
             live: LiveConfig::default(),
             identity: identity::IdentityConfig::default(),
             clock: Clock::System,
+            gate: Gate::new(),
         }
     }
 }
@@ -171,6 +177,7 @@ pub struct Shared {
     gateway: Option<gateway::Gateway>,
     live: Vec<(Operation, live::LiveList)>,
     clock: Clock,
+    gate: Gate,
     answers: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
@@ -299,6 +306,7 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         gateway: config.gateway_limits.map(gateway::Gateway::new),
         live,
         clock: config.clock.clone(),
+        gate: config.gate.clone(),
         answers: std::sync::Mutex::new(std::collections::BTreeMap::new()),
     });
     let api = Router::new()
@@ -533,9 +541,10 @@ async fn throttle(State(shared): State<Arc<Shared>>, request: Request, next: Nex
 #[derive(Debug, Clone, Copy)]
 struct ResetConnection;
 
-/// Takes a token of the rate limit ([`limit`]) as the request arrives, adds
-/// latency, then answers 429 if there was no token, else with the fault
-/// planned for this request, if any.
+/// Takes a token of the rate limit ([`limit`]) as the request arrives,
+/// waits while a test holds the [`gate`], adds latency, then answers 429
+/// if there was no token, else with the fault planned for this request,
+/// if any.
 async fn inject_faults(
     State(shared): State<Arc<Shared>>,
     request: Request,
@@ -548,6 +557,7 @@ async fn inject_faults(
         .bucket
         .as_ref()
         .and_then(|bucket| bucket.take_at(shared.clock.instant()).err());
+    shared.gate.pass().await;
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;
     }

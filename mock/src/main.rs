@@ -349,6 +349,7 @@ async fn run(args: Args) -> Result<()> {
             region: args.project_region.clone(),
         },
         clock: hss_mock::Clock::System,
+        gate: hss_mock::Gate::new(),
     };
     let mock = start(config).await.context("hss-mock cannot start")?;
     // The first line tells a launcher where to connect; a launcher that

@@ -2,6 +2,7 @@
 //! into the generated type a schema names, and the canonical form a lossless
 //! round trip must reproduce.
 
+pub mod docs;
 pub mod requests;
 pub mod service;
 pub mod siem;
@@ -279,3 +280,21 @@ pub fn fixtures() -> Vec<(String, String, Value)> {
     out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     out
 }
+
+/// The README's Rust examples, run by `cargo test --doc` against hss-mock
+/// ([`docs`]).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
+/// The Rust examples of the manual (`docs/`), run by `cargo test --doc`
+/// against hss-mock ([`docs`]).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/client.md")]
+#[doc = include_str!("../../docs/credentials.md")]
+#[doc = include_str!("../../docs/cli.md")]
+#[doc = include_str!("../../docs/watch.md")]
+#[doc = include_str!("../../docs/siem.md")]
+#[doc = include_str!("../../docs/changing-the-spec.md")]
+#[doc = include_str!("../../docs/testing.md")]
+pub struct DocsExamples;

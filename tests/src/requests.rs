@@ -54,6 +54,44 @@ pub fn selecting_query(
     query
 }
 
+/// The records of `operation` that the still list of `mock` holds for
+/// `query`, as JSON, in list order: what a pass over every page of the
+/// query must give. The mock's truth, found as its handler finds a page:
+/// the query's time window, when the operation has one, then its filters.
+pub fn selected_records(
+    mock: &hss_mock::RunningMock,
+    operation: Operation,
+    query: &[(String, String)],
+) -> Vec<serde_json::Value> {
+    let records = mock
+        .records(operation)
+        .unwrap_or_else(|| panic!("{operation}: the mock serves no records"));
+    let number = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    };
+    let range = match operation
+        .time_window()
+        .and_then(|window| Some((number(window.start)?, number(window.end)?)))
+    {
+        Some((start, end)) => records.window(start, end),
+        None => 0..records.len(),
+    };
+    let filters = hss_mock::records::filters(operation, query);
+    hss_mock::records::select(records, range, &filters, 0, u64::MAX)
+        .indices
+        .into_iter()
+        .map(|index| {
+            let mut out = Vec::new();
+            records.write(index, &mut out);
+            serde_json::from_slice(&out)
+                .unwrap_or_else(|e| panic!("{operation}: record {index} is not JSON: {e}"))
+        })
+        .collect()
+}
+
 /// The filters of [`selecting_query`]: every parameter it sets but the
 /// paging ones, and but the time window's unless `with_window` (a feed or
 /// a watch sets the window itself).

@@ -57,13 +57,19 @@ pub fn budget(operation: Operation, window: Duration, times: u32) -> Budget {
     }
 }
 
-/// The operations that page and have a documented limit.
+/// The operations that page and have a documented limit. Panics when
+/// there are none: a test looping over them would check nothing.
 pub fn limited() -> Vec<Operation> {
-    Operation::ALL
+    let operations: Vec<Operation> = Operation::ALL
         .iter()
         .copied()
         .filter(|op| op.pagination().is_some() && op.rate_limit().is_some())
-        .collect()
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has no paginated operation with a documented rate limit (x-rate-limit)"
+    );
+    operations
 }
 
 /// The keys of records given as JSON.

@@ -37,13 +37,19 @@ pub fn version(schema: SiemSchema) -> String {
     versions.into_iter().next().unwrap_or_default().to_string()
 }
 
-/// The operations whose records the spec maps to `schema`.
+/// The operations whose records the spec maps to `schema`. Panics when
+/// there are none: a test looping over them would check nothing.
 pub fn mapped(schema: SiemSchema) -> Vec<Operation> {
-    Operation::ALL
+    let operations: Vec<Operation> = Operation::ALL
         .iter()
         .copied()
         .filter(|op| op.siem(schema).is_some())
-        .collect()
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec maps no operation to {schema:?}"
+    );
+    operations
 }
 
 /// The python of the venv that holds the pinned OCSF tools.

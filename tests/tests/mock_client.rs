@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use futures::future::{BoxFuture, ready};
+use hss_client::RecordKey;
 use hss_client::prelude::*;
 use hss_mock::{Credentials as MockCredentials, FaultConfig, MockConfig, RunningMock, start};
-use hss_tests::requests::selecting_query;
+use hss_tests::requests::{selected_records, selecting_query, send};
 
 const AK: &str = "AKCLIENTTEST00000001";
 const SK: &str = "sk-client-test-000000000000000000000001";
@@ -37,30 +38,78 @@ fn client(mock: &RunningMock, sk: &str, retry: RetryPolicy) -> HssClient {
         .expect("client builds")
 }
 
+/// Every operation that pages, from the operations table; the spec must
+/// have one.
+fn paginated() -> Vec<Operation> {
+    let operations: Vec<Operation> = Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some())
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has no paginated operation"
+    );
+    operations
+}
+
+/// The keys of `records`, in their order.
+fn keys_of(operation: Operation, records: &[serde_json::Value]) -> Vec<RecordKey> {
+    records
+        .iter()
+        .map(|record| RecordKey::from_json(operation, record))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_stream_gets_every_event_once_in_order_with_verified_signatures() {
     let mock = mock(2_345, MockConfig::default().faults).await;
-    for prefetch in [1, 4] {
-        let events: Vec<_> = client(&mock, SK, RetryPolicy::no_retries())
-            .list_cluster_events()
-            .stream_with(PageOptions::default().with_prefetch(prefetch))
-            .try_collect()
-            .await
-            .expect("every page is served");
-        assert_eq!(events.len(), 2_345, "prefetch {prefetch}");
-        let ids: HashSet<_> = events.iter().map(|e| e.event_id.clone()).collect();
-        assert_eq!(ids.len(), 2_345, "prefetch {prefetch}: duplicates");
-        let times: Vec<_> = events.iter().map(|e| e.create_time).collect();
-        assert!(times.windows(2).all(|w| w[0] < w[1]), "order kept");
+    for operation in paginated() {
+        let query = selecting_query(&mock, operation);
+        let expected = keys_of(operation, &selected_records(&mock, operation, &query));
+        assert!(
+            !expected.is_empty(),
+            "{operation}: the query selects nothing"
+        );
+        for prefetch in [1, 4] {
+            let before = answers(&mock, "200");
+            let streamed = client(&mock, SK, RetryPolicy::no_retries())
+                .visit(
+                    operation,
+                    StreamAll {
+                        query: query.clone(),
+                        prefetch,
+                    },
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{operation}, prefetch {prefetch}: {e}"));
+            // The mock's records, each once, in the list's order; every
+            // request was signed and accepted.
+            assert_eq!(
+                keys_of(operation, &streamed),
+                expected,
+                "{operation}, prefetch {prefetch}"
+            );
+            assert!(
+                answers(&mock, "200") > before,
+                "{operation}: no page served"
+            );
+            assert_eq!(answers(&mock, "401"), 0, "{}", mock.stats());
+        }
     }
+}
+
+/// The answers `mock` gave with `status` so far.
+fn answers(mock: &RunningMock, status: &str) -> u64 {
+    mock.stats()["answers"][status].as_u64().unwrap_or(0)
 }
 
 #[tokio::test]
 async fn a_wrong_secret_key_is_a_401_with_the_error_body_and_request_id() {
     let mock = mock(100, MockConfig::default().faults).await;
-    let error = client(&mock, "not-the-secret-key", RetryPolicy::no_retries())
-        .list_cluster_events()
-        .call()
+    let operation = paginated()[0];
+    let client = client(&mock, "not-the-secret-key", RetryPolicy::no_retries());
+    let error = send(&client, operation, &selecting_query(&mock, operation))
         .await
         .expect_err("a wrong SK is rejected");
     let Error::Api(api) = &error else {
@@ -88,19 +137,43 @@ async fn the_stream_survives_throttling_and_server_errors_by_retrying() {
     let retry = RetryPolicy::default()
         .with_max_attempts(20)
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5));
-    let events: Vec<_> = client(&mock, SK, retry)
-        .list_cluster_events()
-        .stream()
-        .try_collect()
-        .await
-        .expect("retries get every page");
-    assert_eq!(events.len(), 1_000);
+    let status = MockConfig::default().faults.server_error_status.to_string();
+    for operation in paginated() {
+        let query = selecting_query(&mock, operation);
+        let streamed = client(&mock, SK, retry.clone())
+            .visit(
+                operation,
+                StreamAll {
+                    query: query.clone(),
+                    prefetch: 3,
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{operation}: retries get every page: {e}"));
+        assert_eq!(
+            keys_of(operation, &streamed),
+            keys_of(operation, &selected_records(&mock, operation, &query)),
+            "{operation}: the mock's records, each once"
+        );
+    }
+    // Both faults were served, and retried past.
+    assert!(
+        answers(&mock, "429") > 0,
+        "no request was throttled: {}",
+        mock.stats()
+    );
+    assert!(
+        answers(&mock, &status) > 0,
+        "no request met a server error: {}",
+        mock.stats()
+    );
 }
 
 /// Streams `operation` through `client` with `query` set by name: every
 /// record as JSON.
 struct StreamAll {
     query: Vec<(String, String)>,
+    prefetch: usize,
 }
 
 impl<'a> OperationVisitor<'a> for StreamAll {
@@ -119,9 +192,10 @@ impl<'a> OperationVisitor<'a> for StreamAll {
                 Err(error) => return Box::pin(ready(Err(error))),
             };
         }
+        let prefetch = self.prefetch;
         Box::pin(async move {
             builder
-                .stream_with(PageOptions::default().with_prefetch(3))
+                .stream_with(PageOptions::default().with_prefetch(prefetch))
                 .map_ok(|item| serde_json::to_value(item).unwrap_or_default())
                 .try_collect()
                 .await
@@ -162,7 +236,7 @@ async fn every_paginated_operation_streams_all_its_records_once_through_the_clie
         assert!(total > 0, "{operation}: the query selects nothing");
 
         let items = client
-            .visit(operation, StreamAll { query })
+            .visit(operation, StreamAll { query, prefetch: 3 })
             .await
             .unwrap_or_else(|e| panic!("{operation}: {e}"));
         assert_eq!(items.len() as u64, total, "{operation}");

@@ -116,7 +116,16 @@ async fn an_oldest_first_list_is_followed_in_full_passes() {
 }
 
 async fn check_feeds(arrive_at: hss_mock::Arrive) {
-    for &operation in Operation::ALL.iter().filter(|op| op.pagination().is_some()) {
+    let operations: Vec<Operation> = Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some())
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has an operation that pages"
+    );
+    for operation in operations {
         let live = LiveConfig {
             arrivals_per_sec: 30.0,
             changes_per_sec: 10.0,
@@ -134,15 +143,21 @@ async fn check_feeds(arrive_at: hss_mock::Arrive) {
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0)
             - feed.since.as_millis() as i64;
+        let mut present_through = 0;
         for _ in 0..5 {
             let before = SystemTime::now();
             modes.push(cycle(&feed, &client, &mut state, &mut delivered).await);
             let after = SystemTime::now();
             let (_, at_start) = mock.truth(operation, Some(before)).expect("truth");
             let (_, at_end) = mock.truth(operation, Some(after)).expect("truth");
-            let through = versions(operation, &at_start, from)
+            let present: Vec<_> = versions(operation, &at_start, from)
                 .intersection(&versions(operation, &at_end, from))
-                .filter(|v| !delivered.contains_key(v))
+                .cloned()
+                .collect();
+            present_through += present.len();
+            let through = present
+                .iter()
+                .filter(|v| !delivered.contains_key(*v))
                 .count();
             assert_eq!(
                 through, 0,
@@ -150,6 +165,10 @@ async fn check_feeds(arrive_at: hss_mock::Arrive) {
             );
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
+        assert!(
+            present_through > 0,
+            "{operation}: no version was present through a cycle"
+        );
         let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
         assert!(twice.is_empty(), "{operation}: delivered twice: {twice:?}");
         let expected = if operation.time_window().is_some() {
