@@ -109,8 +109,10 @@ pub struct MockConfig {
     /// The metadata service, federation and project lookup, and their
     /// temporary keys ([`identity`]).
     pub identity: identity::IdentityConfig,
-    /// What the gateway's windows, the token bucket and the moving lists
-    /// take as now ([`clock`]): the system's, or a test's manual clock.
+    /// What the gateway's windows, the token bucket, the moving lists and
+    /// (unless [`identity::IdentityConfig::clock`] gives them their own)
+    /// the identity services' temporary keys take as now ([`clock`]): the
+    /// system's, or a test's manual clock.
     pub clock: Clock,
 }
 
@@ -280,7 +282,11 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
     } else {
         Vec::new()
     };
-    let identity = Arc::new(identity::Identity::new(config.identity.clone(), instance));
+    let identity = Arc::new(identity::Identity::new(
+        config.identity.clone(),
+        instance,
+        config.clock.clone(),
+    ));
     let shared = Arc::new(Shared {
         sources,
         dataset,
@@ -467,10 +473,11 @@ async fn count_answers(
 #[derive(Debug, Clone)]
 struct RequestId(String);
 
-/// When a request arrived, by the system's clock: its credentials are
-/// checked as of then, not after the injected latency.
+/// When a request arrived, by the system's clock and by the identity
+/// services' ([`auth::CheckedAt`]): its credentials are checked as of
+/// then, not after the injected latency.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Arrival(pub(crate) SystemTime);
+pub(crate) struct Arrival(pub(crate) auth::CheckedAt);
 
 /// The address a request came from.
 #[derive(Debug, Clone, Copy)]
@@ -483,6 +490,7 @@ async fn request_id(
     next: Next,
 ) -> Response {
     shared.clock.request_arrived();
+    shared.identity.request_arrived();
     let n = shared
         .request_counter
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -492,7 +500,10 @@ async fn request_id(
         data::mix(n ^ 0x1d)
     );
     request.extensions_mut().insert(RequestId(id.clone()));
-    request.extensions_mut().insert(Arrival(SystemTime::now()));
+    request.extensions_mut().insert(Arrival(auth::CheckedAt {
+        system: SystemTime::now(),
+        keys: shared.identity.now(),
+    }));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
