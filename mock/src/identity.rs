@@ -112,12 +112,12 @@ pub struct Identity {
 impl Identity {
     /// The services, their first key issued now by their clock: the one
     /// `config` gives, else `clock` (the mock's).
-    pub fn new(config: IdentityConfig, instance: u64, clock: Clock) -> Self {
-        let clock = config.clock.clone().unwrap_or(clock);
+    pub fn new(config: &IdentityConfig, instance: u64, clock: &Clock) -> Self {
+        let clock = config.clock.clone().unwrap_or_else(|| clock.clone());
         Identity {
             started: clock.now(),
             clock,
-            config,
+            config: config.clone(),
             instance,
             sessions: Mutex::new(HashSet::new()),
             subjects: Mutex::new(HashSet::new()),
@@ -300,12 +300,12 @@ mod tests {
     #[test]
     fn keys_rotate_each_half_life_and_hold_until_they_expire() {
         let identity = Identity::new(
-            IdentityConfig {
+            &IdentityConfig {
                 key_lifetime: Duration::from_secs(20),
                 ..IdentityConfig::default()
             },
             7,
-            Clock::System,
+            &Clock::System,
         );
         let start = identity.started;
         let first = identity.current(start + Duration::from_secs(3));

@@ -283,9 +283,9 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
         Vec::new()
     };
     let identity = Arc::new(identity::Identity::new(
-        config.identity.clone(),
+        &config.identity,
         instance,
-        config.clock.clone(),
+        &config.clock,
     ));
     let shared = Arc::new(Shared {
         sources,

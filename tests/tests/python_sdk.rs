@@ -141,7 +141,9 @@ async fn the_official_python_sdk_signing_with_a_wrong_secret_key_is_refused() {
             "{operation}: {answer}"
         );
         assert!(
-            answer["request_id"].as_str().is_some_and(|id| !id.is_empty()),
+            answer["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty()),
             "{operation}: {answer}"
         );
     }
