@@ -152,12 +152,23 @@ pub fn parse_sdk_date(value: &str) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
 }
 
-/// Checks a request's credentials. `max_skew` is how far `X-Sdk-Date` may
-/// be from `now` either way.
+/// When a request is checked, by the two clocks that judge it.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedAt {
+    /// The system's clock, which `X-Sdk-Date` is compared with (clients
+    /// date their signatures by it).
+    pub system: SystemTime,
+    /// The identity services' clock, which temporary keys live by
+    /// ([`crate::identity`]).
+    pub keys: SystemTime,
+}
+
+/// Checks a request's credentials at `at`. `max_skew` is how far
+/// `X-Sdk-Date` may be from `at.system` either way.
 pub fn check(
     credentials: &Credentials,
     request: &RequestParts<'_>,
-    now: SystemTime,
+    at: CheckedAt,
     max_skew: Duration,
 ) -> Result<(), ApiError> {
     let headers = request.headers;
@@ -182,18 +193,19 @@ pub fn check(
         let authorization = authorization
             .to_str()
             .map_err(|_| ApiError::unauthorized("the Authorization header is not visible ASCII"))?;
-        check_signature(credentials, request, authorization, now, max_skew)?;
+        check_signature(credentials, request, authorization, at, max_skew)?;
     }
     project_matches(request, headers)
 }
 
 /// Checks the signature of a signed request: its key is one the mock
-/// accepts, its `X-Sdk-Date` is close to `now`, and the signature matches.
+/// accepts at `at.keys`, its `X-Sdk-Date` is close to `at.system`, and
+/// the signature matches.
 fn check_signature(
     credentials: &Credentials,
     request: &RequestParts<'_>,
     authorization: &str,
-    now: SystemTime,
+    at: CheckedAt,
     max_skew: Duration,
 ) -> Result<(), ApiError> {
     let headers = request.headers;
@@ -202,9 +214,9 @@ fn check_signature(
         .get("x-security-token")
         .and_then(|v| v.to_str().ok());
     let sk = credentials
-        .secret_key(auth.access, security_token, now)
+        .secret_key(auth.access, security_token, at.keys)
         .map_err(ApiError::unauthorized)?;
-    let date = signed_date(headers, now, max_skew)?;
+    let date = signed_date(headers, at.system, max_skew)?;
     if !auth.signed_headers.contains(&"x-sdk-date") {
         return Err(ApiError::unauthorized(
             "SignedHeaders must include x-sdk-date",

@@ -1,5 +1,5 @@
-//! The mock's clock: what its gateway windows, its token bucket and its
-//! moving lists take as now.
+//! The mock's clock: what its gateway windows, its token bucket, its
+//! moving lists and its identity services' temporary keys take as now.
 //!
 //! A running service reads the system's clock ([`Clock::System`], the
 //! default). A test that asserts what happens within a window or at a
@@ -13,8 +13,8 @@
 //! between two requests however long the client took between them, so a
 //! test of paging a moving list holds on a loaded machine.
 //!
-//! Signatures are checked against the system's clock whatever this one
-//! says, since the client signs with the system's.
+//! `X-Sdk-Date` is compared with the system's clock whatever this one
+//! says, since clients date their signatures by the system's.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};

@@ -93,10 +93,13 @@ async fn serve(shared: &Shared, request: Request) -> Result<Response, ApiError> 
             body: &body,
             project_id,
         },
-        parts
-            .extensions
-            .get::<crate::Arrival>()
-            .map_or_else(SystemTime::now, |arrival| arrival.0),
+        parts.extensions.get::<crate::Arrival>().map_or_else(
+            || auth::CheckedAt {
+                system: SystemTime::now(),
+                keys: shared.identity.now(),
+            },
+            |arrival| arrival.0,
+        ),
         shared.max_clock_skew,
     )?;
     let query = parse_query(parts.uri.query())?;

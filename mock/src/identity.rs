@@ -8,11 +8,18 @@
 //! rotation left, as metadata services hand out the next key before the
 //! last one expires. A request signed with a temporary key is accepted from
 //! its issue until its `expires_at`, and only with its `X-Security-Token`.
+//!
+//! Keys are issued and judged by the identity services' clock: the mock's
+//! ([`crate::clock`]) unless [`IdentityConfig::clock`] gives them one of
+//! their own. A test that gives them a manual clock decides when a key
+//! expires, however long the machine takes between two requests.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
+
+use crate::clock::Clock;
 
 /// Prefix of the temporary access keys.
 pub const TEMPORARY_AK_PREFIX: &str = "MOCKTEMP";
@@ -33,6 +40,10 @@ pub struct IdentityConfig {
     pub id_token: String,
     /// The region whose one project `/v3/projects?name=` finds.
     pub region: String,
+    /// The clock keys are issued and judged by, when it is not the mock's
+    /// ([`crate::MockConfig::clock`]); a stepped one moves on with each
+    /// API request as the mock's does.
+    pub clock: Option<Clock>,
 }
 
 impl Default for IdentityConfig {
@@ -43,6 +54,7 @@ impl Default for IdentityConfig {
             idp_id: "mock-idp".into(),
             id_token: "mock-id-token".into(),
             region: "cn-north-4".into(),
+            clock: None,
         }
     }
 }
@@ -89,6 +101,7 @@ struct Asked {
 #[derive(Debug)]
 pub struct Identity {
     config: IdentityConfig,
+    clock: Clock,
     started: SystemTime,
     instance: u64,
     sessions: Mutex<HashSet<String>>,
@@ -97,11 +110,14 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The services, their first key issued now.
-    pub fn new(config: IdentityConfig, instance: u64) -> Self {
+    /// The services, their first key issued now by their clock: the one
+    /// `config` gives, else `clock` (the mock's).
+    pub fn new(config: &IdentityConfig, instance: u64, clock: &Clock) -> Self {
+        let clock = config.clock.clone().unwrap_or_else(|| clock.clone());
         Identity {
-            config,
-            started: SystemTime::now(),
+            started: clock.now(),
+            clock,
+            config: config.clone(),
             instance,
             sessions: Mutex::new(HashSet::new()),
             subjects: Mutex::new(HashSet::new()),
@@ -112,6 +128,19 @@ impl Identity {
     /// The settings.
     pub fn config(&self) -> &IdentityConfig {
         &self.config
+    }
+
+    /// The time by the services' clock.
+    pub fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    /// An API request arrived: a stepped clock of the services' own moves
+    /// on (the mock's clock steps itself).
+    pub(crate) fn request_arrived(&self) {
+        if self.config.clock.is_some() {
+            self.clock.request_arrived();
+        }
     }
 
     fn rotation(&self) -> Duration {
@@ -271,11 +300,12 @@ mod tests {
     #[test]
     fn keys_rotate_each_half_life_and_hold_until_they_expire() {
         let identity = Identity::new(
-            IdentityConfig {
+            &IdentityConfig {
                 key_lifetime: Duration::from_secs(20),
                 ..IdentityConfig::default()
             },
             7,
+            &Clock::System,
         );
         let start = identity.started;
         let first = identity.current(start + Duration::from_secs(3));
@@ -392,7 +422,7 @@ mod routes {
                 .into_response();
         }
         shared.identity.served_key();
-        Json(shared.identity.credential(SystemTime::now())).into_response()
+        Json(shared.identity.credential(shared.identity.now())).into_response()
     }
 
     pub(super) async fn id_token(
@@ -429,7 +459,7 @@ mod routes {
         }
         (
             StatusCode::CREATED,
-            Json(shared.identity.credential(SystemTime::now())),
+            Json(shared.identity.credential(shared.identity.now())),
         )
             .into_response()
     }
@@ -449,12 +479,13 @@ mod routes {
             body: &[],
             project_id: None,
         };
-        if let Err(error) = crate::auth::check(
-            &shared.credentials,
-            &parts,
-            SystemTime::now(),
-            shared.max_clock_skew,
-        ) {
+        let at = crate::auth::CheckedAt {
+            system: SystemTime::now(),
+            keys: shared.identity.now(),
+        };
+        if let Err(error) =
+            crate::auth::check(&shared.credentials, &parts, at, shared.max_clock_skew)
+        {
             return error.into_response();
         }
         shared.identity.looked_up();

@@ -111,8 +111,10 @@ pub struct MockConfig {
     /// The metadata service, federation and project lookup, and their
     /// temporary keys ([`identity`]).
     pub identity: identity::IdentityConfig,
-    /// What the gateway's windows, the token bucket and the moving lists
-    /// take as now ([`clock`]): the system's, or a test's manual clock.
+    /// What the gateway's windows, the token bucket, the moving lists and
+    /// (unless [`identity::IdentityConfig::clock`] gives them their own)
+    /// the identity services' temporary keys take as now ([`clock`]): the
+    /// system's, or a test's manual clock.
     pub clock: Clock,
     /// Where a test holds API requests unanswered ([`gate`]); open unless
     /// a test closes it.
@@ -287,7 +289,11 @@ pub fn router(config: &MockConfig) -> Result<(Router, Arc<Shared>), MockError> {
     } else {
         Vec::new()
     };
-    let identity = Arc::new(identity::Identity::new(config.identity.clone(), instance));
+    let identity = Arc::new(identity::Identity::new(
+        &config.identity,
+        instance,
+        &config.clock,
+    ));
     let shared = Arc::new(Shared {
         sources,
         dataset,
@@ -475,10 +481,11 @@ async fn count_answers(
 #[derive(Debug, Clone)]
 struct RequestId(String);
 
-/// When a request arrived, by the system's clock: its credentials are
-/// checked as of then, not after the injected latency.
+/// When a request arrived, by the system's clock and by the identity
+/// services' ([`auth::CheckedAt`]): its credentials are checked as of
+/// then, not after the injected latency.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Arrival(pub(crate) SystemTime);
+pub(crate) struct Arrival(pub(crate) auth::CheckedAt);
 
 /// The address a request came from.
 #[derive(Debug, Clone, Copy)]
@@ -491,6 +498,7 @@ async fn request_id(
     next: Next,
 ) -> Response {
     shared.clock.request_arrived();
+    shared.identity.request_arrived();
     let n = shared
         .request_counter
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -500,7 +508,10 @@ async fn request_id(
         data::mix(n ^ 0x1d)
     );
     request.extensions_mut().insert(RequestId(id.clone()));
-    request.extensions_mut().insert(Arrival(SystemTime::now()));
+    request.extensions_mut().insert(Arrival(auth::CheckedAt {
+        system: SystemTime::now(),
+        keys: shared.identity.now(),
+    }));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);

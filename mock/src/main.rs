@@ -347,6 +347,7 @@ async fn run(args: Args) -> Result<()> {
             idp_id: args.idp_id.clone(),
             id_token: args.id_token.clone(),
             region: args.project_region.clone(),
+            clock: None,
         },
         clock: hss_mock::Clock::System,
         gate: hss_mock::Gate::new(),

@@ -1,9 +1,14 @@
 //! The credential chain against hss-mock's identity services: temporary
 //! keys from the metadata service and from OIDC federation, rotating while
 //! streams run; the chain's order and precedence; the project lookup.
+//!
+//! Keys expire by the identity services' clock, a manual one the tests
+//! share with the client and move on themselves (or that steps with each
+//! API request), never by real sub-second windows: a machine that stalls
+//! for a second expires no key early.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::StreamExt;
 use hss_client::PageOptions;
@@ -16,7 +21,9 @@ use hss_client::provider::{
 };
 use hss_client::{Budget, Query};
 use hss_mock::identity::IdentityConfig;
-use hss_mock::{Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start};
+use hss_mock::{
+    Clock as MockClock, Credentials as MockCredentials, LiveConfig, MockConfig, RunningMock, start,
+};
 use hss_tests::requests::selecting_query;
 use hss_tests::service::{WINDOW, budget, identity_stats, mock_config, scale};
 
@@ -33,11 +40,20 @@ async fn mock(events: u64, identity: IdentityConfig, latency: Duration) -> Runni
     .expect("mock starts")
 }
 
-fn rotating(lifetime: Duration) -> IdentityConfig {
+/// Keys that live `lifetime` by `clock`.
+fn rotating(lifetime: Duration, clock: &MockClock) -> IdentityConfig {
     IdentityConfig {
         key_lifetime: lifetime,
+        clock: Some(clock.clone()),
         ..IdentityConfig::default()
     }
+}
+
+/// `clock` as the client reads it: the client judges its keys by the
+/// same time as the mock.
+fn shared(clock: &MockClock) -> hss_client::Clock {
+    let clock = clock.clone();
+    Arc::new(move || clock.now())
 }
 
 fn client_with(
@@ -51,13 +67,17 @@ fn client_with(
 }
 
 /// A client of the mock's project, its keys from the mock's metadata
-/// service.
-async fn metadata_client(mock: &RunningMock) -> HssClient {
-    client_with(
+/// service, on `clock` when given.
+async fn metadata_client(mock: &RunningMock, clock: Option<&MockClock>) -> HssClient {
+    let builder = client_with(
         mock,
         MetadataProvider::at(mock.base_url()).expect("provider"),
     )
-    .project_id(hss_mock::DEFAULT_PROJECT_ID)
+    .project_id(hss_mock::DEFAULT_PROJECT_ID);
+    match clock {
+        Some(clock) => builder.clock(shared(clock)),
+        None => builder,
+    }
     .load()
     .await
     .expect("client loads")
@@ -92,14 +112,15 @@ async fn read_all(client: HssClient, query: Query, page_size: i64) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn metadata_keys_rotate_under_eight_streams_and_are_fetched_once_per_rotation() {
-    // Keys that live 2 s: a request signed just before its key is due
-    // still has half a second or more to reach the mock on a busy machine.
+    // Keys live 2 s of a clock that steps 10 ms a request: a key is due
+    // with at least half a second, 50 requests, left, so that a request
+    // signed just before cannot arrive after it expired, however long the
+    // machine stalls.
     let lifetime = Duration::from_millis(2_000);
+    let (clock, hand) = MockClock::stepped(Duration::from_millis(10));
     let operation = paged();
-    let mock = mock(800, rotating(lifetime), Duration::from_millis(40)).await;
-    // From before the first key: every key fetched falls in the span.
-    let began = Instant::now();
-    let client = metadata_client(&mock).await;
+    let mock = mock(800, rotating(lifetime, &clock), Duration::from_millis(40)).await;
+    let client = metadata_client(&mock, Some(&clock)).await;
     let query = query(&mock, operation);
     let expected = usize::try_from(mock.records(operation).expect("records").len()).expect("fits");
     let tasks: Vec<_> = (0..8)
@@ -108,7 +129,8 @@ async fn metadata_keys_rotate_under_eight_streams_and_are_fetched_once_per_rotat
     for task in tasks {
         assert_eq!(task.await.expect("stream runs"), expected);
     }
-    let elapsed = began.elapsed();
+    // From the first key on: every key fetched falls in the span.
+    let elapsed = hand.elapsed();
     // Every request was signed with a key the mock took as current: it
     // refuses an expired one, or one without its security token.
     let stats = mock.stats();
@@ -144,23 +166,25 @@ async fn metadata_keys_rotate_under_eight_streams_and_are_fetched_once_per_rotat
 #[tokio::test(flavor = "multi_thread")]
 async fn rotating_keys_under_the_documented_limit_give_neither_a_401_nor_a_429() {
     let operation = paged();
-    // The documented limit, its window scaled to 400 ms; keys that live
-    // 2 s, so that the budget's waits span several rotations and a
-    // request signed just before its key is due still has half a second
-    // or more to reach the mock.
+    // The documented limit, its window scaled to 400 ms, on the system's
+    // clock as the client's budget is; keys that live 2 s of a clock that
+    // steps 50 ms a request, so that the streams' 40-odd requests span
+    // two rotations and a key is due with ten requests left.
     let mut config = mock_config(
         1_000,
         Some(scale(operation, WINDOW)),
         LiveConfig::default(),
         Duration::ZERO,
     );
-    config.identity = rotating(Duration::from_millis(2_000));
+    let (clock, _hand) = MockClock::stepped(Duration::from_millis(50));
+    config.identity = rotating(Duration::from_millis(2_000), &clock);
     let mock = start(config).await.expect("mock starts");
     let client = client_with(
         &mock,
         MetadataProvider::at(mock.base_url()).expect("provider"),
     )
     .project_id(hss_mock::DEFAULT_PROJECT_ID)
+    .clock(shared(&clock))
     .budget(budget(operation, WINDOW, 1))
     .load()
     .await
@@ -197,7 +221,7 @@ async fn a_metadata_service_without_session_tokens_serves_keys_all_the_same() {
         Duration::ZERO,
     )
     .await;
-    let client = metadata_client(&mock).await;
+    let client = metadata_client(&mock, None).await;
     let operation = paged();
     assert_eq!(read_all(client, query(&mock, operation), 20).await, 50);
     let identity = identity_stats(&mock).await.expect("identity stats");
@@ -222,7 +246,11 @@ async fn a_session_token_the_service_forgot_is_asked_for_again_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn federation_exchanges_the_id_token_and_reads_the_file_on_every_fetch() {
-    let mock = mock(50, rotating(Duration::from_millis(600)), Duration::ZERO).await;
+    // Keys that live 600 ms of a clock that moves only when the test
+    // moves it.
+    let lifetime = Duration::from_millis(600);
+    let (clock, hand) = MockClock::manual();
+    let mock = mock(50, rotating(lifetime, &clock), Duration::ZERO).await;
     let dir = tempfile::tempdir().expect("temporary directory");
     let token_file = dir.path().join("id-token");
     std::fs::write(&token_file, "mock-id-token\n").expect("token written");
@@ -235,6 +263,7 @@ async fn federation_exchanges_the_id_token_and_reads_the_file_on_every_fetch() {
     .expect("provider");
     let client = client_with(&mock, provider)
         .project_id(hss_mock::DEFAULT_PROJECT_ID)
+        .clock(shared(&clock))
         .load()
         .await
         .expect("client loads");
@@ -243,15 +272,14 @@ async fn federation_exchanges_the_id_token_and_reads_the_file_on_every_fetch() {
         read_all(client.clone(), query(&mock, operation), 50).await,
         50
     );
-    // However long that took (a key due meanwhile was exchanged again
-    // with the good token), the next fetch exchanges the new token once.
+    // The clock stood still: the first key signed every page.
     let before = identity_stats(&mock).await.expect("identity stats")["id_token_exchanges"]
         .as_u64()
         .expect("counted");
-    assert!(before >= 1, "the first key came from an exchange");
+    assert_eq!(before, 1, "the first key came from an exchange");
     // The token the platform writes next is read at the next fetch.
     std::fs::write(&token_file, "a-token-the-mock-refuses").expect("token written");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    hand.advance(lifetime + Duration::from_millis(100));
     let error = query(&mock, operation)
         .call(&client)
         .await
@@ -262,6 +290,49 @@ async fn federation_exchanges_the_id_token_and_reads_the_file_on_every_fetch() {
     assert!(!text.contains("a-token-the-mock-refuses"), "{text}");
     let identity = identity_stats(&mock).await.expect("identity stats");
     assert_eq!(identity["id_token_exchanges"], before + 1, "{identity}");
+    mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_temporary_key_expires_by_the_identity_clock_not_by_the_machines() {
+    // Keys that live 600 ms of a clock that moves only when the test moves
+    // it, signing for a client that never fetches again.
+    let lifetime = Duration::from_millis(600);
+    let (clock, hand) = MockClock::manual();
+    let mock = mock(20, rotating(lifetime, &clock), Duration::ZERO).await;
+    let provider = MetadataProvider::at(mock.base_url()).expect("provider");
+    let key = provider.provide().await.expect("a key").credentials;
+    let client = HssClient::builder()
+        .endpoint(Endpoint::parse(&mock.base_url()).expect("endpoint"))
+        .credentials(key.clone())
+        .project_id(hss_mock::DEFAULT_PROJECT_ID)
+        .budget(Budget::Off)
+        .build()
+        .expect("client builds");
+    let operation = paged();
+    // Longer than the key lives, by the machine's clock.
+    tokio::time::sleep(lifetime + Duration::from_millis(200)).await;
+    query(&mock, operation)
+        .call(&client)
+        .await
+        .expect("the key lives until the identity clock says it expired");
+    // Half a life on, the metadata service hands out the next key; the
+    // first one still signs.
+    hand.advance(lifetime / 2);
+    let next = provider.provide().await.expect("a key").credentials;
+    assert_ne!(next, key, "a new key every half of a key's life");
+    query(&mock, operation)
+        .call(&client)
+        .await
+        .expect("a key is accepted until it expires");
+    // A whole life on, it has expired.
+    hand.advance(lifetime / 2);
+    let error = query(&mock, operation)
+        .call(&client)
+        .await
+        .expect_err("the expired key is refused");
+    let text = error.to_string();
+    assert!(text.contains("401") && text.contains("expired"), "{text}");
     mock.shutdown().await;
 }
 

@@ -8,6 +8,7 @@ mod generated_is_fresh;
 mod mock_client;
 mod mock_generated_is_fresh;
 mod mock_helpers;
+mod python_sdk;
 mod service;
 mod siem;
 mod spec_bounds;

@@ -126,13 +126,6 @@ impl Keys {
         }
     }
 
-    /// The same keys, judged by `clock` rather than the system's.
-    #[cfg(test)]
-    pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
     fn now(&self) -> SystemTime {
         (self.clock)()
     }
@@ -148,15 +141,20 @@ impl Keys {
     }
 
     /// Keys from `provider`, starting with `first` when it was fetched
-    /// already.
+    /// already, judged due or expired by `clock` (the system's when
+    /// `None`).
     pub(crate) fn from_provider(
         provider: Arc<dyn ProvideCredentials>,
         first: Option<Provided>,
+        clock: Option<Clock>,
     ) -> Self {
         let mut keys = Keys::none();
+        if let Some(clock) = clock {
+            keys.clock = clock;
+        }
         keys.provider = Some(provider);
         if let Some(first) = first {
-            keys.store(Signing::new(first, SystemTime::now()));
+            keys.store(Signing::new(first, keys.now()));
         }
         keys
     }
@@ -314,7 +312,7 @@ mod tests {
             Duration::from_secs(6 * 3600),
             Arc::new(SystemTime::now),
         ));
-        let keys = Arc::new(Keys::from_provider(source.clone(), None));
+        let keys = Arc::new(Keys::from_provider(source.clone(), None, None));
         let tasks: Vec<_> = (0..8)
             .map(|_| {
                 let keys = keys.clone();
@@ -334,7 +332,7 @@ mod tests {
         let (clock, hand) = manual_clock();
         let advance = |by: Duration| *hand.lock().unwrap() += by;
         let source = Arc::new(Rotating::new(Duration::from_millis(400), clock.clone()));
-        let keys = Keys::from_provider(source.clone(), None).with_clock(clock);
+        let keys = Keys::from_provider(source.clone(), None, Some(clock));
         assert_eq!(ak(&keys.current().await.unwrap().unwrap()), "AK0");
         // Halfway through its life it is due.
         advance(Duration::from_millis(250));

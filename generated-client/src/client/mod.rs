@@ -334,7 +334,11 @@ impl HssClientBuilder {
                     .clone()
                     .or_else(|| self.iam_endpoint.clone())
                     .unwrap_or_else(|| DEFAULT_IAM_ENDPOINT.to_string());
-                let signing = Signing::new(first.clone(), std::time::SystemTime::now());
+                let now = self
+                    .clock
+                    .as_ref()
+                    .map_or_else(std::time::SystemTime::now, |ClockDebug(clock)| clock());
+                let signing = Signing::new(first.clone(), now);
                 let id = crate::auth::project::look_up(&iam, region.id(), &signing).await?;
                 tracing::debug!(region = region.id(), iam = %iam, "project id looked up");
                 self.project_id = Some(id);
@@ -369,7 +373,10 @@ impl HssClientBuilder {
         self
     }
 
-    /// Replaces the clock that dates signatures (for tests).
+    /// Replaces the system's clock (for tests): it dates signatures and
+    /// tells when a temporary key is due to be fetched again or has
+    /// expired, so that a test sharing it with the service decides when
+    /// keys expire.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(ClockDebug(clock));
         self
@@ -396,9 +403,12 @@ impl HssClientBuilder {
             })?;
         }
         header_safe(&project_id, "the project id")?;
+        let clock = self.clock.map(|ClockDebug(clock)| clock);
         let keys = match (self.credentials, self.provider) {
             (Some(credentials), _) => Keys::fixed(credentials),
-            (None, Some(ProviderDebug { provider, first })) => Keys::from_provider(provider, first),
+            (None, Some(ProviderDebug { provider, first })) => {
+                Keys::from_provider(provider, first, clock.clone())
+            }
             (None, None) => {
                 return Err(Error::Config(
                     "no credentials: set AK/SK, an IAM token or a credentials provider".into(),
@@ -415,7 +425,7 @@ impl HssClientBuilder {
             keys,
             Some(project_id.clone()),
             self.retry,
-            self.clock.map(|ClockDebug(clock)| clock),
+            clock,
             self.budget,
         );
         Ok(HssClient {
