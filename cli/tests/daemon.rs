@@ -33,7 +33,7 @@ fn live() -> LiveConfig {
 }
 
 /// Waits until `done`, two minutes at most.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !done() {
         assert!(Instant::now() < deadline, "{what}: not within two minutes");
@@ -41,11 +41,11 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn line_count(path: &Path) -> usize {
+pub(crate) fn line_count(path: &Path) -> usize {
     std::fs::read(path).map_or(0, |bytes| bytes.iter().filter(|b| **b == b'\n').count())
 }
 
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let pid = child.id().expect("running");
     let status = std::process::Command::new("kill")
         .args([&format!("-{name}"), &pid.to_string()])

@@ -11,13 +11,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hss_client::{Operation, SiemSchema};
 use hss_mock::{LiveConfig, RunningMock};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 use crate::common::text;
+use crate::daemon::{line_count, signal, until};
 use crate::watch::{AK, assert_once, budget, hss, lines, listed, mock};
 
 /// A list that moves while it is watched: every cycle has new lines.
@@ -55,28 +56,6 @@ async fn setup_with(operation: Operation, live: LiveConfig) -> Setup {
         dir: path,
         _dir: dir,
     }
-}
-
-/// Waits until `done`, two minutes at most.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within two minutes");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn line_count(path: &Path) -> usize {
-    std::fs::read(path).map_or(0, |bytes| bytes.iter().filter(|b| **b == b'\n').count())
-}
-
-fn signal(child: &Child, name: &str) {
-    let pid = child.id().expect("running");
-    let status = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success(), "kill -{name} {pid}");
 }
 
 /// One `--once` run; its exit status must be 0. Its stderr.

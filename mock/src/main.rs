@@ -33,7 +33,7 @@ use hss_client::Operation;
 use hss_client::env::{ENV_AK, ENV_PROJECT_ID, ENV_SK};
 use hss_client::spec::{ParameterLocation, Schema};
 use hss_mock::identity::IdentityConfig;
-use hss_mock::{Arrive, Credentials, FaultConfig, LiveConfig, MockConfig, start};
+use hss_mock::{Arrive, Credentials, FaultConfig, LiveConfig, MockConfig, RunningMock, start};
 
 /// Access key accepted when no --key-pair or --token is given.
 const DEFAULT_AK: &str = "MOCKACCESSKEY0000001";
@@ -302,14 +302,15 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<()> {
-    let config = MockConfig {
+/// The mock's configuration from its command line.
+fn config(args: &Args) -> Result<MockConfig> {
+    Ok(MockConfig {
         addr: SocketAddr::new(args.host, args.port),
         seed: args.seed,
         events: args.events,
         clusters: args.clusters,
         project_id: args.project_id.clone(),
-        credentials: credentials(&args)?,
+        credentials: credentials(args)?,
         max_clock_skew: Duration::from_secs(args.max_clock_skew),
         faults: FaultConfig {
             throttle_rate: args.throttle_rate,
@@ -351,34 +352,41 @@ async fn run(args: Args) -> Result<()> {
         },
         clock: hss_mock::Clock::System,
         gate: hss_mock::Gate::new(),
-    };
-    let mock = start(config).await.context("hss-mock cannot start")?;
-    // The first line tells a launcher where to connect; a launcher that
-    // stops reading after it must not bring the mock down, so write errors
-    // (a closed pipe) are ignored.
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
+    })
+}
+
+/// The banner: where the mock listens, what it serves and how to try hss
+/// against it. The first line tells a launcher where to connect; a launcher
+/// that stops reading after it must not bring the mock down, so write
+/// errors (a closed pipe) are ignored.
+fn banner(args: &Args, mock: &RunningMock) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "hss-mock listening on {} ({} events, seed {})",
+        mock.base_url(),
+        args.events,
+        args.seed
+    );
+    for (operation, origin) in mock.operations() {
         let _ = writeln!(
             out,
-            "hss-mock listening on {} ({} events, seed {})",
-            mock.base_url(),
-            args.events,
-            args.seed
+            "  {} {} ({operation}): {origin}",
+            operation.http_method(),
+            operation.path()
         );
-        for (operation, origin) in mock.operations() {
-            let _ = writeln!(
-                out,
-                "  {} {} ({operation}): {origin}",
-                operation.http_method(),
-                operation.path()
-            );
-        }
-        for line in try_it(&args, &mock.base_url()) {
-            let _ = writeln!(out, "{line}");
-        }
-        let _ = out.flush();
     }
+    for line in try_it(args, &mock.base_url()) {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+}
+
+async fn run(args: Args) -> Result<()> {
+    let config = config(&args)?;
+    let mock = start(config).await.context("hss-mock cannot start")?;
+    banner(&args, &mock);
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
