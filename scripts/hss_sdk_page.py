@@ -39,6 +39,13 @@ def fail(message):
     sys.exit(2)
 
 
+def unknown(message):
+    """The SDK has no such operation (one the spec has and the SDK not yet,
+    or a made-up one): exit status 3, told apart from a failure."""
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 def convert(kind, values, name):
     """The values of one parameter as the request class declares it."""
     item = kind[len("list["):-1] if kind.startswith("list[") else kind
@@ -61,7 +68,7 @@ def request_of(operation, params):
     """The SDK's request object of `operation` with `params` set."""
     cls = getattr(hss, f"{operation}Request", None)
     if cls is None:
-        fail(f"the SDK has no request class {operation}Request")
+        unknown(f"the SDK has no request class {operation}Request")
     values = {}
     for param in params:
         name, sep, value = param.partition("=")
@@ -101,7 +108,7 @@ def main():
     )
     call = getattr(client, method, None)
     if call is None:
-        fail(f"the SDK's client has no method {method}")
+        unknown(f"the SDK's client has no method {method}")
     try:
         response = call(request)
     except ServiceResponseException as error:

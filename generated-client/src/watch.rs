@@ -51,7 +51,7 @@ use crate::error::Error;
 use crate::paging::options::PageOptions;
 use crate::paging::pager::{Cursor, Page};
 use crate::query::{JsonRecord, Query};
-use crate::record::{RecordKey, version_from_json};
+use crate::record::RecordKey;
 use crate::spec::Operation;
 
 /// Most keys a feed that reads from the head keeps: beyond it, the ones
@@ -200,8 +200,9 @@ pub struct Rejected {
     pub message: String,
     /// The record as it came, in JSON.
     pub raw: String,
-    /// An id for this version of this record, from the key and version
-    /// fields its JSON gives (as [`Delivery::id`]).
+    /// An id for this text of this record: a digest of `raw`, since the
+    /// field that breaks the schema may be the record's key (several
+    /// broken records may share it).
     pub id: RecordKey,
 }
 
@@ -548,9 +549,9 @@ impl Run {
         }))
     }
 
-    /// A record that breaks its schema, when it is new or in a new version:
-    /// noted under the key and version its JSON gives, as a delivered one
-    /// is, so that it is handed on once, not at every pass.
+    /// A record that breaks its schema, when its text is new: noted under a
+    /// digest of that text, as a delivered one is under its key and version,
+    /// so that it is handed on once, not at every pass.
     fn reject(
         &mut self,
         (position, message, raw): (i64, String, String),
@@ -559,13 +560,14 @@ impl Run {
         let operation = self.feed.operation();
         let value =
             serde_json::from_str::<serde_json::Value>(&raw).unwrap_or(serde_json::Value::Null);
-        let key = RecordKey::from_json(operation, &value);
-        let version = version_from_json(operation, &value);
+        // Known by its whole text: the field that breaks the schema may be
+        // the record's key itself, which several broken records can share.
+        let key = RecordKey::of(std::slice::from_ref(&raw));
         let time = self
             .feed
             .window_field()
             .and_then(|field| value.get(field)?.as_i64());
-        if !self.note(key, (version.as_ref(), time), in_order) {
+        if !self.note(key, (None, time), in_order) {
             return None;
         }
         self.pass.rejected += 1;
@@ -574,7 +576,7 @@ impl Run {
             position,
             message,
             raw,
-            id: RecordKey::of_version(key, version.as_deref()),
+            id: key,
         })
     }
 
