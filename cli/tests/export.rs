@@ -679,12 +679,7 @@ async fn an_export_of_a_list_whose_records_change_writes_every_record_present_th
         ..LiveConfig::default()
     };
     let (mut changed, mut throughout_all) = (0, 0);
-    let operations: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some())
-        .collect();
-    assert!(!operations.is_empty(), "an operation pages");
+    let operations = hss_tests::service::paged();
     for operation in operations {
         let (clock, _) = Clock::stepped(Duration::from_millis(30));
         let mock = hss_mock::start(MockConfig {

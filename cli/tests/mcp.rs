@@ -19,6 +19,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use crate::common::{BIN, text};
+use hss_tests::service::paged;
 
 const AK: &str = "CLIMCPACCESSKEY0001";
 const SK: &str = "cli-mcp-secret-key-do-not-print";
@@ -95,20 +96,6 @@ fn once_each(operation: Operation, paged: &Value) -> BTreeSet<RecordKey> {
     let distinct = keys(operation, records);
     assert_eq!(distinct.len(), records.len(), "{operation}: a record twice");
     distinct
-}
-
-/// Every operation that pages; the spec must have one.
-fn paged() -> Vec<Operation> {
-    let operations: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some())
-        .collect();
-    assert!(
-        !operations.is_empty(),
-        "the spec has an operation that pages"
-    );
-    operations
 }
 
 #[tokio::test(flavor = "multi_thread")]

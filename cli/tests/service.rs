@@ -158,15 +158,7 @@ async fn wait_for_lines(path: &Path, lines: usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moving_list_exported_killed_and_resumed_repeats_nothing_and_misses_nothing() {
-    let operations: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some())
-        .collect();
-    assert!(
-        !operations.is_empty(),
-        "the spec has an operation that pages"
-    );
+    let operations = hss_tests::service::paged();
     for operation in operations {
         let live = LiveConfig {
             arrivals_per_sec: 200.0,

@@ -297,15 +297,7 @@ async fn an_idle_cycle_costs_one_request_per_operation_and_filter_set() {
     let mock = mock(450, live, Duration::ZERO).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, output) = (dir.path().join("state.json"), dir.path().join("out.ndjson"));
-    let operations: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some())
-        .collect();
-    assert!(
-        !operations.is_empty(),
-        "the spec has an operation that pages"
-    );
+    let operations = hss_tests::service::paged();
     // A cluster that the records of every watched operation with a
     // cluster field hold, whichever operation comes first.
     let cluster = mock

@@ -57,6 +57,21 @@ pub fn budget(operation: Operation, window: Duration, times: u32) -> Budget {
     }
 }
 
+/// The operations that page. Panics when there are none: a test looping
+/// over them would check nothing.
+pub fn paged() -> Vec<Operation> {
+    let operations: Vec<Operation> = Operation::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.pagination().is_some())
+        .collect();
+    assert!(
+        !operations.is_empty(),
+        "the spec has no paginated operation"
+    );
+    operations
+}
+
 /// The operations that page and have a documented limit. Panics when
 /// there are none: a test looping over them would check nothing.
 pub fn limited() -> Vec<Operation> {

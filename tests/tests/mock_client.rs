@@ -12,6 +12,7 @@ use hss_client::RecordKey;
 use hss_client::prelude::*;
 use hss_mock::{Credentials as MockCredentials, FaultConfig, MockConfig, RunningMock, start};
 use hss_tests::requests::{selected_records, selecting_query, send};
+use hss_tests::service::paged;
 
 const AK: &str = "AKCLIENTTEST00000001";
 const SK: &str = "sk-client-test-000000000000000000000001";
@@ -38,21 +39,6 @@ fn client(mock: &RunningMock, sk: &str, retry: RetryPolicy) -> HssClient {
         .expect("client builds")
 }
 
-/// Every operation that pages, from the operations table; the spec must
-/// have one.
-fn paginated() -> Vec<Operation> {
-    let operations: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some())
-        .collect();
-    assert!(
-        !operations.is_empty(),
-        "the spec has no paginated operation"
-    );
-    operations
-}
-
 /// The keys of `records`, in their order.
 fn keys_of(operation: Operation, records: &[serde_json::Value]) -> Vec<RecordKey> {
     records
@@ -64,7 +50,7 @@ fn keys_of(operation: Operation, records: &[serde_json::Value]) -> Vec<RecordKey
 #[tokio::test]
 async fn the_stream_gets_every_event_once_in_order_with_verified_signatures() {
     let mock = mock(2_345, MockConfig::default().faults).await;
-    for operation in paginated() {
+    for operation in paged() {
         let query = selecting_query(&mock, operation);
         let expected = keys_of(operation, &selected_records(&mock, operation, &query));
         assert!(
@@ -107,7 +93,7 @@ fn answers(mock: &RunningMock, status: &str) -> u64 {
 #[tokio::test]
 async fn a_wrong_secret_key_is_a_401_with_the_error_body_and_request_id() {
     let mock = mock(100, MockConfig::default().faults).await;
-    let operation = paginated()[0];
+    let operation = paged()[0];
     let client = client(&mock, "not-the-secret-key", RetryPolicy::no_retries());
     let error = send(&client, operation, &selecting_query(&mock, operation))
         .await
@@ -138,7 +124,7 @@ async fn the_stream_survives_throttling_and_server_errors_by_retrying() {
         .with_max_attempts(20)
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5));
     let status = MockConfig::default().faults.server_error_status.to_string();
-    for operation in paginated() {
+    for operation in paged() {
         let query = selecting_query(&mock, operation);
         let streamed = client(&mock, SK, retry.clone())
             .visit(

@@ -200,12 +200,7 @@ fn records_now(mock: &RunningMock, operation: Operation) -> BTreeMap<RecordKey, 
 /// records however long the client took.
 async fn check_moving(live: LiveConfig, step: Duration, what: &str) -> Moved {
     let mut moved = Moved::default();
-    let operations: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some())
-        .collect();
-    assert!(!operations.is_empty(), "an operation pages");
+    let operations = hss_tests::service::paged();
     for operation in operations {
         let (clock, _) = Clock::stepped(step);
         let mock = start(MockConfig {
