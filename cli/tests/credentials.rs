@@ -22,6 +22,7 @@ use tokio::process::Command;
 
 use crate::common;
 use common::{BIN, text};
+use hss_tests::service::paged_served;
 
 const AK: &str = "CLICHAINACCESSKEY001";
 const SK: &str = "cli-chain-secret-key-do-not-print";
@@ -63,17 +64,6 @@ fn hss(mock: &RunningMock) -> Command {
         .arg(mock.base_url())
         .stdin(Stdio::null());
     command
-}
-
-/// Every paginated operation the mock serves; never none.
-fn paged(mock: &RunningMock) -> Vec<Operation> {
-    let paged: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some() && mock.records(*op).is_some())
-        .collect();
-    assert!(!paged.is_empty(), "the mock serves a paginated operation");
-    paged
 }
 
 /// The export command of `operation`, with the filters that select every
@@ -120,7 +110,7 @@ async fn an_export_signed_by_rotating_metadata_keys_completes_exactly() {
     let latency = Duration::from_millis(250);
     let (clock, _hand) = Clock::stepped(latency);
     let mock = mock(3_000, Duration::from_secs(3), Some(clock), latency).await;
-    let operations = paged(&mock);
+    let operations = paged_served(&mock);
     for &operation in &operations {
         let output = hss(&mock)
             .env(ENV_METADATA_ENDPOINT, mock.base_url())
@@ -178,7 +168,7 @@ async fn a_profile_file_works_as_the_environment_does_and_v_names_it() {
         ),
     )
     .expect("profile written");
-    let args = export(&mock, paged(&mock)[0]);
+    let args = export(&mock, paged_served(&mock)[0]);
     let from_env = hss(&mock)
         .env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", SK)
@@ -223,7 +213,7 @@ async fn without_credentials_the_error_names_every_source() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let broken = dir.path().join("credentials");
     std::fs::write(&broken, "[basic]\nak = A\n").expect("profile written");
-    let args = export(&mock, paged(&mock)[0]);
+    let args = export(&mock, paged_served(&mock)[0]);
     let output = hss(&mock)
         .env(ENV_CREDENTIALS_FILE, &broken)
         .env(ENV_METADATA_ENDPOINT, "http://127.0.0.1:9")

@@ -72,6 +72,17 @@ pub fn paged() -> Vec<Operation> {
     operations
 }
 
+/// The operations that page and that `mock` serves records of. Panics
+/// when there are none.
+pub fn paged_served(mock: &RunningMock) -> Vec<Operation> {
+    let served: Vec<Operation> = paged()
+        .into_iter()
+        .filter(|op| mock.records(*op).is_some())
+        .collect();
+    assert!(!served.is_empty(), "the mock serves a paginated operation");
+    served
+}
+
 /// The operations that page and have a documented limit. Panics when
 /// there are none: a test looping over them would check nothing.
 pub fn limited() -> Vec<Operation> {

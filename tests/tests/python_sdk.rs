@@ -16,6 +16,7 @@ use hss_client::Operation;
 use hss_mock::{Credentials, LiveConfig, MockConfig, RunningMock, start};
 use hss_tests::requests::{selecting_query, with};
 use hss_tests::service::mock_config;
+use hss_tests::service::paged_served;
 use hss_tests::workspace_root;
 use serde_json::Value;
 
@@ -40,17 +41,6 @@ async fn mock() -> RunningMock {
     })
     .await
     .expect("mock starts")
-}
-
-/// Every paginated operation the mock serves; never none.
-fn paged(mock: &RunningMock) -> Vec<Operation> {
-    let paged: Vec<Operation> = Operation::ALL
-        .iter()
-        .copied()
-        .filter(|op| op.pagination().is_some() && mock.records(*op).is_some())
-        .collect();
-    assert!(!paged.is_empty(), "the mock serves a paginated operation");
-    paged
 }
 
 /// The first page's query of `operation`: it selects every record.
@@ -109,7 +99,7 @@ async fn sdk_page(
 async fn a_page_signed_by_the_official_python_sdk_is_the_mocks_first_page() {
     let mock = mock().await;
     let mut checked = 0;
-    for operation in paged(&mock) {
+    for operation in paged_served(&mock) {
         let paging = operation.pagination().expect("pages");
         let query = first_page(&mock, operation);
         let Some(answer) = sdk_page(&mock, operation, &query, SK).await else {
@@ -148,7 +138,7 @@ async fn a_page_signed_by_the_official_python_sdk_is_the_mocks_first_page() {
 async fn the_official_python_sdk_signing_with_a_wrong_secret_key_is_refused() {
     let mock = mock().await;
     let mut checked = 0u64;
-    for operation in paged(&mock) {
+    for operation in paged_served(&mock) {
         let query = first_page(&mock, operation);
         let Some(answer) = sdk_page(&mock, operation, &query, "not-the-secret-key").await else {
             continue;
